@@ -1,0 +1,2 @@
+// Public API of @emo/eval. The package arrives with its own issue; see README.md.
+export {};

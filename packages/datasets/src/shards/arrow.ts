@@ -1,0 +1,193 @@
+/**
+ * Arrow IPC shard helpers shared by every stage: column constructors that build Arrow data
+ * straight from typed arrays (no per-value builders, so writing runs at memory speed),
+ * crash-safe writes (temporary file, then rename) and zero-copy reads.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import {
+  Bool,
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  List,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Uint8,
+  Utf8,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
+import type { Data, DataType } from 'apache-arrow';
+
+/** One column ready to be written: its field and its data. */
+export interface Column {
+  readonly field: Field;
+  readonly data: Data;
+}
+
+function validity(isNull: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  const n = isNull.length;
+  let nullCount = 0;
+  const bitmap = new Uint8Array(Math.ceil(n / 8));
+  for (let i = 0; i < n; i++) {
+    if (isNull[i]) nullCount++;
+    else bitmap[i >> 3] |= 1 << (i & 7);
+  }
+  return { nullBitmap: nullCount ? bitmap : undefined, nullCount };
+}
+
+export function utf8Column(name: string, values: readonly (string | null)[]): Column {
+  const nullable = values.some((v) => v === null);
+  return {
+    field: new Field(name, new Utf8(), nullable),
+    data: vectorFromArray(values, new Utf8()).data[0],
+  };
+}
+
+export function int32Column(name: string, values: readonly (number | null)[]): Column {
+  const { nullBitmap, nullCount } = validity(values.map((v) => v === null));
+  const data = Int32Array.from(values, (v) => v ?? 0);
+  return {
+    field: new Field(name, new Int32(), nullCount > 0),
+    data: makeData({ type: new Int32(), length: values.length, nullCount, nullBitmap, data }),
+  };
+}
+
+export function float64Column(name: string, values: readonly (number | null)[]): Column {
+  const { nullBitmap, nullCount } = validity(values.map((v) => v === null));
+  const data = Float64Array.from(values, (v) => v ?? 0);
+  return {
+    field: new Field(name, new Float64(), nullCount > 0),
+    data: makeData({ type: new Float64(), length: values.length, nullCount, nullBitmap, data }),
+  };
+}
+
+export function boolColumn(name: string, values: readonly (boolean | null)[]): Column {
+  const { nullBitmap, nullCount } = validity(values.map((v) => v === null));
+  const bits = new Uint8Array(Math.ceil(values.length / 8));
+  values.forEach((v, i) => {
+    if (v) bits[i >> 3] |= 1 << (i & 7);
+  });
+  return {
+    field: new Field(name, new Bool(), nullCount > 0),
+    data: makeData({ type: new Bool(), length: values.length, nullCount, nullBitmap, data: bits }),
+  };
+}
+
+/** A List<Float32> column: one variable-length signal per row (null where absent). */
+export function listFloat32Column(
+  name: string,
+  values: readonly (Float32Array | Float64Array | null)[],
+): Column {
+  const { nullBitmap, nullCount } = validity(values.map((v) => v === null));
+  const offsets = new Int32Array(values.length + 1);
+  let total = 0;
+  values.forEach((v, i) => {
+    total += v ? v.length : 0;
+    if (total > 0x7fffffff) throw new RangeError(`${name}: more than 2^31 values in one shard`);
+    offsets[i + 1] = total;
+  });
+  const flat = new Float32Array(total);
+  values.forEach((v, i) => {
+    if (v) flat.set(v, offsets[i]);
+  });
+  const itemField = new Field('item', new Float32(), false);
+  const type = new List(itemField);
+  const child = makeData({ type: new Float32(), length: total, nullCount: 0, data: flat });
+  return {
+    field: new Field(name, type, nullCount > 0),
+    data: makeData({ type, length: values.length, nullCount, nullBitmap, valueOffsets: offsets, child }),
+  };
+}
+
+/** A FixedSizeList column (e.g. a T×C window or a 48×48 face) from one flat typed array. */
+export function fixedSizeListColumn(
+  name: string,
+  size: number,
+  flat: Float32Array | Uint8Array,
+  rows: number,
+): Column {
+  if (flat.length !== size * rows) {
+    throw new RangeError(`${name}: ${rows} rows of ${size} need ${size * rows} values, got ${flat.length}`);
+  }
+  const itemType: DataType = flat instanceof Float32Array ? new Float32() : new Uint8();
+  const type = new FixedSizeList(size, new Field('item', itemType, false));
+  const child = makeData({ type: itemType as Float32, length: flat.length, nullCount: 0, data: flat as Float32Array });
+  return {
+    field: new Field(name, type, false),
+    data: makeData({ type, length: rows, nullCount: 0, child }),
+  };
+}
+
+/** Assemble columns and string metadata into a table. */
+export function makeShardTable(columns: readonly Column[], metadata: ReadonlyMap<string, string>): Table {
+  const rows = columns.length ? columns[0].data.length : 0;
+  for (const c of columns) {
+    if (c.data.length !== rows) {
+      throw new RangeError(`column ${c.field.name} has ${c.data.length} rows, expected ${rows}`);
+    }
+  }
+  const schema = new Schema(
+    columns.map((c) => c.field),
+    new Map(metadata),
+  );
+  const struct = makeData({
+    type: new Struct(schema.fields),
+    length: rows,
+    nullCount: 0,
+    children: columns.map((c) => c.data),
+  });
+  return new Table([new RecordBatch(schema, struct)]);
+}
+
+/**
+ * Write a table as an Arrow IPC file atomically: bytes go to a temporary file in the same
+ * folder, are flushed to disk, and the file is renamed into place only when complete.
+ * Returns the number of bytes written.
+ */
+export function writeShardFile(path: string, table: Table): number {
+  const bytes = tableToIPC(table, 'file');
+  writeFileAtomic(path, bytes);
+  return bytes.byteLength;
+}
+
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Read an Arrow IPC file; column buffers are views on the file's bytes (no copy). */
+export function readShardFile(path: string): Table {
+  const bytes = readFileSync(path);
+  try {
+    return tableFromIPC(bytes);
+  } catch (e) {
+    throw new Error(`${path}: not a readable Arrow IPC file (${(e as Error).message})`);
+  }
+}
+
+export function shardMetadata(table: Table): Map<string, string> {
+  return new Map(table.schema.metadata);
+}

@@ -1,0 +1,231 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertDataset, SYNTHETIC_MARKER } from './convert.js';
+import { readRecordingsShard } from './shards/recordings.js';
+import { writeSyntheticCorpus } from './synth/corpus.js';
+import type { SyntheticTrialTruth } from './synth/corpus.js';
+import { writeDeapPickle } from './pickle/index.js';
+import { ndarray } from './ndarray.js';
+
+const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+
+let dir: string;
+let deapRoot: string;
+let amigosRoot: string;
+
+function truthOf(root: string): SyntheticTrialTruth[] {
+  return (
+    JSON.parse(readFileSync(join(root, SYNTHETIC_MARKER), 'utf8')) as {
+      truth: SyntheticTrialTruth[];
+    }
+  ).truth;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'emo-convert-'));
+  const r = await writeSyntheticCorpus({
+    out: join(dir, 'synth'),
+    subjects: 4,
+    seed: 7,
+    deapTrials: 10,
+    amigosShortTrials: 5,
+    amigosLongS: 20,
+    video: false,
+  });
+  deapRoot = r.deapRoot;
+  amigosRoot = r.amigosRoot;
+}, 120_000);
+
+describe('convert DEAP (synthetic download in the real format)', () => {
+  it('writes one shard per subject whose rows, labels and signals match the generator', async () => {
+    const out = join(dir, 'deap-shards');
+    const report = await convertDataset({ dataset: 'deap', root: deapRoot, outDir: out });
+    expect(report.synthetic).toBe(true);
+    expect(report.subjects.map((s) => [s.subject, s.status])).toEqual([
+      ['s01', 'ok'],
+      ['s02', 'ok'],
+      ['s03', 'ok'],
+      ['s04', 'ok'],
+    ]);
+    const truth = truthOf(deapRoot);
+    const shard = readRecordingsShard(join(out, 'deap-s02.arrow'));
+    expect(shard.metadata.synthetic).toBe(true);
+    expect(shard.metadata.cardiacSource).toBe('ppg');
+    expect(shard.metadata.notes.join(' ')).toMatch(/no ECG/);
+    expect(shard.metadata.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(shard.rows).toHaveLength(10);
+    for (const row of shard.rows) {
+      const t = truth.find((x) => x.subject === 's02' && x.trial === row.trial);
+      expect(t).toBeDefined();
+      expect(row.label5).toBe(t?.condition === 'calm' ? null : t?.condition);
+      expect(row.ecg).toBeNull();
+      expect(row.ppg).toHaveLength(8064);
+      expect(row.gsr).toHaveLength(8064);
+      expect(Math.min(...(row.ppg as Float32Array))).toBeLessThan(-1000); // DEAP's plethysmograph scale
+      expect(Math.min(...(row.gsr as Float32Array))).toBeGreaterThan(1e4); // skin resistance in Ohm
+      expect(row.presentationTrial).toBeGreaterThanOrEqual(1);
+      expect(row.baselineSamples).toBe(384);
+    }
+    // presentation order is a permutation of 1..10
+    expect(
+      shard.rows.map((r) => r.presentationTrial).sort((a, b) => (a as number) - (b as number)),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    // two calm trials per subject are counted as unlabelled
+    expect(report.labels.unlabelled).toBe(8);
+    expect(report.labels.labelled).toBe(32);
+  });
+
+  it('isolates a corrupt, a malicious and a wrongly shaped subject; the others convert', async () => {
+    const root = join(dir, 'deap-bad');
+    cpSync(deapRoot, root, { recursive: true });
+    const py = join(root, 'data_preprocessed_python');
+    truncateSync(join(py, 's01.dat'), 5000);
+    copyFileSync(join(fixtures, 'pickle', 'evil-os-system-p2.pkl'), join(py, 's02.dat'));
+    writeFileSync(
+      join(py, 's03.dat'),
+      writeDeapPickle(
+        {
+          data: ndarray('float64', [2, 39, 8064], new Float64Array(2 * 39 * 8064)),
+          labels: ndarray('float64', [2, 4], new Float64Array(8)),
+        },
+        { protocol: 2, form: 'py2' },
+      ),
+    );
+    const report = await convertDataset({
+      dataset: 'deap',
+      root,
+      outDir: join(dir, 'deap-bad-shards'),
+    });
+    const by = Object.fromEntries(report.subjects.map((s) => [s.subject, s]));
+    expect(by.s01.status).toBe('failed');
+    expect(by.s01.error).toMatch(/s01\.dat/);
+    expect(by.s01.error).toMatch(/byte/);
+    expect(by.s02.status).toBe('failed');
+    expect(by.s02.error).toMatch(/s02\.dat.*system/);
+    expect(by.s03.status).toBe('failed');
+    expect(by.s03.error).toMatch(
+      /s03\.dat: variable 'data': got \(2, 39, 8064\) \(expected shape \(trials, 40, 8064\)\)/,
+    );
+    expect(by.s04.status).toBe('ok');
+  });
+
+  it('reads the MATLAB variant of a download and the ratings CSV being absent', async () => {
+    const root = join(dir, 'deap-mat');
+    mkdirSync(join(root, 'data_preprocessed_matlab'), { recursive: true });
+    copyFileSync(
+      join(fixtures, 'mat', 'deap_v5z.mat'),
+      join(root, 'data_preprocessed_matlab', 's07.mat'),
+    );
+    // the fixture is DEAP-shaped but short (16 samples): the reader must refuse it clearly
+    const report = await convertDataset({
+      dataset: 'deap',
+      root,
+      outDir: join(dir, 'deap-mat-shards'),
+    });
+    expect(report.subjects[0].status).toBe('failed');
+    expect(report.subjects[0].error).toMatch(/s07\.mat: variable 'data'.*8064/);
+    expect(report.notes.join(' ')).toMatch(/participant_ratings\.csv not found/);
+  });
+});
+
+describe('convert AMIGOS (synthetic download in the real format)', () => {
+  it('reports empty trials, NaN runs and missing long videos, and converts the rest', async () => {
+    const out = join(dir, 'amigos-shards');
+    const report = await convertDataset({ dataset: 'amigos', root: amigosRoot, outDir: out });
+    expect(report.subjects.every((s) => s.status === 'ok')).toBe(true);
+    const by = Object.fromEntries(report.subjects.map((s) => [s.subject, s]));
+    expect(by.P01.trials).toBe(9);
+    expect(by.P02.skipped.map((s) => [s.trial, s.reason])).toEqual([
+      [3, expect.stringMatching(/empty/)],
+    ]);
+    expect(by.P03.skipped.map((s) => [s.trial, s.reason])).toEqual([
+      [5, expect.stringMatching(/NaN.*longest run 256/)],
+    ]);
+    expect(by.P04.skipped.map((s) => s.stimulusId)).toEqual(['N1', 'P1', 'B1', 'U1']);
+    const truth = truthOf(amigosRoot);
+    const shard = readRecordingsShard(join(out, 'amigos-P01.arrow'));
+    expect(shard.metadata.cardiacSource).toBe('ecg');
+    expect(shard.rows.map((r) => r.stimulusId)).toEqual([
+      '4',
+      '5',
+      '9',
+      '10',
+      '13',
+      'N1',
+      'P1',
+      'B1',
+      'U1',
+    ]);
+    for (const row of shard.rows) {
+      const t = truth.find((x) => x.subject === 'P01' && x.trial === row.trial);
+      expect(row.label5).toBe(t?.condition);
+      expect(row.ecg?.length).toBe(row.gsr?.length);
+      expect(row.ppg).toBeNull();
+      expect(row.baselineSamples).toBe(640);
+      // AMIGOS stores arousal before valence: the generator's class must survive the swap
+      if (row.label5 === 'happy') expect(row.valence).toBeGreaterThan(5);
+      if (row.label5 === 'sad') expect(row.arousal).toBeLessThan(5);
+    }
+    expect(shard.rows.filter((r) => r.labelSource === 'checkbox').length).toBeGreaterThan(0);
+  });
+
+  it('finds files in the root as well as in per-participant folders, and reads -v7.3 files', async () => {
+    const root = join(dir, 'amigos-flat');
+    mkdirSync(root, { recursive: true });
+    copyFileSync(
+      join(amigosRoot, 'Data_Preprocessed_P01', 'Data_Preprocessed_P01.mat'),
+      join(root, 'Data_Preprocessed_P01.mat'),
+    );
+    copyFileSync(join(fixtures, 'mat', 'amigos_v73.mat'), join(root, 'Data_Preprocessed_P09.mat'));
+    copyFileSync(join(fixtures, 'mat', 'amigos_v5z.mat'), join(root, 'Data_Preprocessed_P10.mat'));
+    const report = await convertDataset({
+      dataset: 'amigos',
+      root,
+      outDir: join(dir, 'amigos-flat-shards'),
+    });
+    const by = Object.fromEntries(report.subjects.map((s) => [s.subject, s]));
+    expect(by.P01.status).toBe('ok');
+    expect(by.P09.status).toBe('ok');
+    expect(by.P10.status).toBe('ok');
+    const a = readRecordingsShard(by.P09.shard as string);
+    const b = readRecordingsShard(by.P10.shard as string);
+    expect(a.metadata.parameters).toMatchObject({ mat_version: '7.3' });
+    expect(b.metadata.parameters).toMatchObject({ mat_version: '5' });
+    expect(a.rows.map((r) => [r.stimulusId, r.valence, r.label5, Array.from(r.ecg ?? [])])).toEqual(
+      b.rows.map((r) => [r.stimulusId, r.valence, r.label5, Array.from(r.ecg ?? [])]),
+    );
+    expect(report.notes.join(' ')).toMatch(/no face videos/);
+  });
+
+  it('fails one participant with a wrong variable and keeps the others', async () => {
+    const root = join(dir, 'amigos-bad');
+    cpSync(amigosRoot, root, { recursive: true });
+    writeFileSync(
+      join(root, 'Data_Preprocessed_P02', 'Data_Preprocessed_P02.mat'),
+      readFileSync(join(fixtures, 'mat', 'types_v5.mat')),
+    );
+    const report = await convertDataset({
+      dataset: 'amigos',
+      root,
+      outDir: join(dir, 'amigos-bad-shards'),
+      subjects: ['P01', 'P02'],
+    });
+    const by = Object.fromEntries(report.subjects.map((s) => [s.subject, s]));
+    expect(by.P01.status).toBe('ok');
+    expect(by.P02.status).toBe('failed');
+    expect(by.P02.error).toMatch(/Data_Preprocessed_P02\.mat: variable 'joined_data'.*missing/);
+    expect(report.subjects).toHaveLength(2);
+    rmSync(root, { recursive: true, force: true });
+  });
+});

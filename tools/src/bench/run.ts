@@ -1,0 +1,19 @@
+/**
+ * Benchmarks (tools/bench): `pnpm bench [name…]`. They print figures; nothing here is a test.
+ */
+import { runDatasetsBench } from './datasets-bench.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  datasets: runDatasetsBench,
+};
+
+const names = process.argv.slice(2);
+for (const n of names.length ? names : Object.keys(benches)) {
+  const b = benches[n];
+  if (!b) {
+    console.error(`unknown benchmark '${n}' (have: ${Object.keys(benches).join(', ')})`);
+    process.exit(2);
+  }
+  console.log(`== ${n}`);
+  await b();
+}

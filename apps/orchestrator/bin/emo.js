@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 if (!existsSync(cli)) {
-  console.error('emo: not built yet; run `pnpm build` (or `pnpm exec nx run orchestrator:build`) first');
+  console.error(
+    'emo: not built yet; run `pnpm build` (or `pnpm exec nx run orchestrator:build`) first',
+  );
   process.exit(2);
 }
 const { main } = await import(cli);

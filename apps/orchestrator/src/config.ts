@@ -86,7 +86,10 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): EmoCon
 }
 
 /** Load `file` (or ./emo.config.json when present, else defaults). */
-export function loadConfig(file: string | undefined, cwd = process.cwd()): { config: EmoConfig; source: string } {
+export function loadConfig(
+  file: string | undefined,
+  cwd = process.cwd(),
+): { config: EmoConfig; source: string } {
   const path = file ? resolve(cwd, file) : resolve(cwd, 'emo.config.json');
   if (!existsSync(path)) {
     if (file) throw new ConfigError(`${path}: config file not found`);

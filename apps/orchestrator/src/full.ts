@@ -6,7 +6,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConvertReport } from '@emo/datasets';
-import { CONVERT_STAGE_VERSION, EMOTIONS, SYNTHETIC_MARKER, convertDataset, writeSyntheticCorpus } from '@emo/datasets';
+import {
+  CONVERT_STAGE_VERSION,
+  EMOTIONS,
+  SYNTHETIC_MARKER,
+  convertDataset,
+  writeSyntheticCorpus,
+} from '@emo/datasets';
 import type { EmoConfig } from './config.js';
 
 export interface FullSummary {
@@ -19,7 +25,11 @@ export type Log = (line: string) => void;
 
 function synthDir(config: EmoConfig): string {
   const s = config.synth;
-  return join(config.store, 'synth', `seed${s.seed}-n${s.subjects}-d${s.deapTrials}-a${s.amigosShortTrials}-v${s.video ? 1 : 0}`);
+  return join(
+    config.store,
+    'synth',
+    `seed${s.seed}-n${s.subjects}-d${s.deapTrials}-a${s.amigosShortTrials}-v${s.video ? 1 : 0}`,
+  );
 }
 
 export async function runFull(config: EmoConfig, log: Log): Promise<FullSummary> {
@@ -32,7 +42,10 @@ export async function runFull(config: EmoConfig, log: Log): Promise<FullSummary>
     const dir = synthDir(config);
     const deapRoot = join(dir, 'DEAP');
     const amigosRoot = join(dir, 'AMIGOS');
-    if (existsSync(join(deapRoot, SYNTHETIC_MARKER)) && existsSync(join(amigosRoot, SYNTHETIC_MARKER))) {
+    if (
+      existsSync(join(deapRoot, SYNTHETIC_MARKER)) &&
+      existsSync(join(amigosRoot, SYNTHETIC_MARKER))
+    ) {
       log(`synth: reusing the synthetic corpus in ${dir}`);
     } else {
       log(`synth: no dataset configured, writing the SYNTHETIC corpus to ${dir}`);
@@ -86,19 +99,30 @@ export function summaryMarkdown(reports: readonly ConvertReport[], synthetic: bo
       '',
     );
   }
-  lines.push('Stages run so far: synth (when no dataset is configured) → convert. Signal processing, vision, training and evaluation arrive with later issues.', '');
+  lines.push(
+    'Stages run so far: synth (when no dataset is configured) → convert. Signal processing, vision, training and evaluation arrive with later issues.',
+    '',
+  );
   for (const r of reports) {
     const ok = r.subjects.filter((s) => s.status === 'ok');
     const bad = r.subjects.filter((s) => s.status === 'failed');
-    lines.push(`## ${r.dataset.toUpperCase()}${r.synthetic ? ' (synthetic)' : ''}`, '', `Root: \`${r.root}\``, '');
+    lines.push(
+      `## ${r.dataset.toUpperCase()}${r.synthetic ? ' (synthetic)' : ''}`,
+      '',
+      `Root: \`${r.root}\``,
+      '',
+    );
     lines.push(`Subjects converted: ${ok.length}; failed: ${bad.length}.`, '');
     lines.push(`Label mapping: ${r.labelMapping}`, '');
     lines.push('| class | trials |', '|---|---|');
     for (const e of EMOTIONS) lines.push(`| ${e} | ${r.labels.perClass[e]} |`);
     lines.push(`| unlabelled | ${r.labels.unlabelled} |`, '');
-    const skipped = r.subjects.flatMap((s) => s.skipped.map((k) => `- ${s.subject} trial ${k.trial} (${k.stimulusId}): ${k.reason}`));
+    const skipped = r.subjects.flatMap((s) =>
+      s.skipped.map((k) => `- ${s.subject} trial ${k.trial} (${k.stimulusId}): ${k.reason}`),
+    );
     if (skipped.length) lines.push('Skipped trials:', '', ...skipped, '');
-    if (bad.length) lines.push('Failed subjects:', '', ...bad.map((s) => `- ${s.subject}: ${s.error}`), '');
+    if (bad.length)
+      lines.push('Failed subjects:', '', ...bad.map((s) => `- ${s.subject}: ${s.error}`), '');
     if (r.notes.length) lines.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), '');
   }
   return lines.join('\n');

@@ -1,0 +1,144 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './cli.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(
+    ['node', 'emo', ...args],
+    (s) => (out += s),
+    (s) => (err += s),
+  );
+  return { code, out, err };
+}
+
+describe('emo command line', () => {
+  it('lists its sub-commands in --help', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    for (const sub of ['synth', 'convert', 'full']) expect(r.out).toContain(sub);
+  });
+
+  it('every sub-command has --help', async () => {
+    for (const sub of ['synth', 'convert', 'full']) {
+      const r = await run(sub, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/--json/);
+    }
+  });
+
+  it('exits non-zero with a one-line reason on bad input', async () => {
+    const bad = await run('convert', '--dataset', 'seed', '--root', '/x', '--out', '/y');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--dataset must be deap or amigos/);
+    const missing = await run(
+      'convert',
+      '--dataset',
+      'deap',
+      '--root',
+      '/definitely/not/here',
+      '--out',
+      '/tmp/x',
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.err.trim().split('\n')).toHaveLength(1);
+    expect(missing.err).toMatch(/\/definitely\/not\/here: download folder: not a folder/);
+    const subjects = await run('synth', '--out', '/tmp/x', '--subjects', '0');
+    expect(subjects.code).not.toBe(0);
+    expect(subjects.err).toMatch(/--subjects must be an integer from 1 to 64/);
+  });
+
+  it('synth → convert → full, with JSON output, on a small synthetic download', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-cli-'));
+    const s = await run(
+      'synth',
+      '--out',
+      join(dir, 'dl'),
+      '--subjects',
+      '2',
+      '--deap-trials',
+      '5',
+      '--amigos-short-trials',
+      '5',
+      '--no-video',
+      '--json',
+    );
+    expect(s.code).toBe(0);
+    const res = JSON.parse(s.out) as { deapRoot: string; amigosRoot: string; trials: number };
+    expect(existsSync(join(res.deapRoot, 'data_preprocessed_python', 's02.dat'))).toBe(true);
+
+    const c = await run(
+      'convert',
+      '--dataset',
+      'amigos',
+      '--root',
+      res.amigosRoot,
+      '--out',
+      join(dir, 'shards'),
+      '--json',
+    );
+    expect(c.code).toBe(0);
+    const report = JSON.parse(c.out) as {
+      synthetic: boolean;
+      subjects: { status: string; skipped: unknown[] }[];
+    };
+    expect(report.synthetic).toBe(true);
+    expect(report.subjects.map((x) => x.status)).toEqual(['ok', 'ok']);
+    expect(report.subjects[1].skipped).toHaveLength(1); // the designed empty trial of P02
+
+    const cfg = join(dir, 'emo.config.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        store: 'store',
+        results: 'res',
+        datasets: { deap: { root: res.deapRoot } },
+      }),
+    );
+    const f = await run('full', '--config', cfg, '--json');
+    expect(f.code).toBe(0);
+    const md = readFileSync(join(dir, 'res', 'latest', 'summary.md'), 'utf8');
+    expect(md).toMatch(/## DEAP \(synthetic\)/);
+    expect(md).toMatch(/Subjects converted: 2; failed: 0/);
+    expect(existsSync(join(dir, 'store', 'recordings', 'deap', 'deap-s01.arrow'))).toBe(true);
+  }, 120_000);
+});
+
+describe('emo.config.json', () => {
+  const write = (obj: unknown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-cfg-'));
+    const p = join(dir, 'emo.config.json');
+    writeFileSync(p, typeof obj === 'string' ? obj : JSON.stringify(obj));
+    return p;
+  };
+  it('names an unknown key', () => {
+    expect(() => loadConfig(write({ synth: { subjcts: 3 } }))).toThrow(
+      /unknown key 'synth\.subjcts'/,
+    );
+  });
+  it('names a value of the wrong type', () => {
+    expect(() => loadConfig(write({ synth: { subjects: 'many' } }))).toThrow(/'synth\.subjects'/);
+    expect(() => loadConfig(write({ convert: { nanPolicy: 'drop' } }))).toThrow(
+      /'convert\.nanPolicy'/,
+    );
+  });
+  it('names a missing dataset folder', () => {
+    expect(() => loadConfig(write({ datasets: { amigos: { root: 'nowhere' } } }))).toThrow(
+      /'datasets\.amigos\.root': folder .*nowhere does not exist/,
+    );
+  });
+  it('reports invalid JSON and a missing file', () => {
+    expect(() => loadConfig(write('{ nope'))).toThrow(ConfigError);
+    expect(() => loadConfig('/no/such/emo.config.json')).toThrow(/config file not found/);
+  });
+  it('gives defaults without a file', () => {
+    const { config, source } = loadConfig(undefined, mkdtempSync(join(tmpdir(), 'emo-cfg-')));
+    expect(source).toBe('(defaults)');
+    expect(config.synth).toMatchObject({ subjects: 6, seed: 1 });
+    expect(config.datasets).toEqual({});
+  });
+});

@@ -16,6 +16,7 @@ import { readRecordingsShard } from './shards/recordings.js';
 import { writeSyntheticCorpus } from './synth/corpus.js';
 import type { SyntheticTrialTruth } from './synth/corpus.js';
 import { writeDeapPickle } from './pickle/index.js';
+import { writeMat5 } from './mat/index.js';
 import { ndarray } from './ndarray.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
@@ -118,6 +119,90 @@ describe('convert DEAP (synthetic download in the real format)', () => {
       /s03\.dat: variable 'data': got \(2, 39, 8064\) \(expected shape \(trials, 40, 8064\)\)/,
     );
     expect(by.s04.status).toBe('ok');
+  });
+
+  it('gives the same shard from sXX.dat and sXX.mat holding the same arrays', async () => {
+    const n = 2;
+    const data = Float64Array.from(
+      { length: n * 40 * 8064 },
+      (_, i) => Math.sin(i / 7) * 1000 + (i % 8064),
+    );
+    const labels = Float64Array.from([7, 7, 5, 3, 2, 2, 5, 6]);
+    const shards: string[] = [];
+    for (const format of ['dat', 'mat'] as const) {
+      const root = join(dir, `deap-${format}-same`);
+      const sub = format === 'dat' ? 'data_preprocessed_python' : 'data_preprocessed_matlab';
+      mkdirSync(join(root, sub), { recursive: true });
+      const file = join(root, sub, `s09.${format}`);
+      if (format === 'dat') {
+        writeFileSync(
+          file,
+          writeDeapPickle(
+            {
+              data: ndarray('float64', [n, 40, 8064], data),
+              labels: ndarray('float64', [n, 4], labels),
+            },
+            { protocol: 0, form: 'py3' },
+          ),
+        );
+      } else {
+        writeFileSync(
+          file,
+          writeMat5(
+            new Map([
+              ['data', { kind: 'numeric', class: 'double', shape: [n, 40, 8064], data }],
+              ['labels', { kind: 'numeric', class: 'double', shape: [n, 4], data: labels }],
+            ]),
+            { compress: true },
+          ),
+        );
+      }
+      const report = await convertDataset({ dataset: 'deap', root, outDir: join(root, 'out') });
+      expect(report.subjects[0].status).toBe('ok');
+      shards.push(report.subjects[0].shard as string);
+    }
+    const [a, b] = shards.map((p) => readRecordingsShard(p).rows);
+    expect(a.map((r) => r.label5)).toEqual(['happy', 'sad']);
+    for (let t = 0; t < n; t++) {
+      const gsr = Array.from(
+        data.subarray((t * 40 + 36) * 8064, (t * 40 + 37) * 8064),
+        Math.fround,
+      );
+      const ppg = Array.from(
+        data.subarray((t * 40 + 38) * 8064, (t * 40 + 39) * 8064),
+        Math.fround,
+      );
+      expect(Array.from(a[t].gsr as Float32Array)).toEqual(gsr);
+      expect(Array.from(b[t].gsr as Float32Array)).toEqual(gsr);
+      expect(Array.from(b[t].ppg as Float32Array)).toEqual(ppg);
+    }
+  });
+
+  it('names a missing variable of a MATLAB-format subject', async () => {
+    const root = join(dir, 'deap-keys');
+    mkdirSync(join(root, 'data_preprocessed_matlab'), { recursive: true });
+    writeFileSync(
+      join(root, 'data_preprocessed_matlab', 's05.mat'),
+      writeMat5(
+        new Map([
+          [
+            'data',
+            {
+              kind: 'numeric',
+              class: 'double',
+              shape: [1, 40, 8064],
+              data: new Float64Array(40 * 8064),
+            },
+          ],
+        ]),
+      ),
+    );
+    const report = await convertDataset({
+      dataset: 'deap',
+      root,
+      outDir: join(dir, 'deap-keys-shards'),
+    });
+    expect(report.subjects[0].error).toMatch(/s05\.mat: variable 'labels': missing/);
   });
 
   it('reads the MATLAB variant of a download and the ratings CSV being absent', async () => {

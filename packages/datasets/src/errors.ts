@@ -10,7 +10,9 @@ export class FormatError extends Error {
     readonly expected: string,
     readonly detail: string,
   ) {
-    super(`${file}${offset === undefined ? '' : ` at byte ${offset}`}: ${detail} (expected ${expected})`);
+    super(
+      `${file}${offset === undefined ? '' : ` at byte ${offset}`}: ${detail} (expected ${expected})`,
+    );
     this.name = 'FormatError';
   }
 }
@@ -30,11 +32,15 @@ export class DatasetError extends Error {
 
 /** A pickle that names a global outside the numpy reconstruction allow-list. Nothing was executed. */
 export class UnsafePickleError extends FormatError {
-  constructor(file: string, offset: number, readonly global: string) {
+  constructor(
+    file: string,
+    offset: number,
+    readonly global: string,
+  ) {
     super(
       file,
       offset,
-      'only numpy reconstruction globals (numpy.core.multiarray._reconstruct, numpy.ndarray, numpy.dtype, _codecs.encode)',
+      'only numpy reconstruction globals (numpy.core.multiarray._reconstruct, numpy.ndarray, numpy.dtype, numpy.core.numeric._frombuffer, _codecs.encode, bytes(), and their numpy 2 / Python 2 spellings)',
       `refusing to load global '${global}'; nothing was executed`,
     );
     this.name = 'UnsafePickleError';

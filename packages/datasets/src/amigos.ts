@@ -44,7 +44,12 @@ export function amigosVideoKey(participant: number, videoId: string): string {
 /** Find participant files (in the root or in Data_Preprocessed_PXX/ folders) and face videos. */
 export function discoverAmigos(root: string): AmigosDownload {
   if (!isDir(root)) {
-    throw new DatasetError(root, 'download folder', 'a folder with Data_Preprocessed_PXX.mat files', 'not a folder');
+    throw new DatasetError(
+      root,
+      'download folder',
+      'a folder with Data_Preprocessed_PXX.mat files',
+      'not a folder',
+    );
   }
   const bySubject = new Map<number, AmigosSubjectFiles>();
   const notes: string[] = [];
@@ -53,20 +58,28 @@ export function discoverAmigos(root: string): AmigosDownload {
     if (!m) continue;
     const n = Number(m[1]);
     if (bySubject.has(n)) {
-      notes.push(`P${String(n).padStart(2, '0')}: several files found, using ${bySubject.get(n)?.matFile}`);
+      notes.push(
+        `P${String(n).padStart(2, '0')}: several files found, using ${bySubject.get(n)?.matFile}`,
+      );
       continue;
     }
     bySubject.set(n, { subject: `P${String(n).padStart(2, '0')}`, number: n, matFile: file });
   }
   if (bySubject.size === 0) {
-    throw new DatasetError(root, 'download folder', 'Data_Preprocessed_PXX.mat files (in the root or Data_Preprocessed_PXX/ folders)', 'none found');
+    throw new DatasetError(
+      root,
+      'download folder',
+      'Data_Preprocessed_PXX.mat files (in the root or Data_Preprocessed_PXX/ folders)',
+      'none found',
+    );
   }
   const videos = new Map<string, string>();
   for (const file of findFiles(root, VIDEO_RE, 3)) {
     const m = VIDEO_RE.exec(basename(file));
     if (m) videos.set(amigosVideoKey(Number(m[1]), m[2]), file);
   }
-  if (videos.size === 0) notes.push('no face videos (P{n}_{VideoID}_face.mov) found: the face modality will be missing');
+  if (videos.size === 0)
+    notes.push('no face videos (P{n}_{VideoID}_face.mov) found: the face modality will be missing');
   const subjects = [...bySubject.values()].sort((a, b) => a.number - b.number);
   return { root, subjects, videos, notes };
 }
@@ -90,13 +103,24 @@ export interface AmigosSubjectData {
   readonly trials: readonly AmigosTrial[];
 }
 
-function cellItems(mat: MatFile, name: string, file: string, required: boolean): readonly MatValue[] | null {
+function cellItems(
+  mat: MatFile,
+  name: string,
+  file: string,
+  required: boolean,
+): readonly MatValue[] | null {
   const v = mat.variables.get(name);
   if (!v) {
     if (!required) return null;
-    throw new DatasetError(file, `variable '${name}'`, 'a 1×20 cell', `missing (variables: ${[...mat.variables.keys()].join(', ')})`);
+    throw new DatasetError(
+      file,
+      `variable '${name}'`,
+      'a 1×20 cell',
+      `missing (variables: ${[...mat.variables.keys()].join(', ')})`,
+    );
   }
-  if (v.kind !== 'cell') throw new DatasetError(file, `variable '${name}'`, 'a cell array', `got ${v.kind}`);
+  if (v.kind !== 'cell')
+    throw new DatasetError(file, `variable '${name}'`, 'a cell array', `got ${v.kind}`);
   return v.items;
 }
 
@@ -104,14 +128,24 @@ function isEmpty(v: MatValue): boolean {
   return v.shape.some((d) => d === 0);
 }
 
-function numericMatrix(v: MatValue, file: string, record: string, cols?: number): { rows: number; data: Float64Array } | null {
+function numericMatrix(
+  v: MatValue,
+  file: string,
+  record: string,
+  cols?: number,
+): { rows: number; data: Float64Array } | null {
   if (isEmpty(v)) return null;
-  if (v.kind !== 'numeric') throw new DatasetError(file, record, 'a numeric matrix', `got ${v.kind}`);
-  if (v.shape.length !== 2) throw new DatasetError(file, record, 'a 2-D matrix', `got shape ${v.shape.join('×')}`);
+  if (v.kind !== 'numeric')
+    throw new DatasetError(file, record, 'a numeric matrix', `got ${v.kind}`);
+  if (v.shape.length !== 2)
+    throw new DatasetError(file, record, 'a 2-D matrix', `got shape ${v.shape.join('×')}`);
   if (cols !== undefined && v.shape[1] !== cols) {
     throw new DatasetError(file, record, `n × ${cols}`, `got ${v.shape.join('×')}`);
   }
-  const data = v.data instanceof Float64Array ? v.data : Float64Array.from(v.data as ArrayLike<number>, Number);
+  const data =
+    v.data instanceof Float64Array
+      ? v.data
+      : Float64Array.from(v.data as ArrayLike<number>, Number);
   return { rows: v.shape[0], data };
 }
 
@@ -135,7 +169,12 @@ export async function readAmigosSubjectFile(file: string): Promise<AmigosSubject
   const selfAss = cellItems(mat, 'labels_selfassessment', file, true) as readonly MatValue[];
   const ext = cellItems(mat, 'labels_ext_annotation', file, false);
   if (selfAss.length !== joined.length) {
-    throw new DatasetError(file, "variable 'labels_selfassessment'", `${joined.length} cells like joined_data`, `got ${selfAss.length}`);
+    throw new DatasetError(
+      file,
+      "variable 'labels_selfassessment'",
+      `${joined.length} cells like joined_data`,
+      `got ${selfAss.length}`,
+    );
   }
   const trials: AmigosTrial[] = joined.map((j, k) => {
     const index = k + 1;
@@ -143,7 +182,12 @@ export async function readAmigosSubjectFile(file: string): Promise<AmigosSubject
     const record = `trial ${index} (VideoID ${videoId})`;
     const sa = numericMatrix(selfAss[k], file, `${record}, labels_selfassessment`);
     if (sa && sa.data.length < 5) {
-      throw new DatasetError(file, `${record}, labels_selfassessment`, '1×12 values', `got ${sa.data.length}`);
+      throw new DatasetError(
+        file,
+        `${record}, labels_selfassessment`,
+        '1×12 values',
+        `got ${sa.data.length}`,
+      );
     }
     const ea = ext?.[k] ? numericMatrix(ext[k], file, `${record}, labels_ext_annotation`) : null;
     return {
@@ -158,7 +202,10 @@ export async function readAmigosSubjectFile(file: string): Promise<AmigosSubject
 }
 
 /** Column `col` (1-based) of a trial's joined_data as a new array. */
-export function amigosColumn(joined: { rows: number; data: Float64Array }, col: number): Float64Array {
+export function amigosColumn(
+  joined: { rows: number; data: Float64Array },
+  col: number,
+): Float64Array {
   const out = new Float64Array(joined.rows);
   for (let r = 0, i = col - 1; r < joined.rows; r++, i += AMIGOS_COLUMNS) out[r] = joined.data[i];
   return out;

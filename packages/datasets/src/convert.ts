@@ -102,14 +102,21 @@ export function shardName(dataset: DatasetName, subject: string): string {
 
 function wanted(filter: ConvertOptions['subjects'], subject: string, n: number): boolean {
   if (!filter || filter.length === 0) return true;
-  return filter.some((f) => (typeof f === 'number' ? f === n : f.toLowerCase() === subject.toLowerCase() || Number(f) === n));
+  return filter.some((f) =>
+    typeof f === 'number' ? f === n : f.toLowerCase() === subject.toLowerCase() || Number(f) === n,
+  );
 }
 
 function f32(x: Float64Array): Float32Array {
   return Float32Array.from(x);
 }
 
-function failed(dataset: DatasetName, subject: string, sourceFile: string, e: unknown): SubjectConvertResult {
+function failed(
+  dataset: DatasetName,
+  subject: string,
+  sourceFile: string,
+  e: unknown,
+): SubjectConvertResult {
   return {
     dataset,
     subject,
@@ -141,7 +148,13 @@ const AMIGOS_UNITS = {
 export async function convertDeapSubject(
   files: DeapSubjectFiles,
   ratings: ReadonlyMap<number, DeapRatingRow[]> | null,
-  opts: { outDir: string; labelMapping: LabelMappingConfig; nanPolicy: NanPolicy; synthetic: boolean; notes?: readonly string[] },
+  opts: {
+    outDir: string;
+    labelMapping: LabelMappingConfig;
+    nanPolicy: NanPolicy;
+    synthetic: boolean;
+    notes?: readonly string[];
+  },
 ): Promise<SubjectConvertResult> {
   const d = await readDeapSubjectFile(files.dataFile);
   const nTrials = d.data.shape[0];
@@ -154,7 +167,10 @@ export async function convertDeapSubject(
     'Video alignment assumed: video time 0 = signal sample 0 (start of the 3 s pre-trial baseline); not verified against DEAP timing.',
     ...(opts.notes ?? []),
   ];
-  if (ratings && !subjectRatings) notes.push(`participant_ratings.csv has no rows for participant ${files.number}: presentation order unknown`);
+  if (ratings && !subjectRatings)
+    notes.push(
+      `participant_ratings.csv has no rows for participant ${files.number}: presentation order unknown`,
+    );
   for (let i = 0; i < nTrials; i++) {
     const experimentId = i + 1;
     const stimulusId = String(experimentId);
@@ -162,12 +178,19 @@ export async function convertDeapSubject(
     const ppg = deapChannel(d, i, DEAP_PPG_CHANNEL);
     const nan = [nanRuns(gsr), nanRuns(ppg)];
     if (opts.nanPolicy === 'skip' && nan.some((r) => r.total > 0)) {
-      skipped.push({ trial: experimentId, stimulusId, reason: `NaN in GSR/PPG (${nan[0].total + nan[1].total} samples, longest run ${Math.max(nan[0].longest, nan[1].longest)})` });
+      skipped.push({
+        trial: experimentId,
+        stimulusId,
+        reason: `NaN in GSR/PPG (${nan[0].total + nan[1].total} samples, longest run ${Math.max(nan[0].longest, nan[1].longest)})`,
+      });
       continue;
     }
     const lab = d.labels.data.subarray(i * 4, i * 4 + 4);
     const csvRow = subjectRatings?.find((r) => r.experimentId === experimentId) ?? null;
-    const decision = labelFromRatings({ valence: lab[0], arousal: lab[1], dominance: lab[2] }, opts.labelMapping);
+    const decision = labelFromRatings(
+      { valence: lab[0], arousal: lab[1], dominance: lab[2] },
+      opts.labelMapping,
+    );
     countLabel(labels, decision);
     const presentationTrial = csvRow?.trial ?? null;
     const videoPath = presentationTrial !== null ? deapVideoPath(files, presentationTrial) : null;
@@ -208,7 +231,9 @@ function flagsOf(sa: Float64Array | null): AmigosEmotionFlags | null {
   if (!sa || sa.length < 12) return null;
   const vals = AMIGOS_FLAG_NAMES.map((_, k) => sa[5 + k]);
   if (vals.some((v) => !Number.isFinite(v))) return null;
-  return Object.fromEntries(AMIGOS_FLAG_NAMES.map((n, k) => [n, vals[k] >= 0.5])) as unknown as AmigosEmotionFlags;
+  return Object.fromEntries(
+    AMIGOS_FLAG_NAMES.map((n, k) => [n, vals[k] >= 0.5]),
+  ) as unknown as AmigosEmotionFlags;
 }
 
 function finiteOrNull(x: number | undefined): number | null {
@@ -219,7 +244,13 @@ function finiteOrNull(x: number | undefined): number | null {
 export async function convertAmigosSubject(
   files: AmigosSubjectFiles,
   videos: ReadonlyMap<string, string>,
-  opts: { outDir: string; labelMapping: LabelMappingConfig; nanPolicy: NanPolicy; synthetic: boolean; notes?: readonly string[] },
+  opts: {
+    outDir: string;
+    labelMapping: LabelMappingConfig;
+    nanPolicy: NanPolicy;
+    synthetic: boolean;
+    notes?: readonly string[];
+  },
 ): Promise<SubjectConvertResult> {
   const d = await readAmigosSubjectFile(files.matFile);
   const rows: RecordingRow[] = [];
@@ -227,7 +258,11 @@ export async function convertAmigosSubject(
   const labels = emptyLabelCounts();
   for (const t of d.trials) {
     if (!t.joined || t.joined.rows === 0) {
-      skipped.push({ trial: t.index, stimulusId: t.videoId, reason: 'empty trial (joined_data is an empty matrix)' });
+      skipped.push({
+        trial: t.index,
+        stimulusId: t.videoId,
+        reason: 'empty trial (joined_data is an empty matrix)',
+      });
       continue;
     }
     const ecg = amigosColumn(t.joined, AMIGOS_ECG_RIGHT_COLUMN);
@@ -248,7 +283,11 @@ export async function convertAmigosSubject(
     const valence = finiteOrNull(sa?.[1]);
     const dominance = finiteOrNull(sa?.[2]);
     const flags = flagsOf(sa);
-    const decision = labelAmigos(flags, { valence: valence ?? NaN, arousal: arousal ?? NaN, dominance: dominance ?? NaN }, opts.labelMapping);
+    const decision = labelAmigos(
+      flags,
+      { valence: valence ?? NaN, arousal: arousal ?? NaN, dominance: dominance ?? NaN },
+      opts.labelMapping,
+    );
     countLabel(labels, decision);
     const videoPath = videos.get(amigosVideoKey(files.number, t.videoId)) ?? null;
     rows.push({
@@ -308,7 +347,9 @@ function writeSubject(
   },
 ): SubjectConvertResult {
   if (rows.length === 0) {
-    throw new Error(`${sourceFile}: no usable trials (${skipped.length} skipped: ${skipped.map((s) => `trial ${s.trial}: ${s.reason}`).join('; ')})`);
+    throw new Error(
+      `${sourceFile}: no usable trials (${skipped.length} skipped: ${skipped.map((s) => `trial ${s.trial}: ${s.reason}`).join('; ')})`,
+    );
   }
   const meta: RecordingsMetadata = {
     dataset,
@@ -322,11 +363,24 @@ function writeSubject(
     synthetic: o.synthetic,
     labelMapping: describeLabelMapping(o.labelMapping),
     skippedTrials: skipped,
-    notes: o.synthetic ? ['SYNTHETIC data written by `emo synth`, not a real recording.', ...o.notes] : o.notes,
+    notes: o.synthetic
+      ? ['SYNTHETIC data written by `emo synth`, not a real recording.', ...o.notes]
+      : o.notes,
   };
   const shard = join(o.outDir, shardName(dataset, subject));
   const bytes = writeRecordingsShard(shard, rows, meta);
-  return { dataset, subject, sourceFile, status: 'ok', shard, bytes, trials: rows.length, skipped, labels, error: null };
+  return {
+    dataset,
+    subject,
+    sourceFile,
+    status: 'ok',
+    shard,
+    bytes,
+    trials: rows.length,
+    skipped,
+    labels,
+    error: null,
+  };
 }
 
 /** Convert a whole download; failing subjects are reported, the others converted. */
@@ -347,7 +401,9 @@ export async function convertDataset(opts: ConvertOptions): Promise<ConvertRepor
       try {
         ratings = readParticipantRatings(dl.ratingsCsv);
       } catch (e) {
-        ratingNotes.push(`participant_ratings.csv unreadable, videos not linked: ${(e as Error).message}`);
+        ratingNotes.push(
+          `participant_ratings.csv unreadable, videos not linked: ${(e as Error).message}`,
+        );
       }
     }
     notes = [...notes, ...ratingNotes];

@@ -46,7 +46,12 @@ const SUBJECT_RE = /^s(\d{2})\.(dat|mat)$/i;
 /** Find the subject files of a DEAP download (the standard layout, or files directly in root). */
 export function discoverDeap(root: string): DeapDownload {
   if (!isDir(root)) {
-    throw new DatasetError(root, 'download folder', 'a folder with data_preprocessed_python/ or data_preprocessed_matlab/', 'not a folder');
+    throw new DatasetError(
+      root,
+      'download folder',
+      'a folder with data_preprocessed_python/ or data_preprocessed_matlab/',
+      'not a folder',
+    );
   }
   const candidates = [
     ...findFiles(join(root, 'data_preprocessed_python'), SUBJECT_RE, 0),
@@ -64,15 +69,32 @@ export function discoverDeap(root: string): DeapDownload {
     if (prev && prev.format === 'dat') continue; // .dat preferred when both exist
     const subject = `s${m[1]}`;
     const videoDir = join(root, 'face_video', subject);
-    bySubject.set(n, { subject, number: n, dataFile: file, format, videoDir: isDir(videoDir) ? videoDir : null });
+    bySubject.set(n, {
+      subject,
+      number: n,
+      dataFile: file,
+      format,
+      videoDir: isDir(videoDir) ? videoDir : null,
+    });
   }
   if (bySubject.size === 0) {
-    throw new DatasetError(root, 'download folder', 'data_preprocessed_python/sXX.dat or data_preprocessed_matlab/sXX.mat', 'no DEAP subject files found');
+    throw new DatasetError(
+      root,
+      'download folder',
+      'data_preprocessed_python/sXX.dat or data_preprocessed_matlab/sXX.mat',
+      'no DEAP subject files found',
+    );
   }
   const ratings = join(root, 'metadata_csv', 'participant_ratings.csv');
-  const ratingsCsv = isFile(ratings) ? ratings : isFile(join(root, 'participant_ratings.csv')) ? join(root, 'participant_ratings.csv') : null;
+  const ratingsCsv = isFile(ratings)
+    ? ratings
+    : isFile(join(root, 'participant_ratings.csv'))
+      ? join(root, 'participant_ratings.csv')
+      : null;
   if (!ratingsCsv) {
-    notes.push('metadata_csv/participant_ratings.csv not found: presentation order unknown, face videos cannot be linked to trials');
+    notes.push(
+      'metadata_csv/participant_ratings.csv not found: presentation order unknown, face videos cannot be linked to trials',
+    );
   }
   const subjects = [...bySubject.values()].sort((a, b) => a.number - b.number);
   return { root, subjects, ratingsCsv, notes };
@@ -94,19 +116,38 @@ export interface DeapRatingRow {
 export function readParticipantRatings(path: string): Map<number, DeapRatingRow[]> {
   let records: Record<string, string>[];
   try {
-    records = parse(readFileSync(path), { columns: (h: string[]) => h.map((s) => s.trim()), skip_empty_lines: true, trim: true });
+    records = parse(readFileSync(path), {
+      columns: (h: string[]) => h.map((s) => s.trim()),
+      skip_empty_lines: true,
+      trim: true,
+    });
   } catch (e) {
     throw new DatasetError(path, 'CSV', 'a CSV file with a header row', (e as Error).message);
   }
-  const need = ['Participant_id', 'Trial', 'Experiment_id', 'Valence', 'Arousal', 'Dominance', 'Liking'];
+  const need = [
+    'Participant_id',
+    'Trial',
+    'Experiment_id',
+    'Valence',
+    'Arousal',
+    'Dominance',
+    'Liking',
+  ];
   const out = new Map<number, DeapRatingRow[]>();
   records.forEach((r, i) => {
     for (const k of need) {
-      if (!(k in r)) throw new DatasetError(path, `row ${i + 2}`, `columns ${need.join(', ')}`, `column '${k}' missing`);
+      if (!(k in r))
+        throw new DatasetError(
+          path,
+          `row ${i + 2}`,
+          `columns ${need.join(', ')}`,
+          `column '${k}' missing`,
+        );
     }
     const num = (k: string) => {
       const v = Number(r[k]);
-      if (r[k] === '' || !Number.isFinite(v)) throw new DatasetError(path, `row ${i + 2}, column ${k}`, 'a number', `got '${r[k]}'`);
+      if (r[k] === '' || !Number.isFinite(v))
+        throw new DatasetError(path, `row ${i + 2}, column ${k}`, 'a number', `got '${r[k]}'`);
       return v;
     };
     const fam = r.Familiarity;
@@ -118,7 +159,8 @@ export function readParticipantRatings(path: string): Map<number, DeapRatingRow[
       arousal: num('Arousal'),
       dominance: num('Dominance'),
       liking: num('Liking'),
-      familiarity: fam === undefined || fam === '' || !Number.isFinite(Number(fam)) ? null : Number(fam),
+      familiarity:
+        fam === undefined || fam === '' || !Number.isFinite(Number(fam)) ? null : Number(fam),
     };
     const list = out.get(row.participant) ?? [];
     list.push(row);
@@ -142,20 +184,39 @@ function toFloat64(a: NdArray, file: string, name: string): NdArray<Float64Array
   throw new DatasetError(file, `variable '${name}'`, 'a float64 array', `got dtype ${a.dtype}`);
 }
 
-function checkShapes(file: string, data: NdArray<Float64Array>, labels: NdArray<Float64Array>): void {
+function checkShapes(
+  file: string,
+  data: NdArray<Float64Array>,
+  labels: NdArray<Float64Array>,
+): void {
   const [n, c, s] = data.shape;
   if (data.shape.length !== 3 || c !== DEAP_CHANNELS || s !== DEAP_SAMPLES || n < 1) {
-    throw new DatasetError(file, "variable 'data'", `shape (trials, ${DEAP_CHANNELS}, ${DEAP_SAMPLES})`, `got (${data.shape.join(', ')})`);
+    throw new DatasetError(
+      file,
+      "variable 'data'",
+      `shape (trials, ${DEAP_CHANNELS}, ${DEAP_SAMPLES})`,
+      `got (${data.shape.join(', ')})`,
+    );
   }
   if (labels.shape.length !== 2 || labels.shape[0] !== n || labels.shape[1] !== 4) {
-    throw new DatasetError(file, "variable 'labels'", `shape (${n}, 4)`, `got (${labels.shape.join(', ')})`);
+    throw new DatasetError(
+      file,
+      "variable 'labels'",
+      `shape (${n}, 4)`,
+      `got (${labels.shape.join(', ')})`,
+    );
   }
 }
 
 function matToNd(v: MatValue | undefined, file: string, name: string): NdArray<Float64Array> {
   if (!v) throw new DatasetError(file, `variable '${name}'`, 'present', 'missing');
-  if (v.kind !== 'numeric') throw new DatasetError(file, `variable '${name}'`, 'a numeric array', `got ${v.kind}`);
-  return toFloat64(ndarray(v.class === 'single' ? 'float32' : 'float64', v.shape, v.data), file, name);
+  if (v.kind !== 'numeric')
+    throw new DatasetError(file, `variable '${name}'`, 'a numeric array', `got ${v.kind}`);
+  return toFloat64(
+    ndarray(v.class === 'single' ? 'float32' : 'float64', v.shape, v.data),
+    file,
+    name,
+  );
 }
 
 /** Read one subject's preprocessed file (.dat or .mat) and check its shapes. */
@@ -171,12 +232,24 @@ export async function readDeapSubjectFile(file: string): Promise<DeapSubjectData
   } else {
     const root = readPickle(bytes, file);
     if (!(root instanceof Map)) {
-      throw new FormatError(file, 0, "a pickled dict with keys 'data' and 'labels'", 'the pickle does not hold a dict');
+      throw new FormatError(
+        file,
+        0,
+        "a pickled dict with keys 'data' and 'labels'",
+        'the pickle does not hold a dict',
+      );
     }
     const get = (k: string): NdArray<Float64Array> => {
       const v = root.get(k);
-      if (v === undefined) throw new DatasetError(file, `key '${k}'`, "a dict with keys 'data' and 'labels'", `key missing (keys: ${[...root.keys()].join(', ')})`);
-      if (!isNdArray(v)) throw new DatasetError(file, `key '${k}'`, 'a numpy array', 'got another value');
+      if (v === undefined)
+        throw new DatasetError(
+          file,
+          `key '${k}'`,
+          "a dict with keys 'data' and 'labels'",
+          `key missing (keys: ${[...root.keys()].join(', ')})`,
+        );
+      if (!isNdArray(v))
+        throw new DatasetError(file, `key '${k}'`, 'a numpy array', 'got another value');
       return toFloat64(v, file, k);
     };
     data = get('data');

@@ -45,7 +45,9 @@ describe('rating rule', () => {
   });
 
   it('reports non-finite ratings as unlabelled', () => {
-    expect(labelFromRatings({ valence: NaN, arousal: 5, dominance: 5 }).reason).toMatch(/non-finite/);
+    expect(labelFromRatings({ valence: NaN, arousal: 5, dominance: 5 }).reason).toMatch(
+      /non-finite/,
+    );
   });
 
   it('rejects a bad configuration', () => {
@@ -57,7 +59,11 @@ describe('rating rule', () => {
 describe('AMIGOS checkboxes', () => {
   const calm = { valence: 7, arousal: 3, dominance: 5 };
   it('uses a single ticked class', () => {
-    expect(labelAmigos({ ...none, fear: true }, calm)).toEqual({ label: 'fear', source: 'checkbox', reason: null });
+    expect(labelAmigos({ ...none, fear: true }, calm)).toEqual({
+      label: 'fear',
+      source: 'checkbox',
+      reason: null,
+    });
     expect(labelAmigos({ ...none, happiness: true }, calm).label).toBe('happy');
     expect(labelAmigos({ ...none, sadness: true }, calm).label).toBe('sad');
     expect(labelAmigos({ ...none, anger: true }, calm).label).toBe('angry');
@@ -65,9 +71,16 @@ describe('AMIGOS checkboxes', () => {
   });
   it('falls back to the rating rule when several, none, disgust or surprise are ticked', () => {
     const happyRatings = { valence: 8, arousal: 8, dominance: 5 };
-    expect(labelAmigos({ ...none, fear: true, anger: true }, happyRatings)).toMatchObject({ label: 'happy', source: 'ratings' });
-    expect(labelAmigos({ ...none, fear: true, surprise: true }, happyRatings).source).toBe('ratings');
-    expect(labelAmigos({ ...none, sadness: true, disgust: true }, happyRatings).source).toBe('ratings');
+    expect(labelAmigos({ ...none, fear: true, anger: true }, happyRatings)).toMatchObject({
+      label: 'happy',
+      source: 'ratings',
+    });
+    expect(labelAmigos({ ...none, fear: true, surprise: true }, happyRatings).source).toBe(
+      'ratings',
+    );
+    expect(labelAmigos({ ...none, sadness: true, disgust: true }, happyRatings).source).toBe(
+      'ratings',
+    );
     expect(labelAmigos(none, happyRatings).source).toBe('ratings');
     expect(labelAmigos(null, happyRatings).source).toBe('ratings');
   });

@@ -72,19 +72,27 @@ export function resolveLabelMapping(partial: Partial<LabelMappingConfig> = {}): 
 }
 
 /** The rating rule (DEAP always, AMIGOS fallback). */
-export function labelFromRatings(r: Ratings, cfg: LabelMappingConfig = DEFAULT_LABEL_MAPPING): LabelDecision {
+export function labelFromRatings(
+  r: Ratings,
+  cfg: LabelMappingConfig = DEFAULT_LABEL_MAPPING,
+): LabelDecision {
   const { valence: v, arousal: a, dominance: d } = r;
   if (![v, a, d].every(Number.isFinite)) {
     return { label: null, source: null, reason: 'missing or non-finite rating' };
   }
   const c = cfg.centre;
   let label: Emotion | null = null;
-  if (Math.abs(v - c) <= cfg.neutralRadius && Math.abs(a - c) <= cfg.neutralRadius) label = 'neutral';
+  if (Math.abs(v - c) <= cfg.neutralRadius && Math.abs(a - c) <= cfg.neutralRadius)
+    label = 'neutral';
   else if (v > c && a > c) label = 'happy';
   else if (v < c && a < c) label = 'sad';
   else if (v < c && a > c) label = d >= cfg.dominanceSplit ? 'angry' : 'fear';
   if (label === null) {
-    return { label: null, source: null, reason: `no class for valence ${v}, arousal ${a} (e.g. calm)` };
+    return {
+      label: null,
+      source: null,
+      reason: `no class for valence ${v}, arousal ${a} (e.g. calm)`,
+    };
   }
   return { label, source: 'ratings', reason: null };
 }

@@ -33,10 +33,16 @@ export interface NdArray<T extends TypedArray = TypedArray> {
   readonly data: T;
 }
 
-export function ndarray<T extends TypedArray>(dtype: NumericDType, shape: readonly number[], data: T): NdArray<T> {
+export function ndarray<T extends TypedArray>(
+  dtype: NumericDType,
+  shape: readonly number[],
+  data: T,
+): NdArray<T> {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== data.length) {
-    throw new RangeError(`ndarray: shape [${shape.join(', ')}] needs ${n} elements, data has ${data.length}`);
+    throw new RangeError(
+      `ndarray: shape [${shape.join(', ')}] needs ${n} elements, data has ${data.length}`,
+    );
   }
   return { kind: 'ndarray', dtype, shape: [...shape], data };
 }

@@ -3,7 +3,15 @@
  * straight from typed arrays (no per-value builders, so writing runs at memory speed),
  * crash-safe writes (temporary file, then rename) and zero-copy reads.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
@@ -33,7 +41,10 @@ export interface Column {
   readonly data: Data;
 }
 
-function validity(isNull: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+function validity(isNull: readonly boolean[]): {
+  nullBitmap: Uint8Array | undefined;
+  nullCount: number;
+} {
   const n = isNull.length;
   let nullCount = 0;
   const bitmap = new Uint8Array(Math.ceil(n / 8));
@@ -104,7 +115,14 @@ export function listFloat32Column(
   const child = makeData({ type: new Float32(), length: total, nullCount: 0, data: flat });
   return {
     field: new Field(name, type, nullCount > 0),
-    data: makeData({ type, length: values.length, nullCount, nullBitmap, valueOffsets: offsets, child }),
+    data: makeData({
+      type,
+      length: values.length,
+      nullCount,
+      nullBitmap,
+      valueOffsets: offsets,
+      child,
+    }),
   };
 }
 
@@ -116,11 +134,18 @@ export function fixedSizeListColumn(
   rows: number,
 ): Column {
   if (flat.length !== size * rows) {
-    throw new RangeError(`${name}: ${rows} rows of ${size} need ${size * rows} values, got ${flat.length}`);
+    throw new RangeError(
+      `${name}: ${rows} rows of ${size} need ${size * rows} values, got ${flat.length}`,
+    );
   }
   const itemType: DataType = flat instanceof Float32Array ? new Float32() : new Uint8();
   const type = new FixedSizeList(size, new Field('item', itemType, false));
-  const child = makeData({ type: itemType as Float32, length: flat.length, nullCount: 0, data: flat as Float32Array });
+  const child = makeData({
+    type: itemType as Float32,
+    length: flat.length,
+    nullCount: 0,
+    data: flat as Float32Array,
+  });
   return {
     field: new Field(name, type, false),
     data: makeData({ type, length: rows, nullCount: 0, child }),
@@ -128,7 +153,10 @@ export function fixedSizeListColumn(
 }
 
 /** Assemble columns and string metadata into a table. */
-export function makeShardTable(columns: readonly Column[], metadata: ReadonlyMap<string, string>): Table {
+export function makeShardTable(
+  columns: readonly Column[],
+  metadata: ReadonlyMap<string, string>,
+): Table {
   const rows = columns.length ? columns[0].data.length : 0;
   for (const c of columns) {
     if (c.data.length !== rows) {
@@ -184,7 +212,9 @@ export function readShardFile(path: string): Table {
   try {
     return tableFromIPC(bytes);
   } catch (e) {
-    throw new Error(`${path}: not a readable Arrow IPC file (${(e as Error).message})`);
+    throw new Error(`${path}: not a readable Arrow IPC file (${(e as Error).message})`, {
+      cause: e,
+    });
   }
 }
 

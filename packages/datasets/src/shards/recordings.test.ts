@@ -8,7 +8,8 @@ import type { RecordingRow, RecordingsMetadata } from './recordings.js';
 import { readRecordingsShard, writeRecordingsShard } from './recordings.js';
 
 function row(trial: number, withEcg: boolean): RecordingRow {
-  const sig = (k: number) => Float32Array.from({ length: 100 + trial }, (_, i) => Math.sin(i / (k + 1)) * (trial + 1));
+  const sig = (k: number) =>
+    Float32Array.from({ length: 100 + trial }, (_, i) => Math.sin(i / (k + 1)) * (trial + 1));
   return {
     dataset: withEcg ? 'amigos' : 'deap',
     subject: withEcg ? 'P01' : 's01',
@@ -27,7 +28,15 @@ function row(trial: number, withEcg: boolean): RecordingRow {
     liking: 4.5,
     familiarity: null,
     emotions: withEcg
-      ? { neutral: false, disgust: trial === 1, happiness: true, surprise: false, anger: false, fear: false, sadness: false }
+      ? {
+          neutral: false,
+          disgust: trial === 1,
+          happiness: true,
+          surprise: false,
+          anger: false,
+          fear: false,
+          sadness: false,
+        }
       : null,
     label5: trial === 1 ? null : 'happy',
     labelSource: trial === 1 ? null : 'ratings',

@@ -79,27 +79,92 @@ const FLAG_COLUMNS = AMIGOS_FLAG_NAMES.map((n) => `emo_${n}`);
 export function recordingsTable(rows: readonly RecordingRow[], meta: RecordingsMetadata): Table {
   const col = <T>(f: (r: RecordingRow) => T): T[] => rows.map(f);
   const columns = [
-    utf8Column('dataset', col((r) => r.dataset)),
-    utf8Column('subject', col((r) => r.subject)),
-    int32Column('trial', col((r) => r.trial)),
-    int32Column('presentation_trial', col((r) => r.presentationTrial)),
-    utf8Column('stimulus_id', col((r) => r.stimulusId)),
-    float64Column('fs', col((r) => r.fs)),
-    int32Column('baseline_samples', col((r) => r.baselineSamples)),
-    listFloat32Column('ecg', col((r) => r.ecg)),
-    listFloat32Column('ecg_left', col((r) => r.ecgLeft)),
-    listFloat32Column('gsr', col((r) => r.gsr)),
-    listFloat32Column('ppg', col((r) => r.ppg)),
-    float64Column('valence', col((r) => r.valence)),
-    float64Column('arousal', col((r) => r.arousal)),
-    float64Column('dominance', col((r) => r.dominance)),
-    float64Column('liking', col((r) => r.liking)),
-    float64Column('familiarity', col((r) => r.familiarity)),
-    ...AMIGOS_FLAG_NAMES.map((n, i) => boolColumn(FLAG_COLUMNS[i], col((r) => (r.emotions ? r.emotions[n] : null)))),
-    utf8Column('label5', col((r) => r.label5)),
-    utf8Column('label_source', col((r) => r.labelSource)),
-    utf8Column('video_path', col((r) => r.videoPath)),
-    float64Column('video_offset_s', col((r) => r.videoOffsetS)),
+    utf8Column(
+      'dataset',
+      col((r) => r.dataset),
+    ),
+    utf8Column(
+      'subject',
+      col((r) => r.subject),
+    ),
+    int32Column(
+      'trial',
+      col((r) => r.trial),
+    ),
+    int32Column(
+      'presentation_trial',
+      col((r) => r.presentationTrial),
+    ),
+    utf8Column(
+      'stimulus_id',
+      col((r) => r.stimulusId),
+    ),
+    float64Column(
+      'fs',
+      col((r) => r.fs),
+    ),
+    int32Column(
+      'baseline_samples',
+      col((r) => r.baselineSamples),
+    ),
+    listFloat32Column(
+      'ecg',
+      col((r) => r.ecg),
+    ),
+    listFloat32Column(
+      'ecg_left',
+      col((r) => r.ecgLeft),
+    ),
+    listFloat32Column(
+      'gsr',
+      col((r) => r.gsr),
+    ),
+    listFloat32Column(
+      'ppg',
+      col((r) => r.ppg),
+    ),
+    float64Column(
+      'valence',
+      col((r) => r.valence),
+    ),
+    float64Column(
+      'arousal',
+      col((r) => r.arousal),
+    ),
+    float64Column(
+      'dominance',
+      col((r) => r.dominance),
+    ),
+    float64Column(
+      'liking',
+      col((r) => r.liking),
+    ),
+    float64Column(
+      'familiarity',
+      col((r) => r.familiarity),
+    ),
+    ...AMIGOS_FLAG_NAMES.map((n, i) =>
+      boolColumn(
+        FLAG_COLUMNS[i],
+        col((r) => (r.emotions ? r.emotions[n] : null)),
+      ),
+    ),
+    utf8Column(
+      'label5',
+      col((r) => r.label5),
+    ),
+    utf8Column(
+      'label_source',
+      col((r) => r.labelSource),
+    ),
+    utf8Column(
+      'video_path',
+      col((r) => r.videoPath),
+    ),
+    float64Column(
+      'video_offset_s',
+      col((r) => r.videoOffsetS),
+    ),
   ];
   const m = new Map<string, string>([
     ['schema_version', RECORDINGS_SCHEMA_VERSION],
@@ -121,7 +186,11 @@ export function recordingsTable(rows: readonly RecordingRow[], meta: RecordingsM
   return makeShardTable(columns, m);
 }
 
-export function writeRecordingsShard(path: string, rows: readonly RecordingRow[], meta: RecordingsMetadata): number {
+export function writeRecordingsShard(
+  path: string,
+  rows: readonly RecordingRow[],
+  meta: RecordingsMetadata,
+): number {
   return writeShardFile(path, recordingsTable(rows, meta));
 }
 
@@ -158,15 +227,19 @@ export function readRecordingsShard(path: string): RecordingsShard {
     const v = get(name).get(i) as { toArray(): Float32Array } | null;
     return v ? v.toArray() : null;
   };
-  const num = (name: string, i: number): number | null => (get(name).get(i) as number | null) ?? null;
-  const str = (name: string, i: number): string | null => (get(name).get(i) as string | null) ?? null;
+  const num = (name: string, i: number): number | null =>
+    (get(name).get(i) as number | null) ?? null;
+  const str = (name: string, i: number): string | null =>
+    (get(name).get(i) as string | null) ?? null;
   const rows: RecordingRow[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const flags = FLAG_COLUMNS.map((c) => get(c).get(i) as boolean | null);
     const emotions =
       flags[0] === null
         ? null
-        : (Object.fromEntries(AMIGOS_FLAG_NAMES.map((n, k) => [n, Boolean(flags[k])])) as unknown as AmigosEmotionFlags);
+        : (Object.fromEntries(
+            AMIGOS_FLAG_NAMES.map((n, k) => [n, Boolean(flags[k])]),
+          ) as unknown as AmigosEmotionFlags);
     rows.push({
       dataset: str('dataset', i) as DatasetName,
       subject: str('subject', i) as string,

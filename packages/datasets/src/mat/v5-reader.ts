@@ -332,8 +332,11 @@ export function reverseAxesInto(src: TypedArray, cShape: readonly number[], dst:
  */
 export function reverseAxes<T extends TypedArray>(src: T, cShape: readonly number[]): T {
   if (!layoutChanges(cShape)) return src;
-  const Ctor = src.constructor as new (n: number) => T;
-  const out = new Ctor(src.length);
+  const Ctor = src.constructor as new (b: ArrayBuffer, offset: number, n: number) => T;
+  // Every element is overwritten below, so skip the zero-fill of a fresh ArrayBuffer (about a
+  // third of the time of converting a 100 MB array).
+  const raw = Buffer.allocUnsafeSlow(src.byteLength);
+  const out = new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, src.length);
   reverseAxesInto(src, cShape, out);
   return out;
 }

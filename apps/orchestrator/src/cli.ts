@@ -148,8 +148,12 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .command('full')
     .description('run the whole pipeline (synthetic corpus when no dataset is configured)')
     .option('--config <file>', 'emo.config.json to use')
-    .option('--jobs <n>', 'concurrent jobs', intArg('--jobs', 1, 256))
-    .option('--strict', 'stop on the first failing subject')
+    .option(
+      '--jobs <n>',
+      'concurrent jobs (validated now; used once the pipeline engine runs stages in parallel)',
+      intArg('--jobs', 1, 256),
+    )
+    .option('--strict', 'exit non-zero if any subject fails')
     .option('--json', 'print the summary as JSON')
     .action(async (o: { config?: string; strict?: boolean; json?: boolean }) => {
       const { config } = loadConfig(o.config);

@@ -19,6 +19,27 @@ export const AMIGOS_ECG_RIGHT_COLUMN = 15;
 export const AMIGOS_ECG_LEFT_COLUMN = 16;
 export const AMIGOS_GSR_COLUMN = 17;
 
+/** The real AMIGOS short-video IDs, in video-number order, then the four long videos. */
+export const AMIGOS_SHORT_IDS: readonly string[] = [
+  '4',
+  '5',
+  '9',
+  '10',
+  '13',
+  '18',
+  '19',
+  '20',
+  '23',
+  '30',
+  '31',
+  '34',
+  '36',
+  '58',
+  '80',
+  '138',
+];
+export const AMIGOS_LONG_IDS: readonly string[] = ['N1', 'P1', 'B1', 'U1'];
+
 export interface AmigosSubjectFiles {
   /** 'P01' … 'P40'. */
   readonly subject: string;

@@ -144,17 +144,20 @@ const AMIGOS_UNITS = {
   ratings: '1–9 self-assessment',
 };
 
+/** Resolved options of one subject's conversion (what `convertDataset` passes down). */
+export interface SubjectConvertOptions {
+  readonly outDir: string;
+  readonly labelMapping: LabelMappingConfig;
+  readonly nanPolicy: NanPolicy;
+  readonly synthetic: boolean;
+  readonly notes?: readonly string[];
+}
+
 /** Convert one DEAP subject. Throws only for subject-level failures. */
 export async function convertDeapSubject(
   files: DeapSubjectFiles,
   ratings: ReadonlyMap<number, DeapRatingRow[]> | null,
-  opts: {
-    outDir: string;
-    labelMapping: LabelMappingConfig;
-    nanPolicy: NanPolicy;
-    synthetic: boolean;
-    notes?: readonly string[];
-  },
+  opts: SubjectConvertOptions,
 ): Promise<SubjectConvertResult> {
   const d = await readDeapSubjectFile(files.dataFile);
   const nTrials = d.data.shape[0];
@@ -244,13 +247,7 @@ function finiteOrNull(x: number | undefined): number | null {
 export async function convertAmigosSubject(
   files: AmigosSubjectFiles,
   videos: ReadonlyMap<string, string>,
-  opts: {
-    outDir: string;
-    labelMapping: LabelMappingConfig;
-    nanPolicy: NanPolicy;
-    synthetic: boolean;
-    notes?: readonly string[];
-  },
+  opts: SubjectConvertOptions,
 ): Promise<SubjectConvertResult> {
   const d = await readAmigosSubjectFile(files.matFile);
   const rows: RecordingRow[] = [];

@@ -15,4 +15,8 @@ export * from './convert.js';
 export * from './shards/arrow.js';
 export * from './shards/recordings.js';
 export { writeSyntheticCorpus } from './synth/corpus.js';
-export type { SyntheticCorpusOptions, SyntheticCorpusResult } from './synth/corpus.js';
+export type {
+  SyntheticCorpusOptions,
+  SyntheticCorpusResult,
+  SyntheticTrialTruth,
+} from './synth/corpus.js';

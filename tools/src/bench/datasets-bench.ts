@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { tableToIPC } from 'apache-arrow';
 import type { MatValue } from '@emo/datasets';
 import {
+  AMIGOS_LONG_IDS,
+  AMIGOS_SHORT_IDS,
   Rng,
   convertDataset,
   ndarray,
@@ -107,28 +109,7 @@ export async function runDatasetsBench(): Promise<void> {
       shape: [1, items.length],
       items,
     });
-    const ids = [
-      '4',
-      '5',
-      '9',
-      '10',
-      '13',
-      '18',
-      '19',
-      '20',
-      '23',
-      '30',
-      '31',
-      '34',
-      '36',
-      '58',
-      '80',
-      '138',
-      'N1',
-      'P1',
-      'B1',
-      'U1',
-    ];
+    const ids = [...AMIGOS_SHORT_IDS, ...AMIGOS_LONG_IDS];
     const amigosBytes = writeMat5(
       new Map<string, MatValue>([
         ['VideoIDs', cell(ids.map((s) => ({ kind: 'char', shape: [1, s.length], rows: [s] })))],

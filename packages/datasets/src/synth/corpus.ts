@@ -25,6 +25,7 @@ import { writeMat5 } from '../mat/index.js';
 import { writeDeapPickle } from '../pickle/index.js';
 import { writeFileAtomic } from '../shards/arrow.js';
 import { SYNTHETIC_MARKER } from '../convert.js';
+import { AMIGOS_LONG_IDS, AMIGOS_SHORT_IDS } from '../amigos.js';
 import type { ExpressionParams, SubjectProfile } from './design.js';
 import { makeSubject, trialIntensity } from './design.js';
 import {
@@ -91,26 +92,6 @@ const DEAP_BASELINE_S = 3;
 const DEAP_VIDEO = { width: 180, height: 144, fps: 50, inputFps: 5 } as const;
 const AMIGOS_BASELINE_S = 5;
 const AMIGOS_VIDEO = { width: 256, height: 144, fps: 25, inputFps: 5 } as const;
-/** The real AMIGOS short-video IDs, in video-number order, then the four long videos. */
-export const AMIGOS_SHORT_IDS = [
-  '4',
-  '5',
-  '9',
-  '10',
-  '13',
-  '18',
-  '19',
-  '20',
-  '23',
-  '30',
-  '31',
-  '34',
-  '36',
-  '58',
-  '80',
-  '138',
-];
-export const AMIGOS_LONG_IDS = ['N1', 'P1', 'B1', 'U1'];
 
 interface RatingSet {
   valence: number;

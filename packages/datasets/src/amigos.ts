@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DatasetError } from './errors.js';
-import { findFiles, isDir, sha256 } from './fsutil.js';
+import { findFiles, isDir, missingNumbers, sha256 } from './fsutil.js';
 import { readMat } from './mat/index.js';
 import type { MatFile, MatValue } from './mat/types.js';
 
@@ -102,6 +102,12 @@ export function discoverAmigos(root: string): AmigosDownload {
   if (videos.size === 0)
     notes.push('no face videos (P{n}_{VideoID}_face.mov) found: the face modality will be missing');
   const subjects = [...bySubject.values()].sort((a, b) => a.number - b.number);
+  const gaps = missingNumbers(subjects.map((x) => x.number));
+  if (gaps.length) {
+    notes.push(
+      `participants missing from the numbering 1–${subjects[subjects.length - 1].number}: ${gaps.map((n) => `P${String(n).padStart(2, '0')}`).join(', ')}`,
+    );
+  }
   return { root, subjects, videos, notes };
 }
 

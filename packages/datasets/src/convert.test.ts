@@ -291,6 +291,9 @@ describe('convert AMIGOS (synthetic download in the real format)', () => {
       b.rows.map((r) => [r.stimulusId, r.valence, r.label5, Array.from(r.ecg ?? [])]),
     );
     expect(report.notes.join(' ')).toMatch(/no face videos/);
+    expect(report.notes.join(' ')).toMatch(
+      /participants missing from the numbering 1–10: P02, P03, P04, P05, P06, P07, P08/,
+    );
   });
 
   it('fails one participant with a wrong variable and keeps the others', async () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DatasetError, FormatError } from './errors.js';
-import { findFiles, isDir, isFile, sha256 } from './fsutil.js';
+import { findFiles, isDir, isFile, missingNumbers, sha256 } from './fsutil.js';
 import type { NdArray } from './ndarray.js';
 import { ndarray, isNdArray } from './ndarray.js';
 import { readPickle } from './pickle/index.js';
@@ -97,6 +97,12 @@ export function discoverDeap(root: string): DeapDownload {
     );
   }
   const subjects = [...bySubject.values()].sort((a, b) => a.number - b.number);
+  const gaps = missingNumbers(subjects.map((x) => x.number));
+  if (gaps.length) {
+    notes.push(
+      `participants missing from the numbering 1–${subjects[subjects.length - 1].number}: ${gaps.map((n) => `s${String(n).padStart(2, '0')}`).join(', ')}`,
+    );
+  }
   return { root, subjects, ratingsCsv, notes };
 }
 

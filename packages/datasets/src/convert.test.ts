@@ -93,6 +93,8 @@ describe('convert DEAP (synthetic download in the real format)', () => {
     const py = join(root, 'data_preprocessed_python');
     truncateSync(join(py, 's01.dat'), 5000);
     copyFileSync(join(fixtures, 'pickle', 'evil-os-system-p2.pkl'), join(py, 's02.dat'));
+    // a pickled dict of other arrays: wrong keys
+    copyFileSync(join(fixtures, 'pickle', 'dtypes-py2-p2.pkl'), join(py, 's05.dat'));
     writeFileSync(
       join(py, 's03.dat'),
       writeDeapPickle(
@@ -118,6 +120,8 @@ describe('convert DEAP (synthetic download in the real format)', () => {
     expect(by.s03.error).toMatch(
       /s03\.dat: variable 'data': got \(2, 39, 8064\) \(expected shape \(trials, 40, 8064\)\)/,
     );
+    expect(by.s05.status).toBe('failed');
+    expect(by.s05.error).toMatch(/s05\.dat: key 'data'.*key missing \(keys: /);
     expect(by.s04.status).toBe('ok');
   });
 

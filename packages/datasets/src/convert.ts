@@ -23,6 +23,7 @@ import {
   DEAP_GSR_CHANNEL,
   DEAP_PPG_CHANNEL,
   deapChannel,
+  deapRatings,
   deapVideoPath,
   discoverDeap,
   readDeapSubjectFile,
@@ -188,7 +189,7 @@ export async function convertDeapSubject(
       });
       continue;
     }
-    const lab = d.labels.data.subarray(i * 4, i * 4 + 4);
+    const lab = deapRatings(d, i);
     const csvRow = subjectRatings?.find((r) => r.experimentId === experimentId) ?? null;
     const decision = labelFromRatings(
       { valence: lab[0], arousal: lab[1], dominance: lab[2] },

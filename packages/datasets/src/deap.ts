@@ -178,10 +178,15 @@ export function readParticipantRatings(path: string): Map<number, DeapRatingRow[
 export interface DeapSubjectData {
   readonly file: string;
   readonly sha256: string;
-  /** (trials, 40, 8064) float64, C order. */
+  /** (trials, 40, 8064) float64, in `order`. */
   readonly data: NdArray<Float64Array>;
-  /** (trials, 4): valence, arousal, dominance, liking. */
+  /** (trials, 4): valence, arousal, dominance, liking, in `order`. */
   readonly labels: NdArray<Float64Array>;
+  /**
+   * 'C' (row-major) for pickles; 'F' (MATLAB's column-major, read without reordering) for
+   * level-5 .mat files. Use deapChannel / deapRatings, which handle both.
+   */
+  readonly order: 'C' | 'F';
 }
 
 function toFloat64(a: NdArray, file: string, name: string): NdArray<Float64Array> {
@@ -231,10 +236,19 @@ export async function readDeapSubjectFile(file: string): Promise<DeapSubjectData
   const digest = sha256(bytes);
   let data: NdArray<Float64Array>;
   let labels: NdArray<Float64Array>;
+  let order: 'C' | 'F' = 'C';
   if (file.toLowerCase().endsWith('.mat')) {
-    const mat = await readMat(bytes, file);
-    data = matToNd(mat.variables.get('data'), file, 'data');
-    labels = matToNd(mat.variables.get('labels'), file, 'labels');
+    // MATLAB's column-major layout is kept: only 2 of the 40 channels are read, by stride,
+    // instead of reordering all of them (v7.3 files still come back in C order).
+    const mat = await readMat(bytes, file, { order: 'F' });
+    const d = mat.variables.get('data');
+    const l = mat.variables.get('labels');
+    data = matToNd(d, file, 'data');
+    labels = matToNd(l, file, 'labels');
+    const fd = d?.kind === 'numeric' && d.order === 'F';
+    const fl = l?.kind === 'numeric' && l.order === 'F';
+    if (fd !== fl) throw new Error(`${file}: internal: mixed array orders`);
+    if (fd) order = 'F';
   } else {
     const root = readPickle(bytes, file);
     if (!(root instanceof Map)) {
@@ -262,14 +276,33 @@ export async function readDeapSubjectFile(file: string): Promise<DeapSubjectData
     labels = get('labels');
   }
   checkShapes(file, data, labels);
-  return { file, sha256: digest, data, labels };
+  return { file, sha256: digest, data, labels, order };
 }
 
-/** Channel `channel` (1-based) of trial `trialIndex` (0-based) as a view. */
+/** Channel `channel` (1-based) of trial `trialIndex` (0-based): a view (C) or a copy (F). */
 export function deapChannel(d: DeapSubjectData, trialIndex: number, channel: number): Float64Array {
-  const s = d.data.shape[2];
-  const start = (trialIndex * d.data.shape[1] + (channel - 1)) * s;
-  return d.data.data.subarray(start, start + s);
+  const [n, c, s] = d.data.shape;
+  if (d.order === 'C') {
+    const start = (trialIndex * c + (channel - 1)) * s;
+    return d.data.data.subarray(start, start + s);
+  }
+  // column-major (n, c, s): element (i, ch, t) at i + n * (ch + c * t)
+  const out = new Float64Array(s);
+  const step = n * c;
+  for (let t = 0, at = trialIndex + n * (channel - 1); t < s; t++, at += step)
+    out[t] = d.data.data[at];
+  return out;
+}
+
+/** valence, arousal, dominance, liking of trial `trialIndex` (0-based). */
+export function deapRatings(
+  d: DeapSubjectData,
+  trialIndex: number,
+): [number, number, number, number] {
+  const n = d.labels.shape[0];
+  const at = (k: number) =>
+    d.labels.data[d.order === 'C' ? trialIndex * 4 + k : trialIndex + n * k];
+  return [at(0), at(1), at(2), at(3)];
 }
 
 /** face_video/sXX/sXX_trialYY.avi for a presentation trial, if present. */

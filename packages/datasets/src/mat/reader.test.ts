@@ -18,6 +18,7 @@ import {
   toFloat64,
 } from './index.js';
 import type { MatFile, MatValue } from './types.js';
+import { writeMat5 } from './v5-writer.js';
 
 const DIR = new URL('../../fixtures/mat/', import.meta.url);
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, DIR)));
@@ -189,5 +190,26 @@ describe('typed access', () => {
     expect(isEmptyMat(get('a_empty_1x0'))).toBe(true);
     expect(isEmptyMat(get('a_scalar'))).toBe(false);
     expect(describeMatValue(get('s_scalar'))).toBe('struct 1x1 with fields [x, nested]');
+  });
+});
+
+describe("readMat with { order: 'F' } (MATLAB's layout, as scipy returns it)", () => {
+  it.each([false, true])('keeps numeric data column-major (compressed: %p)', async (compress) => {
+    const shape = [2, 3, 4];
+    const rowMajor = Float64Array.from({ length: 24 }, (_, i) => i * 1.5 - 7);
+    const bytes = writeMat5(
+      new Map([['x', { kind: 'numeric', class: 'double', shape, data: rowMajor } as const]]),
+      { compress },
+    );
+    const c = (await readMat(bytes, 'c.mat')).variables.get('x');
+    const f = (await readMat(bytes, 'f.mat', { order: 'F' })).variables.get('x');
+    expect(c?.kind === 'numeric' && c.order).toBeUndefined();
+    if (f?.kind !== 'numeric' || c?.kind !== 'numeric') throw new Error('not numeric');
+    expect(f.order).toBe('F');
+    expect(Array.from(c.data as Float64Array)).toEqual(Array.from(rowMajor));
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++)
+        for (let k = 0; k < 4; k++)
+          expect(f.data[i + 2 * (j + 3 * k)]).toBe(rowMajor[(i * 3 + j) * 4 + k]);
   });
 });

@@ -13,6 +13,7 @@ import type {
   MatValue,
 } from './types.js';
 import { headerText, readMat5 } from './v5-reader.js';
+import type { ReadMatOptions } from './v5-reader.js';
 import { hasHdf5Signature, readMat73 } from './v73-reader.js';
 
 function hex(bytes: Uint8Array): string {
@@ -118,8 +119,12 @@ export function matVersion(bytes: Uint8Array, file: string): '5' | '7.3' {
  * @param file the file name used in error messages
  * @throws FormatError naming the file and, for level-5 files, the byte offset of the problem
  */
-export async function readMat(bytes: Uint8Array, file: string): Promise<MatFile> {
-  return matVersion(bytes, file) === '5' ? readMat5(bytes, file) : readMat73(bytes, file);
+export async function readMat(
+  bytes: Uint8Array,
+  file: string,
+  opts: ReadMatOptions = {},
+): Promise<MatFile> {
+  return matVersion(bytes, file) === '5' ? readMat5(bytes, file, opts) : readMat73(bytes, file);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,12 @@ export interface MatNumeric {
   readonly data: TypedArray;
   /** Imaginary part for complex arrays, same layout as data. */
   readonly imag?: TypedArray;
+  /**
+   * 'F' when the reader was asked to keep MATLAB's column-major order (`readMat(…, { order:
+   * 'F' })`): then `data` (and `imag`) are column-major and may be views of the file's bytes.
+   * Absent means C (row-major) order.
+   */
+  readonly order?: 'F';
 }
 
 /** A char array. `rows` holds each row of a 2-D char matrix (one string for a 1×n char). */

@@ -409,6 +409,8 @@ interface Ctx {
   readonly le: boolean;
   /** File offset of the miCOMPRESSED element whose inflated data `bytes` is (else undefined). */
   readonly base: number | undefined;
+  /** 'F': keep numeric data column-major (views of the input allowed); 'C' (default): row-major. */
+  readonly order: 'C' | 'F';
 }
 
 interface Tag {
@@ -758,6 +760,18 @@ function readNumeric(c: Ctx, h: MatrixHeader, cls: MatNumericClass, where: strin
   const complex = (h.flags & MAT_FLAG.COMPLEX) !== 0;
   const outClass: MatNumericClass = logical ? 'logical' : cls;
   const re = decodePart(c, h, h.body, outClass, logical, `${where}: real part`);
+  if (c.order === 'F') {
+    const base = {
+      kind: 'numeric',
+      class: outClass,
+      shape: h.shape,
+      data: re.data,
+      order: 'F',
+    } as const;
+    if (!complex) return base;
+    const imF = decodePart(c, h, re.next, outClass, logical, `${where}: imaginary part`);
+    return { ...base, imag: imF.data };
+  }
   const data = finishLayout(re.data, re.aliasesInput, h.shape);
   if (!complex) return { kind: 'numeric', class: outClass, shape: h.shape, data };
   const im = decodePart(c, h, re.next, outClass, logical, `${where}: imaginary part`);
@@ -1082,9 +1096,20 @@ export function headerText(bytes: Uint8Array): string {
  * @param bytes the whole file
  * @param file the file name used in error messages
  */
-export function readMat5(bytes: Uint8Array, file: string): MatFile {
+/** Options of the MAT readers. */
+export interface ReadMatOptions {
+  /**
+   * Layout of numeric data: 'C' (default) row-major copies; 'F' MATLAB's own column-major
+   * order, without reordering and possibly as views of `bytes` (as scipy.io.loadmat returns
+   * them). Level-5 files only; v7.3 files are always returned in C order.
+   */
+  readonly order?: 'C' | 'F';
+}
+
+export function readMat5(bytes: Uint8Array, file: string, opts: ReadMatOptions = {}): MatFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const top0: Ctx = { file, bytes, view, le: true, base: undefined };
+  const order = opts.order ?? 'C';
+  const top0: Ctx = { file, bytes, view, le: true, base: undefined, order };
   if (bytes.length < 128) {
     throw fail(top0, 0, 'a 128-byte MAT-file header', `the file has only ${bytes.length} bytes`);
   }
@@ -1101,7 +1126,7 @@ export function readMat5(bytes: Uint8Array, file: string): MatFile {
       `found bytes 0x${e0.toString(16).padStart(2, '0')} 0x${e1.toString(16).padStart(2, '0')}`,
     );
   }
-  const c: Ctx = { file, bytes, view, le, base: undefined };
+  const c: Ctx = { file, bytes, view, le, base: undefined, order };
   const version = view.getUint16(124, le);
   if (version !== 0x0100) {
     throw fail(
@@ -1148,6 +1173,7 @@ export function readMat5(bytes: Uint8Array, file: string): MatFile {
         view: new DataView(out.buffer, out.byteOffset, out.byteLength),
         le,
         base: pos,
+        order,
       };
       at = 0;
       end = out.length;

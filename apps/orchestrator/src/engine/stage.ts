@@ -1,0 +1,134 @@
+/**
+ * The stage interface: what every pipeline stage implements. A stage is declared as data (id,
+ * code version, dependencies, parameter schema, scope) plus up to three functions: `shards`
+ * (per-subject stages: which subjects), `sources` (raw files outside the store that its output
+ * depends on) and `run` (do the work, writing into `ctx.outDir`, reporting progress as an
+ * Observable). The engine does everything else: validation, cache keys, the store, scheduling,
+ * manifests. See README.md beside this file.
+ */
+import { Observable } from 'rxjs';
+import type { z } from 'zod';
+import type { SourceRef } from './keys.js';
+
+/** What a running stage reports. `done`/`total` count whatever unit the stage likes. */
+export type ProgressEvent =
+  | {
+      readonly kind: 'progress';
+      readonly done: number;
+      readonly total?: number;
+      readonly message?: string;
+    }
+  | { readonly kind: 'log'; readonly message: string };
+
+/** `global`: one task. `subject`: one task per shard (subject id). */
+export type Scope = 'global' | 'subject';
+
+/** A committed output of one task, read-only. */
+export interface Artifact {
+  readonly stage: string;
+  /** The shard id, null for a global stage's artifact. */
+  readonly shard: string | null;
+  /** The cache key it is stored under. */
+  readonly key: string;
+  /** Absolute path of the output folder (what the producing stage wrote into its outDir). */
+  readonly path: string;
+  /** Content hash of that folder. */
+  readonly hash: string;
+}
+
+/**
+ * Input artifacts by dependency stage id, each list sorted by shard:
+ * - a global dependency: its one artifact;
+ * - a per-subject dependency of a per-subject stage: that subject's artifact only;
+ * - a per-subject dependency of a global stage: every subject's artifact (subjects whose task
+ *   failed are left out; the manifest says which).
+ */
+export type Inputs = Readonly<Record<string, readonly Artifact[]>>;
+
+export interface ShardsContext<P> {
+  readonly params: P;
+  readonly inputs: Inputs;
+}
+
+export interface SourcesContext<P> {
+  readonly params: P;
+  readonly inputs: Inputs;
+  readonly shard: string | null;
+}
+
+export interface RunContext<P> {
+  readonly stage: string;
+  /** The subject id for a per-subject stage, null for a global one. */
+  readonly shard: string | null;
+  /** Validated parameters (schema defaults applied). */
+  readonly params: P;
+  readonly inputs: Inputs;
+  /** The raw sources this task declared, with their content hashes. */
+  readonly sources: readonly SourceRef[];
+  /**
+   * An empty folder to write the output into. The engine hashes it and renames it into the
+   * store only when `run`'s Observable completes; on error or cancellation it is deleted.
+   */
+  readonly outDir: string;
+  /** Aborted when the run is cancelled (Ctrl-C, --strict after a failure): stop early. */
+  readonly signal: AbortSignal;
+}
+
+export interface Stage<P = unknown> {
+  /** Unique id, also the name in config files, manifests and messages (`[a-z][a-z0-9-]*`). */
+  readonly id: string;
+  /** Code version: change it (or derive it from the built code) when the output would change. */
+  readonly version: string;
+  /** Ids of the stages whose outputs this stage reads. */
+  readonly deps: readonly string[];
+  /** Parameter schema; the config's `params[id]` (or `{}`) is validated against it. */
+  readonly params: z.ZodType<P>;
+  readonly scope: Scope;
+  /** One line for `emo plan` and the README. */
+  readonly description?: string;
+  /**
+   * Per-subject stages: the shard ids to run, from the parameters and the inputs (every
+   * upstream artifact). When absent the shards are those of the per-subject dependencies.
+   */
+  shards?(ctx: ShardsContext<P>): readonly string[] | Promise<readonly string[]>;
+  /**
+   * Raw files or folders outside the store that this task reads (e.g. one subject's download);
+   * their content hashes join the cache key, so editing one re-runs only the tasks that read it.
+   */
+  sources?(ctx: SourcesContext<P>): readonly string[] | Promise<readonly string[]>;
+  /** Do the work; the Observable completes when the output in `ctx.outDir` is complete. */
+  run(ctx: RunContext<P>): Observable<ProgressEvent>;
+}
+
+/** Identity function that lets TypeScript infer `P` from the schema. */
+export function defineStage<P>(stage: Stage<P>): Stage<P> {
+  return stage;
+}
+
+/** The one artifact of dependency `stage` (throws when there is not exactly one). */
+export function inputOf(inputs: Inputs, stage: string): Artifact {
+  const list = inputs[stage];
+  if (!list || list.length !== 1) {
+    throw new Error(`expected exactly one input from stage '${stage}', got ${list?.length ?? 0}`);
+  }
+  return list[0];
+}
+
+/**
+ * Wrap async code as a stage's `run` Observable: `emit` reports progress, `signal` aborts when
+ * the subscriber unsubscribes. Resolving completes the Observable, rejecting errors it.
+ */
+export function stageTask(
+  body: (emit: (e: ProgressEvent) => void, signal: AbortSignal) => Promise<void>,
+): Observable<ProgressEvent> {
+  return new Observable<ProgressEvent>((sub) => {
+    const ac = new AbortController();
+    body((e) => {
+      if (!ac.signal.aborted) sub.next(e);
+    }, ac.signal).then(
+      () => sub.complete(),
+      (err: unknown) => sub.error(err),
+    );
+    return () => ac.abort();
+  });
+}

@@ -53,7 +53,7 @@ import { checkShards, computePlan, explainMiss, previousRun, resolveKey } from '
 import type { Plan, PreviousRun, ResolvedKey } from './plan.js';
 import type { Artifact, Inputs, ProgressEvent, RunContext, Stage } from './stage.js';
 import { openStore } from './store.js';
-import type { Staging, Store } from './store.js';
+import type { ObjectMeta, Staging, Store } from './store.js';
 
 export interface RunOptions {
   /** Store folder or Store (default `.emo`). */
@@ -354,18 +354,7 @@ class Execution {
             rec.status = 'hit';
             rec.hit = true;
             rec.reason = 'cached';
-            rec.output = {
-              path: this.store.path(r.key),
-              hash: meta.outputHash,
-              bytes: meta.bytes,
-              files: meta.files,
-            };
-            rec.ms = performance.now() - t0;
-            this.end(rec);
-            this.settle(stage.id, shard, {
-              ok: true,
-              artifact: this.artifact(rec, meta.outputHash),
-            });
+            this.succeed(rec, stage.id, shard, r.key, meta, t0);
             return EMPTY;
           }
           rec.reason = explainMiss(this.prev, r.material, r.key);
@@ -373,6 +362,26 @@ class Execution {
         }),
       );
     });
+  }
+
+  /** Record a task's committed (or cached) output and release its dependents. */
+  private succeed(
+    rec: TaskRecord,
+    stage: string,
+    shard: string | null,
+    key: string,
+    meta: ObjectMeta,
+    t0: number,
+  ): void {
+    rec.output = {
+      path: this.store.path(key),
+      hash: meta.outputHash,
+      bytes: meta.bytes,
+      files: meta.files,
+    };
+    rec.ms = performance.now() - t0;
+    this.end(rec);
+    this.settle(stage, shard, { ok: true, artifact: this.artifact(rec, meta.outputHash) });
   }
 
   private artifact(rec: TaskRecord, hash: string): Artifact {
@@ -448,18 +457,7 @@ class Execution {
                 if (settled || ac.signal.aborted) return;
                 settled = true;
                 rec.status = 'ran';
-                rec.output = {
-                  path: this.store.path(r.key),
-                  hash: meta.outputHash,
-                  bytes: meta.bytes,
-                  files: meta.files,
-                };
-                rec.ms = performance.now() - t0;
-                this.end(rec);
-                this.settle(stage.id, shard, {
-                  ok: true,
-                  artifact: this.artifact(rec, meta.outputHash),
-                });
+                this.succeed(rec, stage.id, shard, r.key, meta, t0);
                 sub.complete();
               }, failed);
           },

@@ -389,10 +389,25 @@ export async function convertDataset(opts: ConvertOptions): Promise<ConvertRepor
   const results: SubjectConvertResult[] = [];
   const total = emptyLabelCounts();
   const common = { outDir: opts.outDir, labelMapping, nanPolicy, synthetic };
+  /** One subject: converted, or reported as failed; the others carry on either way. */
+  const convertOne = async (
+    subject: string,
+    sourceFile: string,
+    convert: () => Promise<SubjectConvertResult>,
+  ): Promise<void> => {
+    let r: SubjectConvertResult;
+    try {
+      r = await convert();
+    } catch (e) {
+      r = failed(opts.dataset, subject, sourceFile, e);
+    }
+    results.push(r);
+    addLabelCounts(total, r.labels);
+    opts.onSubject?.(r);
+  };
   let notes: readonly string[];
   if (opts.dataset === 'deap') {
     const dl = discoverDeap(opts.root);
-    notes = dl.notes;
     let ratings: Map<number, DeapRatingRow[]> | null = null;
     const ratingNotes: string[] = [];
     if (dl.ratingsCsv) {
@@ -404,31 +419,17 @@ export async function convertDataset(opts: ConvertOptions): Promise<ConvertRepor
         );
       }
     }
-    notes = [...notes, ...ratingNotes];
+    notes = [...dl.notes, ...ratingNotes];
     for (const s of dl.subjects.filter((s) => wanted(opts.subjects, s.subject, s.number))) {
-      let r: SubjectConvertResult;
-      try {
-        r = await convertDeapSubject(s, ratings, { ...common, notes: ratingNotes });
-      } catch (e) {
-        r = failed('deap', s.subject, s.dataFile, e);
-      }
-      results.push(r);
-      addLabelCounts(total, r.labels);
-      opts.onSubject?.(r);
+      await convertOne(s.subject, s.dataFile, () =>
+        convertDeapSubject(s, ratings, { ...common, notes: ratingNotes }),
+      );
     }
   } else {
     const dl = discoverAmigos(opts.root);
     notes = dl.notes;
     for (const s of dl.subjects.filter((s) => wanted(opts.subjects, s.subject, s.number))) {
-      let r: SubjectConvertResult;
-      try {
-        r = await convertAmigosSubject(s, dl.videos, common);
-      } catch (e) {
-        r = failed('amigos', s.subject, s.matFile, e);
-      }
-      results.push(r);
-      addLabelCounts(total, r.labels);
-      opts.onSubject?.(r);
+      await convertOne(s.subject, s.matFile, () => convertAmigosSubject(s, dl.videos, common));
     }
   }
   if (opts.subjects && opts.subjects.length > 0) {

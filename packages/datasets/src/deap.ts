@@ -245,10 +245,8 @@ export async function readDeapSubjectFile(file: string): Promise<DeapSubjectData
     const l = mat.variables.get('labels');
     data = matToNd(d, file, 'data');
     labels = matToNd(l, file, 'labels');
-    const fd = d?.kind === 'numeric' && d.order === 'F';
-    const fl = l?.kind === 'numeric' && l.order === 'F';
-    if (fd !== fl) throw new Error(`${file}: internal: mixed array orders`);
-    if (fd) order = 'F';
+    // both variables come from one reader call, so they share its layout
+    if (d?.kind === 'numeric' && d.order === 'F') order = 'F';
   } else {
     const root = readPickle(bytes, file);
     if (!(root instanceof Map)) {

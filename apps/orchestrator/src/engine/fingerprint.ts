@@ -7,11 +7,12 @@
  * it was hashed: a file modified in the same clock tick as its hashing (coarse file-system
  * timestamps) is hashed again next time, as git does with "racily clean" entries.
  */
-import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 import { sha256 } from './hash.js';
 
 /** A memo entry whose mtime is this close to its hashing time is re-hashed next time. */
@@ -97,9 +98,7 @@ export class FingerprintMemo {
   save(): void {
     if (!this.file || !this.dirty) return;
     const body: MemoFile = { schema: 1, entries: Object.fromEntries(this.entries) };
-    const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, JSON.stringify(body));
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(body));
     this.dirty = false;
   }
 }

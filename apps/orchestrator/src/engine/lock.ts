@@ -12,6 +12,7 @@
 import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { tmpPathFor } from './atomic.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LockInfo {
@@ -58,7 +59,7 @@ function errCode(e: unknown): string | undefined {
 
 /** Create `path` holding `body`, atomically, failing with EEXIST when it exists. */
 function createExclusive(path: string, body: string): boolean {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = tmpPathFor(path);
   writeFileSync(tmp, body);
   try {
     linkSync(tmp, path);

@@ -16,8 +16,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { JsonValue } from './hash.js';
+import { tmpPathFor } from './atomic.js';
 import { hashTree } from './fingerprint.js';
 import type { InputRef, SourceRef } from './keys.js';
 import { acquireLock } from './lock.js';
@@ -55,13 +55,6 @@ const KEY = /^[0-9a-f]{64}$/;
 
 function errCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Write `data` to `path` atomically: a temporary file beside it, then rename. */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 export class Store {
@@ -192,7 +185,7 @@ export class Store {
   /** Remove an object: renamed into tmp/ first (atomic), then deleted. */
   remove(key: string): void {
     const dir = this.objectDir(key);
-    const aside = join(this.tmpDir, `gc-${key}-${randomBytes(4).toString('hex')}`);
+    const aside = tmpPathFor(join(this.tmpDir, `gc-${key}`));
     mkdirSync(this.tmpDir, { recursive: true });
     try {
       renameSync(dir, aside);

@@ -1,18 +1,20 @@
 import type { TypedArray } from '../ndarray.js';
 
-/** MATLAB array classes as stored in MAT files. */
-export type MatNumericClass =
-  | 'double'
-  | 'single'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'logical';
+/** MATLAB numeric and logical array classes as stored in MAT files. */
+export const MAT_NUMERIC_CLASSES = [
+  'double',
+  'single',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'logical',
+] as const;
+export type MatNumericClass = (typeof MAT_NUMERIC_CLASSES)[number];
 
 /**
  * A numeric or logical array. `data` is in C (row-major) order of `shape` — the readers

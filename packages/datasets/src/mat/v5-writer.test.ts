@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import type { TypedArray } from '../ndarray.js';
 import type { MatNumeric, MatNumericClass, MatValue } from './types.js';
+import { MAT_NUMERIC_CLASSES } from './types.js';
 import { readMat5 } from './v5-reader.js';
 import { writeMat5 } from './v5-writer.js';
 
@@ -236,19 +237,7 @@ describe('writeMat5', () => {
 // Property: any value tree written is read back equal
 // ---------------------------------------------------------------------------------------------
 
-const CLASSES: MatNumericClass[] = [
-  'double',
-  'single',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'logical',
-];
+const CLASSES: readonly MatNumericClass[] = MAT_NUMERIC_CLASSES;
 
 const shapeArb = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 });
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);

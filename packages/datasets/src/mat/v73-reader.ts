@@ -23,6 +23,7 @@ import type {
   MatStruct,
   MatValue,
 } from './types.js';
+import { MAT_NUMERIC_CLASSES } from './types.js';
 import { CLASS_ARRAY, columnToRowMajor, columnToRowMajorItems, headerText } from './v5-reader.js';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -33,19 +34,7 @@ export function hasHdf5Signature(bytes: Uint8Array, offset: number): boolean {
   return HDF5_SIGNATURE.every((b, i) => bytes[offset + i] === b);
 }
 
-const NUMERIC_CLASSES: ReadonlySet<string> = new Set<MatNumericClass>([
-  'double',
-  'single',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'logical',
-]);
+const NUMERIC_CLASSES: ReadonlySet<string> = new Set<MatNumericClass>(MAT_NUMERIC_CLASSES);
 
 const MAX_DEPTH = 200;
 const NO_OFFSET = '; HDF5 reports no byte offsets';

@@ -1244,34 +1244,13 @@ function decodeEscapesSlow(s: Uint8Array, file: string, at: number): Uint8Array 
     if (i >= n)
       throw new FormatError(file, at + i - 1, 'an escape after \\', 'a trailing \\ in STRING');
     const e = s[i++];
+    const simple = SIMPLE_ESCAPE[e];
+    if (simple !== 0x100) {
+      out[j++] = simple;
+      continue;
+    }
     switch (e) {
       case 0x0a: // backslash-newline: line continuation
-        break;
-      case 0x5c:
-      case 0x27:
-      case 0x22:
-        out[j++] = e;
-        break;
-      case 0x62: // b
-        out[j++] = 8;
-        break;
-      case 0x66: // f
-        out[j++] = 12;
-        break;
-      case 0x74: // t
-        out[j++] = 9;
-        break;
-      case 0x6e: // n
-        out[j++] = 10;
-        break;
-      case 0x72: // r
-        out[j++] = 13;
-        break;
-      case 0x76: // v
-        out[j++] = 11;
-        break;
-      case 0x61: // a
-        out[j++] = 7;
         break;
       case 0x78: {
         // xHH

@@ -197,13 +197,17 @@ export function writeShardFile(path: string, table: Table, opts: AtomicWriteOpti
   return bytes.byteLength;
 }
 
+/** Per-process counter: temporary names are unique per call (pid separates processes). */
+let tmpSeq = 0;
+
 export function writeFileAtomic(
   path: string,
   bytes: Uint8Array,
   opts: AtomicWriteOptions = {},
 ): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  tmpSeq += 1;
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tmpSeq}.tmp`);
   try {
     const fd = openSync(tmp, 'w');
     try {

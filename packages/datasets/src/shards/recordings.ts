@@ -218,9 +218,16 @@ export function readRecordingsShard(path: string): RecordingsShard {
       `${path}: recordings schema_version ${version ?? '(none)'} (expected ${RECORDINGS_SCHEMA_VERSION}); re-run convert`,
     );
   }
+  // each column is looked up once, not once per row
+  const columns = new Map<string, { get(i: number): unknown }>();
   const get = (name: string) => {
-    const v = table.getChild(name);
-    if (!v) throw new Error(`${path}: column '${name}' missing (expected a recordings shard)`);
+    let v = columns.get(name);
+    if (!v) {
+      const c = table.getChild(name);
+      if (!c) throw new Error(`${path}: column '${name}' missing (expected a recordings shard)`);
+      v = c;
+      columns.set(name, v);
+    }
     return v;
   };
   const list = (name: string, i: number): Float32Array | null => {

@@ -68,6 +68,21 @@ function codecArgs(codec: VideoCodec): string[] {
   }
 }
 
+/** ffmpeg input options for raw RGB24 frames of width × height on stdin. */
+function rawRgbInput(width: number, height: number, fps?: number): string[] {
+  return [
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${width}x${height}`,
+    ...(fps === undefined ? [] : ['-framerate', String(fps)]),
+    '-i',
+    'pipe:0',
+  ];
+}
+
 function tail(s: string, n = STDERR_TAIL): string {
   return s.length > n ? `…${s.slice(s.length - n)}` : s;
 }
@@ -116,16 +131,7 @@ export async function encodeVideo(opts: EncodeVideoOptions): Promise<EncodeVideo
     '-loglevel',
     'error',
     '-y',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-s',
-    `${width}x${height}`,
-    '-framerate',
-    String(inputFps),
-    '-i',
-    'pipe:0',
+    ...rawRgbInput(width, height, inputFps),
     // With inputFps < fps, '-r fps' makes ffmpeg repeat frames to a constant output rate:
     // MOV/MP4 get coded duplicates (nearly free to encode), AVI gets empty "repeat the last
     // frame" chunks (decoders show `frames` frames; AVI's header duration may under-report by
@@ -348,14 +354,7 @@ export async function writePng(
       '-loglevel',
       'error',
       '-y',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-s',
-      `${width}x${height}`,
-      '-i',
-      'pipe:0',
+      ...rawRgbInput(width, height),
       '-frames:v',
       '1',
       file,

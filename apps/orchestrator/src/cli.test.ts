@@ -20,11 +20,12 @@ describe('emo command line', () => {
   it('lists its sub-commands in --help', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
-    for (const sub of ['synth', 'convert', 'full']) expect(r.out).toContain(sub);
+    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc'])
+      expect(r.out).toContain(sub);
   });
 
   it('every sub-command has --help', async () => {
-    for (const sub of ['synth', 'convert', 'full']) {
+    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc']) {
       const r = await run(sub, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/--json/);
@@ -101,10 +102,19 @@ describe('emo command line', () => {
     );
     const f = await run('full', '--config', cfg, '--json');
     expect(f.code).toBe(0);
-    const md = readFileSync(join(dir, 'res', 'latest', 'summary.md'), 'utf8');
-    expect(md).toMatch(/## DEAP \(synthetic\)/);
-    expect(md).toMatch(/Subjects converted: 2; failed: 0/);
-    expect(existsSync(join(dir, 'store', 'recordings', 'deap', 'deap-s01.arrow'))).toBe(true);
+    const outcome = JSON.parse(f.out) as { status: string; synthetic: boolean; latest: string };
+    expect(outcome).toMatchObject({ status: 'ok', synthetic: false });
+    expect(outcome.latest).toBe(join(dir, 'res', 'latest'));
+    const md = readFileSync(join(dir, 'res', 'latest', 'report.md'), 'utf8');
+    // a real-format download that is synthetic is still labelled synthetic
+    expect(md).toMatch(/## DEAP \(SYNTHETIC\)/);
+    expect(md).toMatch(/Subjects converted: 2 \(s01, s02\)/);
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'res', 'latest', 'manifest.json'), 'utf8'),
+    ) as { tasks: { stage: string; shard: string | null; output: { path: string } | null }[] };
+    const s01 = manifest.tasks.find((t) => t.shard === 'deap-s01');
+    expect(s01?.output?.path.startsWith(join(dir, 'store', 'objects'))).toBe(true);
+    expect(existsSync(join(s01?.output?.path ?? '', 'deap-s01.arrow'))).toBe(true);
   }, 120_000);
 });
 
@@ -140,5 +150,49 @@ describe('emo.config.json', () => {
     expect(source).toBe('(defaults)');
     expect(config.synth).toMatchObject({ subjects: 6, seed: 1 });
     expect(config.datasets).toEqual({});
+  });
+});
+
+describe('config overrides on the command line', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'emo-set-'));
+  it('--set takes JSON values, else strings, and wins over the file', () => {
+    const d = dir();
+    writeFileSync(join(d, 'emo.config.json'), JSON.stringify({ synth: { subjects: 3 } }));
+    const { config } = loadConfig(undefined, d, {
+      set: ['synth.subjects=2', 'convert.nanPolicy=keep', 'synth.video=false'],
+      store: 'elsewhere',
+    });
+    expect(config.synth).toMatchObject({ subjects: 2, video: false });
+    expect(config.convert.nanPolicy).toBe('keep');
+    expect(config.store).toBe(join(d, 'elsewhere'));
+  });
+  it('names the flag, not the file, when a flag is wrong', () => {
+    const d = dir();
+    expect(() => loadConfig(undefined, d, { set: ['synth.subjcts=2'] })).toThrow(
+      /^--set synth\.subjcts=2: unknown key 'synth\.subjcts'$/,
+    );
+    expect(() => loadConfig(undefined, d, { set: ['synth.subjects=many'] })).toThrow(
+      /^--set synth\.subjects=many: 'synth\.subjects': /,
+    );
+    expect(() => loadConfig(undefined, d, { deap: 'nowhere' })).toThrow(
+      /^--deap nowhere: 'datasets\.deap\.root': folder .*nowhere does not exist$/,
+    );
+    expect(() => loadConfig(undefined, d, { set: ['synth'] })).toThrow(/expected key\.path=value/);
+  });
+  it('emo full fails fast with one line on a bad config, before running anything', async () => {
+    const d = dir();
+    const cfg = join(d, 'emo.config.json');
+    for (const [body, message] of [
+      [{ synth: { subjcts: 3 } }, /unknown key 'synth\.subjcts'/],
+      [{ convert: { nanPolicy: 1 } }, /'convert\.nanPolicy'/],
+      [{ datasets: { deap: { root: 'missing' } } }, /'datasets\.deap\.root': folder/],
+    ] as const) {
+      writeFileSync(cfg, JSON.stringify(body));
+      const r = await run('full', '--config', cfg);
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(message);
+      expect(existsSync(join(d, '.emo'))).toBe(false);
+    }
   });
 });

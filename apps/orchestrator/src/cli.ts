@@ -3,11 +3,15 @@
  * on bad input, and prints machine-readable output with --json.
  */
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { DatasetName } from '@emo/datasets';
 import { EMOTIONS, convertDataset, writeSyntheticCorpus } from '@emo/datasets';
 import { ConfigError, loadConfig } from './config.js';
-import { runFull } from './full.js';
+import { RunInterruptedError } from './engine/index.js';
+import { collectGarbage, exitCodeOf, lastRun, planFull, runFull } from './full.js';
+import { planText, statusText } from './describe.js';
+import { createProgress } from './progress.js';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -19,7 +23,51 @@ function intArg(name: string, min: number, max: number) {
   };
 }
 
-export function buildProgram(out: (s: string) => void, err: (s: string) => void): Command {
+interface PipelineFlags {
+  config?: string;
+  store?: string;
+  results?: string;
+  deap?: string;
+  amigos?: string;
+  set?: string[];
+}
+
+/** An action's exit code other than 0 (the run finished but its outcome is an error). */
+class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function exitWith(code: number): never {
+  throw new ExitCode(code);
+}
+
+function sizeArg(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('--max-size must look like 500M, 20G or a byte count');
+  const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase()] ?? 1;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export function buildProgram(
+  out: (s: string) => void,
+  err: (s: string) => void,
+  /** The real stderr when `err` writes to it (live progress bars on a terminal). */
+  stderr?: NodeJS.WriteStream,
+): Command {
+  const progressStream = (): NodeJS.WritableStream =>
+    stderr ??
+    new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        err(chunk.toString());
+        done();
+      },
+    });
   const program = new Command('emo')
     .description('Multimodal emotion recognition pipeline (DEAP / AMIGOS / synthetic)')
     .showHelpAfterError(false)
@@ -144,31 +192,186 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       },
     );
 
-  program
-    .command('full')
-    .description('run the whole pipeline (synthetic corpus when no dataset is configured)')
-    .option('--config <file>', 'emo.config.json to use')
-    .option(
-      '--jobs <n>',
-      'concurrent jobs (validated now; used once the pipeline engine runs stages in parallel)',
-      intArg('--jobs', 1, 256),
-    )
-    .option('--strict', 'exit non-zero if any subject fails')
-    .option('--json', 'print the summary as JSON')
-    .action(async (o: { config?: string; strict?: boolean; json?: boolean }) => {
-      const { config } = loadConfig(o.config);
-      const summary = await runFull(config, (line) => err(`${new Date().toISOString()} ${line}\n`));
-      const failed = summary.datasets.flatMap((d) =>
-        d.subjects.filter((s) => s.status === 'failed'),
+  /** Options every pipeline command shares: the config file and its overrides. */
+  const withConfig = (cmd: Command): Command =>
+    cmd
+      .option('--config <file>', 'emo.config.json to use (default ./emo.config.json if present)')
+      .option('--store <dir>', 'content-addressed store (config `store`, default .emo)')
+      .option('--results <dir>', 'results folder (config `results`, default results)')
+      .option('--deap <dir>', 'DEAP download (config `datasets.deap.root`)')
+      .option('--amigos <dir>', 'AMIGOS download (config `datasets.amigos.root`)')
+      .option(
+        '--set <key=value>',
+        'override a config value, e.g. --set convert.nanPolicy=keep (repeatable; JSON values)',
+        (v: string, prev: string[] = []) => [...prev, v],
       );
-      if (o.json) out(JSON.stringify(summary) + '\n');
-      else
-        out(
-          `done${summary.synthetic ? ' (SYNTHETIC data)' : ''}: results in ${summary.resultsDir}\n`,
-        );
-      if (o.strict && failed.length)
-        throw new Error(`${failed.length} subject(s) failed (--strict)`);
+  const configOf = (o: PipelineFlags) =>
+    loadConfig(o.config, process.cwd(), {
+      set: o.set,
+      store: o.store,
+      results: o.results,
+      deap: o.deap,
+      amigos: o.amigos,
     });
+  const untilArg = (v: string, prev: string[] = []): string[] => [
+    ...prev,
+    ...v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ];
+
+  withConfig(
+    program
+      .command('full')
+      .description(
+        'run the whole pipeline, re-running only what changed (synthetic corpus when no dataset is configured)',
+      ),
+  )
+    .option('--jobs <n>', 'tasks at once (default: the number of cores)', intArg('--jobs', 1, 256))
+    .option('--strict', 'stop at the first failed task and exit non-zero')
+    .option('--until <stage>', 'run the DAG only up to this stage (repeatable)', untilArg)
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      async (
+        o: PipelineFlags & { jobs?: number; strict?: boolean; until?: string[]; json?: boolean },
+      ) => {
+        const { config, source } = configOf(o);
+        const progress = createProgress({ stream: progressStream() });
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        let r;
+        try {
+          r = await runFull(config, {
+            jobs: o.jobs,
+            strict: o.strict,
+            until: o.until,
+            configSource: source,
+            onEvent: (e) => progress.onEvent(e),
+            signal: ac.signal,
+          });
+        } catch (e) {
+          if (e instanceof RunInterruptedError) {
+            progress.stop();
+            err('emo: interrupted; the store is consistent and the next run resumes from it\n');
+            return exitWith(130);
+          }
+          throw e;
+        } finally {
+          progress.stop();
+          process.removeListener('SIGINT', stop);
+          process.removeListener('SIGTERM', stop);
+        }
+        const m = r.manifest;
+        const code = exitCodeOf(m);
+        if (o.json) {
+          out(
+            JSON.stringify({
+              runId: m.runId,
+              status: m.status,
+              exitCode: code,
+              synthetic: r.synthetic,
+              counts: m.counts,
+              manifest: r.manifestPath,
+              results: r.results.dir,
+              latest: r.results.latest,
+            }) + '\n',
+          );
+        } else {
+          out(
+            `run ${m.runId} ${m.status}${r.synthetic ? ' (SYNTHETIC data)' : ''}: ${m.counts.ran} ran, ${m.counts.hit} cached, ${m.counts.failed} failed, ${m.counts.skipped} skipped; results in ${r.results.latest ?? r.results.dir}\n`,
+          );
+          if (m.status === 'failed' && code === 0) {
+            out(
+              `note: ${m.counts.failed} subject task(s) failed and are listed in the report; --strict makes this an error\n`,
+            );
+          }
+        }
+        if (code !== 0) {
+          if (m.status === 'failed') {
+            const f = m.tasks.find((t) => t.status === 'failed' || t.status === 'skipped');
+            const what = f
+              ? `${f.shard === null ? f.stage : `${f.stage}/${f.shard}`}: ${(f.error ?? f.reason).split('\n')[0]}`
+              : '';
+            err(`emo: run ${m.runId} failed (${what}); see ${r.results.dir}/report.md\n`);
+          }
+          return exitWith(code);
+        }
+      },
+    );
+
+  withConfig(
+    program.command('plan').description('what `emo full` would run, and why, without running it'),
+  )
+    .option('--until <stage>', 'plan the DAG only up to this stage (repeatable)', untilArg)
+    .option('--all', 'list cached tasks one by one too (default: a count per stage)')
+    .option('--json', 'print {"tasks": [{stage, shard, action, reason}]}')
+    .action(async (o: PipelineFlags & { until?: string[]; all?: boolean; json?: boolean }) => {
+      const { config } = configOf(o);
+      const plan = await planFull(config, o.until);
+      if (o.json) {
+        out(
+          JSON.stringify({
+            previousRunId: plan.previousRunId,
+            synthetic: plan.synthetic,
+            tasks: plan.tasks.map((t) => ({
+              stage: t.stage,
+              shard: t.shard,
+              action: t.action,
+              reason: t.reason,
+            })),
+          }) + '\n',
+        );
+        return;
+      }
+      out(planText(plan, o.all ?? false));
+    });
+
+  withConfig(program.command('status').description("the last run's manifest, summarised"))
+    .option('--json', 'print the whole manifest')
+    .action((o: PipelineFlags & { json?: boolean }) => {
+      const { config } = configOf(o);
+      const m = lastRun(config);
+      if (!m) {
+        if (o.json) out('null\n');
+        else out(`no run recorded in ${config.store} yet\n`);
+        return;
+      }
+      out(o.json ? JSON.stringify(m) + '\n' : statusText(m));
+    });
+
+  withConfig(
+    program.command('gc').description('remove store objects that no kept run manifest references'),
+  )
+    .option('--keep <n>', 'runs whose objects are kept', intArg('--keep', 1, 1_000_000), 5)
+    .option(
+      '--max-size <size>',
+      'also drop the oldest objects beyond this size (e.g. 20G, 500M)',
+      sizeArg,
+    )
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (
+        o: PipelineFlags & { keep: number; maxSize?: number; dryRun?: boolean; json?: boolean },
+      ) => {
+        const { config } = configOf(o);
+        const r = await collectGarbage(config, {
+          keep: o.keep,
+          maxBytes: o.maxSize,
+          dryRun: o.dryRun,
+        });
+        if (o.json) {
+          out(JSON.stringify(r) + '\n');
+          return;
+        }
+        out(
+          `${r.dryRun ? 'would remove' : 'removed'} ${r.removed.length} object(s), ${mb(r.freedBytes)}, and ${r.removedRuns.length} old run manifest(s); kept ${r.keptObjects} object(s), ${mb(r.keptBytes)}, of the last ${r.keptRuns.length} run(s)\n`,
+        );
+      },
+    );
 
   return program;
 }
@@ -176,14 +379,18 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
 /** Run the CLI; returns the exit code. */
 export async function main(
   argv: readonly string[],
-  out: (s: string) => void = (s) => process.stdout.write(s),
-  err: (s: string) => void = (s) => process.stderr.write(s),
+  out?: (s: string) => void,
+  err?: (s: string) => void,
 ): Promise<number> {
-  const program = buildProgram(out, err);
+  const stderr = err ? undefined : process.stderr;
+  out ??= (s) => process.stdout.write(s);
+  err ??= (s) => process.stderr.write(s);
+  const program = buildProgram(out, err, stderr);
   try {
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {
+    if (e instanceof ExitCode) return e.code;
     if (e instanceof CommanderError) {
       // help and version exit with 0; usage errors were already printed by commander
       return e.exitCode;

@@ -5,21 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-
-const labelMapping = z
-  .object({
-    centre: z.number().optional(),
-    neutralRadius: z.number().min(0).optional(),
-    dominanceSplit: z.number().optional(),
-    useAmigosCheckboxes: z.boolean().optional(),
-  })
-  .strict();
+import { convertSettings } from './stages/convert.js';
+import { synthParams } from './stages/synth.js';
 
 export const configSchema = z
   .object({
     /** Content-addressed store and working files. */
     store: z.string().default('.emo'),
-    /** Where results/latest/ is written. */
+    /** Where results/latest/ and results/runs/<runId>/ are written. */
     results: z.string().default('results'),
     datasets: z
       .object({
@@ -27,24 +20,10 @@ export const configSchema = z
         amigos: z.object({ root: z.string() }).strict().optional(),
       })
       .strict()
-      .default({}),
-    synth: z
-      .object({
-        subjects: z.number().int().min(1).max(64).default(6),
-        seed: z.number().int().default(1),
-        deapTrials: z.number().int().min(5).max(40).default(15),
-        amigosShortTrials: z.number().int().min(5).max(16).default(16),
-        video: z.boolean().default(true),
-      })
-      .strict()
-      .default({ subjects: 6, seed: 1, deapTrials: 15, amigosShortTrials: 16, video: true }),
-    convert: z
-      .object({
-        labelMapping: labelMapping.default({}),
-        nanPolicy: z.enum(['skip', 'keep']).default('skip'),
-      })
-      .strict()
-      .default({ labelMapping: {}, nanPolicy: 'skip' }),
+      .prefault({}),
+    /** Stage parameters, one block per stage id (schemas in src/stages/). */
+    synth: synthParams.prefault({}),
+    convert: convertSettings.prefault({}),
   })
   .strict();
 
@@ -57,26 +36,96 @@ export class ConfigError extends Error {
   }
 }
 
-function describeIssue(file: string, issue: z.core.$ZodIssue): string {
-  const path = issue.path.join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
-    return `${file}: unknown key ${keys.map((k) => `'${k}'`).join(', ')}`;
-  }
-  return `${file}: '${path || '(root)'}': ${issue.message}`;
+/** Command-line overrides of the config file (flags win). */
+export interface ConfigOverrides {
+  /** `key.path=value` pairs; the value is JSON when it parses as JSON, else a string. */
+  readonly set?: readonly string[];
+  readonly store?: string;
+  readonly results?: string;
+  readonly deap?: string;
+  readonly amigos?: string;
 }
 
-/** Parse and validate a config object; relative dataset roots resolve against `baseDir`. */
-export function parseConfig(raw: unknown, file: string, baseDir: string): EmoConfig {
+/** Where a config value came from, for error messages: the file, or the flag that set it. */
+type Origins = Map<string, string>;
+
+function describeIssue(file: string, origins: Origins, issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.');
+  const keys =
+    issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (path ? `${path}.${k}` : k)) : [];
+  const key = keys[0] ?? path;
+  const origin =
+    [...origins.entries()].find(([k]) => key === k || key.startsWith(`${k}.`))?.[1] ?? file;
+  if (issue.code === 'unrecognized_keys') {
+    return `${origin}: unknown key ${keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  return `${origin}: '${path || '(root)'}': ${issue.message}`;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Apply the overrides to a raw config object (a copy); returns it and where each key came from. */
+export function applyOverrides(
+  raw: unknown,
+  o: ConfigOverrides,
+  cwd: string,
+): { raw: unknown; origins: Origins } {
+  const origins: Origins = new Map();
+  if (!isRecord(raw)) return { raw, origins };
+  const out = structuredClone(raw);
+  const put = (path: string, value: unknown, flag: string) => {
+    const parts = path.split('.');
+    if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor')) {
+      throw new ConfigError(`${flag}: '${path}' is not a config key`);
+    }
+    let obj: Record<string, unknown> = out;
+    for (const p of parts.slice(0, -1)) {
+      if (!isRecord(obj[p])) obj[p] = {};
+      obj = obj[p] as Record<string, unknown>;
+    }
+    obj[parts[parts.length - 1]] = value;
+    origins.set(path, flag);
+  };
+  for (const pair of o.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set ${pair}: expected key.path=value`);
+    const text = pair.slice(eq + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // a plain string
+    }
+    put(pair.slice(0, eq), value, `--set ${pair}`);
+  }
+  if (o.store) put('store', resolve(cwd, o.store), `--store ${o.store}`);
+  if (o.results) put('results', resolve(cwd, o.results), `--results ${o.results}`);
+  if (o.deap) put('datasets.deap.root', resolve(cwd, o.deap), `--deap ${o.deap}`);
+  if (o.amigos) put('datasets.amigos.root', resolve(cwd, o.amigos), `--amigos ${o.amigos}`);
+  return { raw: out, origins };
+}
+
+/** Parse and validate a config object; relative paths resolve against `baseDir`. */
+export function parseConfig(
+  raw: unknown,
+  file: string,
+  baseDir: string,
+  origins: Origins = new Map(),
+): EmoConfig {
   const r = configSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(describeIssue(file, r.error.issues[0]));
+  if (!r.success) throw new ConfigError(describeIssue(file, origins, r.error.issues[0]));
   const cfg = r.data;
   for (const name of ['deap', 'amigos'] as const) {
     const ds = cfg.datasets[name];
     if (ds) {
       ds.root = resolve(baseDir, ds.root);
       if (!existsSync(ds.root)) {
-        throw new ConfigError(`${file}: 'datasets.${name}.root': folder ${ds.root} does not exist`);
+        const origin = origins.get(`datasets.${name}.root`) ?? file;
+        throw new ConfigError(
+          `${origin}: 'datasets.${name}.root': folder ${ds.root} does not exist`,
+        );
       }
     }
   }
@@ -85,21 +134,24 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): EmoCon
   return cfg;
 }
 
-/** Load `file` (or ./emo.config.json when present, else defaults). */
+/** Load `file` (or ./emo.config.json when present, else defaults), then apply the overrides. */
 export function loadConfig(
   file: string | undefined,
   cwd = process.cwd(),
+  overrides: ConfigOverrides = {},
 ): { config: EmoConfig; source: string } {
   const path = file ? resolve(cwd, file) : resolve(cwd, 'emo.config.json');
-  if (!existsSync(path)) {
-    if (file) throw new ConfigError(`${path}: config file not found`);
-    return { config: parseConfig({}, '(defaults)', cwd), source: '(defaults)' };
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return { config: parseConfig(raw, path, dirname(path)), source: path };
+  let raw: unknown = {};
+  let source = '(defaults)';
+  if (existsSync(path)) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
+    }
+    source = path;
+  } else if (file) throw new ConfigError(`${path}: config file not found`);
+  const o = applyOverrides(raw, overrides, cwd);
+  const baseDir = source === '(defaults)' ? cwd : dirname(path);
+  return { config: parseConfig(o.raw, source, baseDir, o.origins), source };
 }

@@ -1,129 +1,109 @@
 /**
- * `emo full` as it stands before the pipeline engine (issue 3): synthesise the corpus when no
- * dataset is configured, convert every dataset to recordings shards, and write a summary to
- * results/latest/. Stages are run in order; the engine will add caching and manifests.
+ * `emo full`, `emo plan`, `emo status`, `emo gc`: the pipeline of src/pipeline.ts run by the
+ * engine of src/engine/, and the results written where a person looks for them.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ConvertReport } from '@emo/datasets';
+import { availableParallelism } from 'node:os';
+import type { GcReport, Plan, RunEvent, RunManifest } from './engine/index.js';
 import {
-  CONVERT_STAGE_VERSION,
-  EMOTIONS,
-  SYNTHETIC_MARKER,
-  convertDataset,
-  writeSyntheticCorpus,
-} from '@emo/datasets';
+  gc,
+  openStore,
+  planPipeline,
+  readLatestManifest,
+  runPipelineToEnd,
+} from './engine/index.js';
 import type { EmoConfig } from './config.js';
+import { buildPipeline } from './pipeline.js';
+import type { ResultsWritten } from './results.js';
+import { writeResults } from './results.js';
 
-export interface FullSummary {
+export interface FullOptions {
+  readonly jobs?: number;
+  readonly strict?: boolean;
+  /** Run the DAG only up to these stages (per-stage nx targets). */
+  readonly until?: readonly string[];
+  /** Where the config came from (recorded in the manifest). */
+  readonly configSource?: string;
+  readonly onEvent?: (e: RunEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface FullResult {
+  readonly manifest: RunManifest;
+  readonly manifestPath: string;
+  readonly results: ResultsWritten;
   readonly synthetic: boolean;
-  readonly datasets: readonly ConvertReport[];
-  readonly resultsDir: string;
 }
 
-export type Log = (line: string) => void;
+/** No model stage is registered yet; issue 6 records the tfjs backend it selects here. */
+const TF_BACKEND = 'none (no model stage in the pipeline yet)';
 
-function synthDir(config: EmoConfig): string {
-  const s = config.synth;
-  return join(
-    config.store,
-    'synth',
-    `seed${s.seed}-n${s.subjects}-d${s.deapTrials}-a${s.amigosShortTrials}-v${s.video ? 1 : 0}`,
+export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<FullResult> {
+  const p = await buildPipeline(config);
+  const { manifest, manifestPath } = await runPipelineToEnd(
+    p.stages,
+    {
+      store: config.store,
+      params: p.params,
+      jobs: o.jobs ?? availableParallelism(),
+      strict: o.strict ?? false,
+      targets: o.until && o.until.length > 0 ? o.until : undefined,
+      info: {
+        config: o.configSource ?? '(defaults)',
+        synthetic: p.synthetic,
+        datasets: p.synthetic
+          ? 'SYNTHETIC corpus (no dataset configured)'
+          : Object.entries(config.datasets)
+              .map(([k, v]) => `${k}: ${v.root}`)
+              .join('; '),
+        tfBackend: TF_BACKEND,
+      },
+    },
+    { onEvent: o.onEvent, signal: o.signal },
   );
-}
-
-export async function runFull(config: EmoConfig, log: Log): Promise<FullSummary> {
-  const roots: { dataset: 'deap' | 'amigos'; root: string }[] = [];
-  if (config.datasets.deap) roots.push({ dataset: 'deap', root: config.datasets.deap.root });
-  if (config.datasets.amigos) roots.push({ dataset: 'amigos', root: config.datasets.amigos.root });
-  let synthetic = false;
-  if (roots.length === 0) {
-    synthetic = true;
-    const dir = synthDir(config);
-    const deapRoot = join(dir, 'DEAP');
-    const amigosRoot = join(dir, 'AMIGOS');
-    if (
-      existsSync(join(deapRoot, SYNTHETIC_MARKER)) &&
-      existsSync(join(amigosRoot, SYNTHETIC_MARKER))
-    ) {
-      log(`synth: reusing the synthetic corpus in ${dir}`);
-    } else {
-      log(`synth: no dataset configured, writing the SYNTHETIC corpus to ${dir}`);
-      const t0 = Date.now();
-      await writeSyntheticCorpus({
-        out: dir,
-        subjects: config.synth.subjects,
-        seed: config.synth.seed,
-        deapTrials: config.synth.deapTrials,
-        amigosShortTrials: config.synth.amigosShortTrials,
-        video: config.synth.video,
-        onProgress: (m) => log(`synth: ${m}`),
-      });
-      log(`synth: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    roots.push({ dataset: 'deap', root: deapRoot }, { dataset: 'amigos', root: amigosRoot });
-  }
-  const reports: ConvertReport[] = [];
-  for (const { dataset, root } of roots) {
-    const outDir = join(config.store, 'recordings', dataset);
-    log(`convert ${dataset}: ${root} → ${outDir}`);
-    const report = await convertDataset({
-      dataset,
-      root,
-      outDir,
-      labelMapping: config.convert.labelMapping,
-      nanPolicy: config.convert.nanPolicy,
-      onSubject: (r) =>
-        log(
-          r.status === 'ok'
-            ? `convert ${dataset} ${r.subject}: ${r.trials} trials, ${r.skipped.length} skipped, ${(r.bytes / 1e6).toFixed(1)} MB`
-            : `convert ${dataset} ${r.subject}: FAILED — ${r.error}`,
-        ),
-    });
-    reports.push(report);
-  }
-  const resultsDir = join(config.results, 'latest');
-  mkdirSync(resultsDir, { recursive: true });
-  const summary = { synthetic, convertStageVersion: CONVERT_STAGE_VERSION, datasets: reports };
-  writeFileSync(join(resultsDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  writeFileSync(join(resultsDir, 'summary.md'), summaryMarkdown(reports, synthetic));
-  log(`summary: ${join(resultsDir, 'summary.md')}`);
-  return { synthetic, datasets: reports, resultsDir };
-}
-
-export function summaryMarkdown(reports: readonly ConvertReport[], synthetic: boolean): string {
-  const lines: string[] = ['# emo run summary', ''];
-  if (synthetic) {
-    lines.push(
-      '**SYNTHETIC DATA.** No DEAP/AMIGOS download was configured, so this run used the built-in synthetic corpus written in the DEAP and AMIGOS file formats. Nothing here is a DEAP or AMIGOS result.',
-      '',
-    );
-  }
-  lines.push(
-    'Stages run so far: synth (when no dataset is configured) → convert. Signal processing, vision, training and evaluation arrive with later issues.',
-    '',
+  const results = writeResults(
+    config.results,
+    manifest,
+    manifestPath,
+    !o.until || o.until.length === 0,
   );
-  for (const r of reports) {
-    const ok = r.subjects.filter((s) => s.status === 'ok');
-    const bad = r.subjects.filter((s) => s.status === 'failed');
-    lines.push(
-      `## ${r.dataset.toUpperCase()}${r.synthetic ? ' (synthetic)' : ''}`,
-      '',
-      `Root: \`${r.root}\``,
-      '',
-    );
-    lines.push(`Subjects converted: ${ok.length}; failed: ${bad.length}.`, '');
-    lines.push(`Label mapping: ${r.labelMapping}`, '');
-    lines.push('| class | trials |', '|---|---|');
-    for (const e of EMOTIONS) lines.push(`| ${e} | ${r.labels.perClass[e]} |`);
-    lines.push(`| unlabelled | ${r.labels.unlabelled} |`, '');
-    const skipped = r.subjects.flatMap((s) =>
-      s.skipped.map((k) => `- ${s.subject} trial ${k.trial} (${k.stimulusId}): ${k.reason}`),
-    );
-    if (skipped.length) lines.push('Skipped trials:', '', ...skipped, '');
-    if (bad.length)
-      lines.push('Failed subjects:', '', ...bad.map((s) => `- ${s.subject}: ${s.error}`), '');
-    if (r.notes.length) lines.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), '');
-  }
-  return lines.join('\n');
+  return { manifest, manifestPath, results, synthetic: p.synthetic };
+}
+
+export async function planFull(
+  config: EmoConfig,
+  until?: readonly string[],
+): Promise<Plan & { synthetic: boolean }> {
+  const p = await buildPipeline(config);
+  const plan = await planPipeline(p.stages, {
+    store: config.store,
+    params: p.params,
+    targets: until && until.length > 0 ? until : undefined,
+  });
+  return { ...plan, synthetic: p.synthetic };
+}
+
+export function lastRun(config: EmoConfig): RunManifest | null {
+  return readLatestManifest(openStore(config.store));
+}
+
+export function collectGarbage(
+  config: EmoConfig,
+  o: { keep?: number; maxBytes?: number; dryRun?: boolean },
+): Promise<GcReport> {
+  return gc({ store: config.store, keep: o.keep, maxBytes: o.maxBytes, dryRun: o.dryRun });
+}
+
+/**
+ * The exit code of a run: 0 when every task ran or was cached, or when only per-subject tasks
+ * failed (they are reported; the other subjects' results stand) and not --strict; 1 when a
+ * global stage failed or was skipped, or any task failed under --strict; 130 when interrupted.
+ */
+export function exitCodeOf(m: RunManifest): number {
+  if (m.status === 'ok') return 0;
+  if (m.status === 'interrupted') return 130;
+  if (m.options.strict) return 1;
+  const globalBroken = m.tasks.some(
+    (t) => t.shard === null && (t.status === 'failed' || t.status === 'skipped'),
+  );
+  return globalBroken ? 1 : 0;
 }

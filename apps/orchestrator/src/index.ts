@@ -2,4 +2,5 @@
 export { main, buildProgram } from './cli.js';
 export { loadConfig, parseConfig, configSchema, ConfigError } from './config.js';
 export type { EmoConfig } from './config.js';
-export { runFull, summaryMarkdown } from './full.js';
+export { runFull, planFull, exitCodeOf } from './full.js';
+export { buildPipeline, STAGE_IDS } from './pipeline.js';

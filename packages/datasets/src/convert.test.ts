@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertDataset, SYNTHETIC_MARKER } from './convert.js';
+import { convertDataset, openDownload, SYNTHETIC_MARKER } from './convert.js';
 import { readRecordingsShard } from './shards/recordings.js';
 import { writeSyntheticCorpus } from './synth/corpus.js';
 import type { SyntheticTrialTruth } from './synth/corpus.js';
@@ -319,5 +319,46 @@ describe('convert AMIGOS (synthetic download in the real format)', () => {
     expect(by.P02.error).toMatch(/Data_Preprocessed_P02\.mat: variable 'joined_data'.*missing/);
     expect(report.subjects).toHaveLength(2);
     rmSync(root, { recursive: true, force: true });
+  });
+});
+
+describe('openDownload (per-subject conversion, what the pipeline stage uses)', () => {
+  it("lists each subject's own raw files: data file, ratings CSV and only its own videos", () => {
+    const root = join(dir, 'deap-videos');
+    cpSync(deapRoot, root, { recursive: true });
+    for (const s of ['s01', 's02']) {
+      mkdirSync(join(root, 'face_video', s), { recursive: true });
+      writeFileSync(join(root, 'face_video', s, `${s}_trial01.avi`), 'not a real video');
+    }
+    writeFileSync(join(root, 'face_video', 's01', 'notes.txt'), 'not a video');
+    const dl = openDownload('deap', root);
+    expect(dl.synthetic).toBe(true);
+    expect(dl.subjects.map((s) => s.subject)).toEqual(['s01', 's02', 's03', 's04']);
+    const rel = (p: string) => p.slice(root.length + 1);
+    expect(dl.subjects[0].sources.map(rel)).toEqual([
+      'data_preprocessed_python/s01.dat',
+      'metadata_csv/participant_ratings.csv',
+      'face_video/s01/s01_trial01.avi',
+    ]);
+    expect(dl.subjects[2].sources.map(rel)).toEqual([
+      'data_preprocessed_python/s03.dat',
+      'metadata_csv/participant_ratings.csv',
+    ]);
+  });
+
+  it('converts one subject alone to the same bytes as the whole-download conversion', async () => {
+    const whole = join(dir, 'amigos-whole');
+    await convertDataset({ dataset: 'amigos', root: amigosRoot, outDir: whole });
+    const one = join(dir, 'amigos-one');
+    mkdirSync(one);
+    const dl = openDownload('amigos', amigosRoot);
+    const p03 = dl.subjects.find((s) => s.subject === 'P03');
+    if (!p03) throw new Error('P03 not listed');
+    expect(p03.sources[0]).toBe(p03.sourceFile);
+    const r = await p03.convert({ outDir: one });
+    expect(r.status).toBe('ok');
+    expect(readFileSync(join(one, 'amigos-P03.arrow'))).toEqual(
+      readFileSync(join(whole, 'amigos-P03.arrow')),
+    );
   });
 });

@@ -29,7 +29,7 @@ import {
   readDeapSubjectFile,
   readParticipantRatings,
 } from './deap.js';
-import { isFile } from './fsutil.js';
+import { findFiles, isFile } from './fsutil.js';
 import type { AmigosEmotionFlags, LabelCounts, LabelMappingConfig } from './labels.js';
 import {
   AMIGOS_FLAG_NAMES,
@@ -381,33 +381,53 @@ function writeSubject(
   };
 }
 
-/** Convert a whole download; failing subjects are reported, the others converted. */
-export async function convertDataset(opts: ConvertOptions): Promise<ConvertReport> {
-  const labelMapping = resolveLabelMapping(opts.labelMapping);
-  const nanPolicy = opts.nanPolicy ?? 'skip';
-  const synthetic = isSyntheticDownload(opts.root);
-  const results: SubjectConvertResult[] = [];
-  const total = emptyLabelCounts();
-  const common = { outDir: opts.outDir, labelMapping, nanPolicy, synthetic };
-  /** One subject: converted, or reported as failed; the others carry on either way. */
-  const convertOne = async (
-    subject: string,
-    sourceFile: string,
-    convert: () => Promise<SubjectConvertResult>,
-  ): Promise<void> => {
-    let r: SubjectConvertResult;
-    try {
-      r = await convert();
-    } catch (e) {
-      r = failed(opts.dataset, subject, sourceFile, e);
-    }
-    results.push(r);
-    addLabelCounts(total, r.labels);
-    opts.onSubject?.(r);
-  };
-  let notes: readonly string[];
-  if (opts.dataset === 'deap') {
-    const dl = discoverDeap(opts.root);
+/** One subject of a download: its id, the raw files its shard depends on, and its conversion. */
+export interface DownloadSubject {
+  readonly dataset: DatasetName;
+  /** 's01' (DEAP) or 'P01' (AMIGOS). */
+  readonly subject: string;
+  readonly number: number;
+  /** The subject's data file. */
+  readonly sourceFile: string;
+  /**
+   * Every raw file this subject's shard depends on: the data file, DEAP's participant_ratings.csv
+   * (presentation order → videos) and the subject's face videos (their paths go into the shard).
+   */
+  readonly sources: readonly string[];
+  /** Convert this subject into `outDir`; throws on a subject-level failure. */
+  convert(opts: SubjectConvertRequest): Promise<SubjectConvertResult>;
+}
+
+export interface SubjectConvertRequest {
+  readonly outDir: string;
+  readonly labelMapping?: Partial<LabelMappingConfig>;
+  readonly nanPolicy?: NanPolicy;
+}
+
+/** A download opened for per-subject conversion (what the pipeline's `convert` stage uses). */
+export interface OpenedDownload {
+  readonly dataset: DatasetName;
+  readonly root: string;
+  readonly synthetic: boolean;
+  /** Things a user should know about the whole download (missing participants, no ratings…). */
+  readonly notes: readonly string[];
+  readonly subjects: readonly DownloadSubject[];
+}
+
+const DEAP_VIDEO_RE = /^s\d{2}_trial\d{2}\.(avi|mp4|mov)$/i;
+
+/** List a DEAP or AMIGOS download's subjects without reading their data. */
+export function openDownload(dataset: DatasetName, root: string): OpenedDownload {
+  const synthetic = isSyntheticDownload(root);
+  const subjectOptions = (r: SubjectConvertRequest, notes?: readonly string[]) => ({
+    outDir: r.outDir,
+    labelMapping: resolveLabelMapping(r.labelMapping),
+    nanPolicy: r.nanPolicy ?? 'skip',
+    synthetic,
+    notes,
+  });
+  if (dataset === 'deap') {
+    const dl = discoverDeap(root);
     let ratings: Map<number, DeapRatingRow[]> | null = null;
     const ratingNotes: string[] = [];
     if (dl.ratingsCsv) {
@@ -419,19 +439,66 @@ export async function convertDataset(opts: ConvertOptions): Promise<ConvertRepor
         );
       }
     }
-    notes = [...dl.notes, ...ratingNotes];
-    for (const s of dl.subjects.filter((s) => wanted(opts.subjects, s.subject, s.number))) {
-      await convertOne(s.subject, s.dataFile, () =>
-        convertDeapSubject(s, ratings, { ...common, notes: ratingNotes }),
-      );
-    }
-  } else {
-    const dl = discoverAmigos(opts.root);
-    notes = dl.notes;
-    for (const s of dl.subjects.filter((s) => wanted(opts.subjects, s.subject, s.number))) {
-      await convertOne(s.subject, s.matFile, () => convertAmigosSubject(s, dl.videos, common));
-    }
+    return {
+      dataset,
+      root,
+      synthetic,
+      notes: [...dl.notes, ...ratingNotes],
+      subjects: dl.subjects.map((s) => ({
+        dataset,
+        subject: s.subject,
+        number: s.number,
+        sourceFile: s.dataFile,
+        sources: [
+          s.dataFile,
+          ...(dl.ratingsCsv ? [dl.ratingsCsv] : []),
+          ...(s.videoDir ? findFiles(s.videoDir, DEAP_VIDEO_RE, 0) : []),
+        ],
+        convert: (r) => convertDeapSubject(s, ratings, subjectOptions(r, ratingNotes)),
+      })),
+    };
   }
+  const dl = discoverAmigos(root);
+  return {
+    dataset,
+    root,
+    synthetic,
+    notes: dl.notes,
+    subjects: dl.subjects.map((s) => ({
+      dataset,
+      subject: s.subject,
+      number: s.number,
+      sourceFile: s.matFile,
+      sources: [
+        s.matFile,
+        ...[...dl.videos.entries()]
+          .filter(([k]) => k.startsWith(`${s.number}_`))
+          .map(([, path]) => path)
+          .sort(),
+      ],
+      convert: (r) => convertAmigosSubject(s, dl.videos, subjectOptions(r)),
+    })),
+  };
+}
+
+/** Convert a whole download; failing subjects are reported, the others converted. */
+export async function convertDataset(opts: ConvertOptions): Promise<ConvertReport> {
+  const labelMapping = resolveLabelMapping(opts.labelMapping);
+  const dl = openDownload(opts.dataset, opts.root);
+  const results: SubjectConvertResult[] = [];
+  const total = emptyLabelCounts();
+  for (const s of dl.subjects.filter((s) => wanted(opts.subjects, s.subject, s.number))) {
+    let r: SubjectConvertResult;
+    try {
+      r = await s.convert({ outDir: opts.outDir, labelMapping, nanPolicy: opts.nanPolicy });
+    } catch (e) {
+      r = failed(opts.dataset, s.subject, s.sourceFile, e);
+    }
+    results.push(r);
+    addLabelCounts(total, r.labels);
+    opts.onSubject?.(r);
+  }
+  let notes = dl.notes;
   if (opts.subjects && opts.subjects.length > 0) {
     for (const f of opts.subjects) {
       if (!results.some((r) => wanted([f], r.subject, Number(r.subject.slice(1))))) {
@@ -442,7 +509,7 @@ export async function convertDataset(opts: ConvertOptions): Promise<ConvertRepor
   return {
     dataset: opts.dataset,
     root: opts.root,
-    synthetic,
+    synthetic: dl.synthetic,
     labelMapping: describeLabelMapping(labelMapping),
     notes,
     subjects: results,

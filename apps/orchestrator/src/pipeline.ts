@@ -1,0 +1,50 @@
+/**
+ * The emo pipeline, at a glance. Each stage's logic lives in its package; `stages/*.ts` only
+ * wire it to the engine (src/engine/README.md explains the stage interface).
+ *
+ *   stage     deps      scope     code version from        what it makes
+ *   synth     —         global    @emo/datasets            SYNTHETIC DEAP/AMIGOS download (only
+ *                                                           when no dataset is configured)
+ *   convert   (synth)   subject   @emo/datasets            recordings shard per subject
+ *   report    convert   global    @emo/datasets + report   report.md, metrics.json
+ *
+ * Later issues add dsp and vision (per subject, after convert), then join → split → train →
+ * evaluate before report.
+ */
+import type { Stage } from './engine/index.js';
+import type { EmoConfig } from './config.js';
+import { convertStage } from './stages/convert.js';
+import { reportStage } from './stages/report.js';
+import { synthStage } from './stages/synth.js';
+
+export interface EmoPipeline {
+  readonly stages: readonly Stage<unknown>[];
+  /** Raw parameters by stage id (the engine validates them against each stage's schema). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** True when no dataset is configured and the synthetic corpus is used. */
+  readonly synthetic: boolean;
+}
+
+/** Stage ids in pipeline order (for --until, nx targets and messages). */
+export const STAGE_IDS = ['synth', 'convert', 'report'] as const;
+
+export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
+  const synthetic = !config.datasets.deap && !config.datasets.amigos;
+  const stages = [
+    ...(synthetic ? [await synthStage()] : []),
+    await convertStage(synthetic),
+    await reportStage(),
+  ] as Stage<unknown>[];
+  const params = {
+    ...(synthetic ? { synth: config.synth } : {}),
+    convert: {
+      ...config.convert,
+      datasets: {
+        ...(config.datasets.deap ? { deap: config.datasets.deap.root } : {}),
+        ...(config.datasets.amigos ? { amigos: config.datasets.amigos.root } : {}),
+      },
+    },
+    report: {},
+  };
+  return { stages, params, synthetic };
+}

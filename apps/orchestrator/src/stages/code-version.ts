@@ -1,0 +1,48 @@
+/**
+ * Stage code versions from the code itself: a package's version plus a hash of its built
+ * JavaScript (and of the orchestrator file that wires the stage), so changing a package's code
+ * re-runs its stage and what depends on it, and nothing else.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { codeVersion } from '../engine/index.js';
+
+const require = createRequire(import.meta.url);
+
+/** The folder holding `name`'s package.json (resolved like Node resolves the import). */
+export function packageDir(name: string): string {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the package.json of ${name}`);
+    dir = up;
+  }
+  return dir;
+}
+
+function jsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...jsFiles(p));
+    else if (e.name.endsWith('.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+/**
+ * `<version>+<hash>` for workspace package `name`: its package.json version and the content of
+ * its built `dist/**\/*.js` (its `src/` when it has not been built, e.g. under jest), plus
+ * `extraFiles` (the stage's own wiring module).
+ */
+export async function packageCodeVersion(
+  name: string,
+  extraFiles: readonly string[] = [],
+): Promise<string> {
+  const dir = packageDir(name);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
+  const dist = join(dir, 'dist');
+  const code = existsSync(dist) ? jsFiles(dist) : [join(dir, 'src')];
+  return codeVersion(pkg.version ?? '0.0.0', [...code, ...extraFiles]);
+}

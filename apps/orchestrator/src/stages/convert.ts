@@ -1,0 +1,142 @@
+/**
+ * `convert`: each subject of a DEAP or AMIGOS download → one `recordings` Arrow shard
+ * (`@emo/datasets` does the work). Per subject: shard id `<dataset>-<subject>` (e.g. `deap-s01`,
+ * `amigos-P03`), sources = that subject's raw files, so editing one subject's file re-runs only
+ * that subject. Reads the `synth` stage's output when no dataset is configured.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { DatasetName, OpenedDownload } from '@emo/datasets';
+import { describeLabelMapping, openDownload, resolveLabelMapping, shardName } from '@emo/datasets';
+import { defineStage, inputOf, stageTask } from '../engine/index.js';
+import type { Inputs, Stage } from '../engine/index.js';
+import { packageCodeVersion } from './code-version.js';
+import { SYNTH_AMIGOS, SYNTH_DEAP } from './synth.js';
+
+const labelMapping = z
+  .object({
+    centre: z.number().optional(),
+    neutralRadius: z.number().min(0).optional(),
+    dominanceSplit: z.number().optional(),
+    useAmigosCheckboxes: z.boolean().optional(),
+  })
+  .strict();
+
+/** What the config's `convert` block holds. */
+export const convertSettings = z
+  .object({
+    labelMapping: labelMapping.prefault({}),
+    /** Trials whose kept signals contain NaN: skipped, or kept for dsp to flag. */
+    nanPolicy: z.enum(['skip', 'keep']).default('skip'),
+  })
+  .strict();
+
+/** The stage's parameters: the settings plus the dataset roots (config `datasets`). */
+export const convertParams = z
+  .object({
+    ...convertSettings.shape,
+    datasets: z
+      .object({ deap: z.string().optional(), amigos: z.string().optional() })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ConvertParams = z.infer<typeof convertParams>;
+
+/** What `convert.json` beside each shard holds (read by the report). */
+export interface ConvertSummary {
+  readonly dataset: DatasetName;
+  readonly subject: string;
+  readonly shard: string;
+  readonly sourceFile: string;
+  readonly synthetic: boolean;
+  readonly trials: number;
+  readonly skipped: readonly { trial: number; stimulusId: string; reason: string }[];
+  readonly labels: { labelled: number; unlabelled: number; perClass: Record<string, number> };
+  readonly labelMapping: string;
+  readonly datasetNotes: readonly string[];
+}
+
+export const CONVERT_SUMMARY = 'convert.json';
+
+/**
+ * @param fromSynth the pipeline runs on the synthetic corpus (dependency `synth`), not on the
+ *   configured dataset roots.
+ */
+export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertParams>> {
+  // one listing per download and pipeline instance: shards() and sources() of every task use it
+  const opened = new Map<string, OpenedDownload>();
+  const open = (dataset: DatasetName, root: string): OpenedDownload => {
+    const k = `${dataset}\0${root}`;
+    let dl = opened.get(k);
+    if (!dl) {
+      dl = openDownload(dataset, root);
+      opened.set(k, dl);
+    }
+    return dl;
+  };
+  const roots = (params: ConvertParams, inputs: Inputs): [DatasetName, string][] => {
+    if (fromSynth) {
+      const synth = inputOf(inputs, 'synth').path;
+      return [
+        ['deap', join(synth, SYNTH_DEAP)],
+        ['amigos', join(synth, SYNTH_AMIGOS)],
+      ];
+    }
+    const out: [DatasetName, string][] = [];
+    if (params.datasets.deap) out.push(['deap', params.datasets.deap]);
+    if (params.datasets.amigos) out.push(['amigos', params.datasets.amigos]);
+    return out;
+  };
+  const subjectOf = (params: ConvertParams, inputs: Inputs, shard: string | null) => {
+    const m = /^(deap|amigos)-(.+)$/.exec(shard ?? '');
+    const root = m ? roots(params, inputs).find(([d]) => d === m[1]) : undefined;
+    if (!m || !root) throw new Error(`convert: unknown shard '${shard}'`);
+    const dl = open(root[0], root[1]);
+    const s = dl.subjects.find((x) => x.subject === m[2]);
+    if (!s) throw new Error(`convert: subject ${m[2]} is no longer in ${root[1]}`);
+    return { dl, s };
+  };
+  return defineStage({
+    id: 'convert',
+    version: await packageCodeVersion('@emo/datasets', [fileURLToPath(import.meta.url)]),
+    deps: fromSynth ? ['synth'] : [],
+    scope: 'subject',
+    description: 'DEAP/AMIGOS subject files → recordings Arrow shards',
+    params: convertParams,
+    shards: ({ params, inputs }) =>
+      roots(params, inputs).flatMap(([dataset, root]) =>
+        open(dataset, root).subjects.map((s) => `${dataset}-${s.subject}`),
+      ),
+    // the synthetic corpus is an input artifact already (its hash is in the key)
+    sources: ({ params, inputs, shard }) =>
+      fromSynth ? [] : subjectOf(params, inputs, shard).s.sources,
+    run: (ctx) =>
+      stageTask(async (emit) => {
+        const { dl, s } = subjectOf(ctx.params, ctx.inputs, ctx.shard);
+        emit({ kind: 'progress', done: 0, total: 1, message: `reading ${s.sourceFile}` });
+        const r = await s.convert({
+          outDir: ctx.outDir,
+          labelMapping: ctx.params.labelMapping,
+          nanPolicy: ctx.params.nanPolicy,
+        });
+        const summary: ConvertSummary = {
+          dataset: s.dataset,
+          subject: s.subject,
+          shard: shardName(s.dataset, s.subject),
+          sourceFile: s.sourceFile,
+          synthetic: dl.synthetic,
+          trials: r.trials,
+          skipped: r.skipped,
+          labels: r.labels,
+          labelMapping: describeLabelMapping(resolveLabelMapping(ctx.params.labelMapping)),
+          datasetNotes: dl.notes,
+        };
+        writeFileSync(join(ctx.outDir, CONVERT_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
+        emit({ kind: 'progress', done: 1, total: 1, message: `${r.trials} trials` });
+      }),
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * `report`: what the pipeline has produced so far, as `report.md` and `metrics.json` (data
+ * used, class counts, skipped trials, notes). Issue 7's evaluation report grows out of it; until
+ * then it summarises the converted recordings.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { EMOTIONS } from '@emo/datasets';
+import { defineStage, stageTask } from '../engine/index.js';
+import type { Stage } from '../engine/index.js';
+import { packageCodeVersion } from './code-version.js';
+import type { ConvertSummary } from './convert.js';
+import { CONVERT_SUMMARY } from './convert.js';
+
+export const reportParams = z.object({}).strict();
+
+export interface DatasetMetrics {
+  readonly dataset: string;
+  readonly synthetic: boolean;
+  readonly subjects: readonly string[];
+  readonly trials: number;
+  readonly labelled: number;
+  readonly unlabelled: number;
+  readonly perClass: Readonly<Record<string, number>>;
+  readonly skippedTrials: number;
+  readonly labelMapping: string;
+}
+
+export interface ReportMetrics {
+  readonly synthetic: boolean;
+  readonly datasets: readonly DatasetMetrics[];
+}
+
+export const REPORT_MD = 'report.md';
+export const METRICS_JSON = 'metrics.json';
+
+/** Aggregate the convert summaries (one per subject) per dataset. */
+export function recordingsMetrics(summaries: readonly ConvertSummary[]): ReportMetrics {
+  const datasets: DatasetMetrics[] = [];
+  for (const name of ['deap', 'amigos'] as const) {
+    const list = summaries.filter((s) => s.dataset === name);
+    if (list.length === 0) continue;
+    const perClass = Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Record<string, number>;
+    for (const s of list) for (const e of EMOTIONS) perClass[e] += s.labels.perClass[e] ?? 0;
+    datasets.push({
+      dataset: name,
+      synthetic: list.some((s) => s.synthetic),
+      subjects: list.map((s) => s.subject),
+      trials: list.reduce((n, s) => n + s.trials, 0),
+      labelled: list.reduce((n, s) => n + s.labels.labelled, 0),
+      unlabelled: list.reduce((n, s) => n + s.labels.unlabelled, 0),
+      perClass,
+      skippedTrials: list.reduce((n, s) => n + s.skipped.length, 0),
+      labelMapping: list[0].labelMapping,
+    });
+  }
+  return { synthetic: datasets.some((d) => d.synthetic), datasets };
+}
+
+export function reportMarkdown(summaries: readonly ConvertSummary[]): string {
+  const metrics = recordingsMetrics(summaries);
+  const lines: string[] = ['# emo report', ''];
+  if (metrics.synthetic) {
+    lines.push(
+      '**SYNTHETIC DATA.** No DEAP/AMIGOS download was configured, so this run used the built-in synthetic corpus written in the DEAP and AMIGOS file formats. Nothing here is a DEAP or AMIGOS result.',
+      '',
+    );
+  }
+  lines.push(
+    'Stages so far: synth (only without a configured dataset) → convert → report. Signal processing, vision, training and evaluation arrive with later issues.',
+    '',
+  );
+  for (const d of metrics.datasets) {
+    const list = summaries.filter((s) => s.dataset === d.dataset);
+    lines.push(`## ${d.dataset.toUpperCase()}${d.synthetic ? ' (SYNTHETIC)' : ''}`, '');
+    lines.push(
+      `Subjects converted: ${d.subjects.length} (${d.subjects.join(', ')}); trials kept: ${d.trials}; trials skipped: ${d.skippedTrials}.`,
+      '',
+      `Label mapping: ${d.labelMapping}`,
+      '',
+      '| class | trials |',
+      '|---|---|',
+      ...EMOTIONS.map((e) => `| ${e} | ${d.perClass[e]} |`),
+      `| unlabelled | ${d.unlabelled} |`,
+      '',
+    );
+    const skipped = list.flatMap((s) =>
+      s.skipped.map((k) => `- ${s.subject} trial ${k.trial} (${k.stimulusId}): ${k.reason}`),
+    );
+    if (skipped.length) lines.push('Skipped trials:', '', ...skipped, '');
+    const notes = [...new Set(list.flatMap((s) => s.datasetNotes))];
+    if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
+  }
+  return lines.join('\n');
+}
+
+export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>> {
+  return defineStage({
+    id: 'report',
+    version: await packageCodeVersion('@emo/datasets', [fileURLToPath(import.meta.url)]),
+    deps: ['convert'],
+    scope: 'global',
+    description: 'report.md and metrics.json of the run',
+    params: reportParams,
+    run: (ctx) =>
+      stageTask(async () => {
+        const summaries = (ctx.inputs.convert ?? []).map(
+          (a) => JSON.parse(readFileSync(join(a.path, CONVERT_SUMMARY), 'utf8')) as ConvertSummary,
+        );
+        writeFileSync(join(ctx.outDir, REPORT_MD), reportMarkdown(summaries));
+        writeFileSync(
+          join(ctx.outDir, METRICS_JSON),
+          JSON.stringify(recordingsMetrics(summaries), null, 2) + '\n',
+        );
+        return Promise.resolve();
+      }),
+  });
+}

@@ -196,3 +196,19 @@ describe('config overrides on the command line', () => {
     }
   });
 });
+
+describe('nx targets', () => {
+  it('every pipeline stage has an nx target that runs the DAG up to it', async () => {
+    const { STAGE_IDS } = await import('./pipeline.js');
+    const project = JSON.parse(
+      readFileSync(new URL('../project.json', import.meta.url), 'utf8'),
+    ) as { targets: Record<string, { options?: { command?: string }; dependsOn?: string[] }> };
+    expect(project.targets.full.options?.command).toBe('node apps/orchestrator/bin/emo.js full');
+    for (const id of STAGE_IDS) {
+      expect(project.targets[id]?.options?.command).toBe(
+        `node apps/orchestrator/bin/emo.js full --until ${id}`,
+      );
+      expect(project.targets[id]?.dependsOn).toEqual(['build']);
+    }
+  });
+});

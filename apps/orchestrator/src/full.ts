@@ -37,8 +37,23 @@ export interface FullResult {
 /** No model stage is registered yet; issue 6 records the tfjs backend it selects here. */
 const TF_BACKEND = 'none (no model stage in the pipeline yet)';
 
-export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<FullResult> {
+/** The pipeline, after checking that every --until stage is in it. */
+async function pipelineFor(config: EmoConfig, until?: readonly string[]) {
   const p = await buildPipeline(config);
+  for (const id of until ?? []) {
+    if (!p.stages.some((s) => s.id === id)) {
+      throw new Error(
+        id === 'synth' && !p.synthetic
+          ? '--until synth: a dataset is configured, so the pipeline has no synth stage'
+          : `--until ${id}: no such stage (stages: ${p.stages.map((s) => s.id).join(', ')})`,
+      );
+    }
+  }
+  return p;
+}
+
+export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<FullResult> {
+  const p = await pipelineFor(config, o.until);
   const { manifest, manifestPath } = await runPipelineToEnd(
     p.stages,
     {
@@ -60,11 +75,12 @@ export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<F
     },
     { onEvent: o.onEvent, signal: o.signal },
   );
+  // results/latest follows runs that reach the report (not a team's run of its own stage)
   const results = writeResults(
     config.results,
     manifest,
     manifestPath,
-    !o.until || o.until.length === 0,
+    !o.until || o.until.length === 0 || o.until.includes('report'),
   );
   return { manifest, manifestPath, results, synthetic: p.synthetic };
 }
@@ -73,7 +89,7 @@ export async function planFull(
   config: EmoConfig,
   until?: readonly string[],
 ): Promise<Plan & { synthetic: boolean }> {
-  const p = await buildPipeline(config);
+  const p = await pipelineFor(config, until);
   const plan = await planPipeline(p.stages, {
     store: config.store,
     params: p.params,

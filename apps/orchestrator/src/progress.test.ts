@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import type {
@@ -10,6 +10,7 @@ import type {
   TaskStatus,
 } from './engine/index.js';
 import { createProgress, formatDuration } from './progress.js';
+import type { ProgressRenderer } from './progress.js';
 
 /** A Writable that keeps what is written (optionally posing as a 100-column terminal). */
 function collector(tty = false): { stream: Writable; text: () => string } {
@@ -290,12 +291,16 @@ describe('plain progress lines (not a terminal)', () => {
 describe('terminal progress bars', () => {
   const timeouts = (): number =>
     process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  // A failed assertion must not leave a redraw timer behind (jest would not exit).
+  const open: ProgressRenderer[] = [];
+  const track = (p: ProgressRenderer): ProgressRenderer => (open.push(p), p);
+  afterEach(() => open.splice(0).forEach((p) => p.stop()));
 
   it('draws a bar per stage and per running task, logs failures, stops cleanly', async () => {
     const { stream, text } = collector(true);
     const clock = fakeClock();
     const before = timeouts();
-    const p = createProgress({ stream, now: clock.now });
+    const p = track(createProgress({ stream, now: clock.now }));
     // Up to the failure of amigos-P02; deap-s01 still running at 6/10.
     feed(p, clock.at, RUN.slice(0, 15));
     expect(timeouts()).toBe(before + 1); // cli-progress's redraw timer
@@ -335,7 +340,7 @@ describe('terminal progress bars', () => {
     const { stream, text } = collector(true);
     const clock = fakeClock();
     const before = timeouts();
-    const p = createProgress({ stream, now: clock.now });
+    const p = track(createProgress({ stream, now: clock.now }));
     feed(p, clock.at, RUN.slice(0, 9));
     p.stop();
     expect(timeouts()).toBe(before);
@@ -349,13 +354,13 @@ describe('terminal progress bars', () => {
 
   it('is chosen by the stream (isTTY) unless tty says otherwise', () => {
     const term = collector(true);
-    const plain = createProgress({ stream: term.stream, tty: false, now: fakeClock().now });
+    const plain = track(createProgress({ stream: term.stream, tty: false, now: fakeClock().now }));
     plain.onEvent({ type: 'lock-wait', message: 'waiting' });
     plain.stop();
     expect(term.text()).toBe('2026-11-24T10:00:00.000Z waiting\n');
 
     const pipe = collector();
-    const bars = createProgress({ stream: pipe.stream, tty: true, now: fakeClock().now });
+    const bars = track(createProgress({ stream: pipe.stream, tty: true, now: fakeClock().now }));
     bars.onEvent(PLAN);
     bars.stop();
     expect(pipe.text()).toContain('\x1b['); // cursor movements

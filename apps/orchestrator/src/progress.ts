@@ -4,8 +4,9 @@
  *
  * - Terminal: one `cli-progress` MultiBar with a bar per stage (tasks settled / tasks of the
  *   stage, hits, failures, rate and ETA) and a bar per running task (its own progress and
- *   message), removed when the task ends. Failures, stage logs and the plan are printed above
- *   the bars. cli-progress redraws on its own timer (10 fps) and only what changed.
+ *   message), removed when the task ends. The plan, failures, whole-stage skips and stage logs
+ *   are printed above the bars. cli-progress redraws on its own timer (10 fps) and only the
+ *   lines that changed; `stop()` (or 'done') clears that timer, so call it in a `finally`.
  * - Plain: one line per start, run, failure, skip and stage log; progress at most once per task
  *   every 5 s; cache hits are not listed but summarised once per stage when it completes.
  *
@@ -15,6 +16,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { GenericFormatter, MultiBar, SingleBar } from 'cli-progress';
+import { taskLabel } from './engine/index.js';
 import type {
   ProgressEvent,
   RunEvent,
@@ -46,11 +48,6 @@ const TASK_BAR_WIDTH = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
-
-/** `stage` for a global task (or a whole stage), `stage/shard` otherwise. */
-export function taskName(stage: string, shard: string | null): string {
-  return shard === null ? stage : `${stage}/${shard}`;
-}
 
 /** `850 ms`, `1.2 s`, `3 min 05 s`, `2 h 07 min`. */
 export function formatDuration(ms: number): string {
@@ -240,14 +237,14 @@ class PlainProgress implements ProgressRenderer {
         this.line(planLine(e.plan.tasks));
         return;
       case 'task-start': {
-        const name = taskName(e.stage, e.shard);
+        const name = taskLabel(e.stage, e.shard);
         if (!this.running.has(name)) this.stages.get(e.stage).running++;
         this.running.add(name);
         this.line(`${name} start (${e.reason})`);
         return;
       }
       case 'task-progress': {
-        const name = taskName(e.stage, e.shard);
+        const name = taskLabel(e.stage, e.shard);
         if (e.event.kind === 'log') {
           this.line(`${name}: ${e.event.message}`);
           return;
@@ -269,7 +266,7 @@ class PlainProgress implements ProgressRenderer {
   }
 
   private taskEnd(rec: TaskRecord): void {
-    const name = taskName(rec.stage, rec.shard);
+    const name = taskLabel(rec.stage, rec.shard);
     const st = this.stages.get(rec.stage);
     this.lastProgress.delete(name);
     if (this.running.delete(name)) st.running--;
@@ -377,13 +374,10 @@ class TerminalProgress implements ProgressRenderer {
     else this.stream.write(`${text}\n`);
   }
 
-  private format(render: (width: number) => string): { format: GenericFormatter } {
+  /** Bar options drawing the line `render` returns, cut to the terminal's width. */
+  private format(render: () => string): { format: GenericFormatter } {
     return {
-      format: (_options, params) => {
-        const width = Math.max(20, params.maxWidth - 1);
-        const s = render(width);
-        return s.length > width ? s.slice(0, width) : s;
-      },
+      format: (_options, params) => render().slice(0, Math.max(20, params.maxWidth - 1)),
     };
   }
 
@@ -414,7 +408,7 @@ class TerminalProgress implements ProgressRenderer {
     let timing: string;
     if (st.complete) {
       const took = st.firstStart !== null && st.lastEnd !== null ? st.lastEnd - st.firstStart : 0;
-      timing = executed > 0 ? `took ${formatDuration(took)}` : 'done';
+      timing = executed > 0 && st.firstStart !== null ? `took ${formatDuration(took)}` : 'done';
     } else if (rate > 0) {
       const eta = unknown ? '?' : formatDuration(((total - settled) / rate) * 1000);
       timing = `${formatRate(rate)} tasks/s | ETA ${eta}`;
@@ -454,7 +448,7 @@ class TerminalProgress implements ProgressRenderer {
         this.taskStart(e.stage, e.shard);
         return;
       case 'task-progress': {
-        const name = taskName(e.stage, e.shard);
+        const name = taskLabel(e.stage, e.shard);
         if (e.event.kind === 'log') {
           this.print(`${name}: ${e.event.message}`);
           return;
@@ -482,7 +476,7 @@ class TerminalProgress implements ProgressRenderer {
     this.stageBar(st);
     const now = this.now().getTime();
     st.firstStart ??= now;
-    const name = taskName(stage, shard);
+    const name = taskLabel(stage, shard);
     const old = this.tasks.get(name);
     if (old?.bar) this.bars().remove(old.bar);
     else st.running++;
@@ -499,7 +493,7 @@ class TerminalProgress implements ProgressRenderer {
   private taskEnd(rec: TaskRecord): void {
     const st = this.stages.get(rec.stage);
     this.stageBar(st);
-    const name = taskName(rec.stage, rec.shard);
+    const name = taskLabel(rec.stage, rec.shard);
     const t = this.tasks.get(name);
     if (t) {
       this.tasks.delete(name);

@@ -2,9 +2,11 @@
  * Benchmarks (tools/bench): `pnpm bench [name…]`. They print figures; nothing here is a test.
  */
 import { runDatasetsBench } from './datasets-bench.js';
+import { runPipelineBench } from './pipeline-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   datasets: runDatasetsBench,
+  pipeline: runPipelineBench,
 };
 
 const names = process.argv.slice(2);

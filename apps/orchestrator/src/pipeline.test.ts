@@ -365,9 +365,10 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     for (const t of m.tasks) {
       const ref = task(reference, label(t));
       for (const f of readdirSync(t.output?.path ?? '')) {
-        expect(readFileSync(join(t.output?.path ?? '', f))).toEqual(
+        const same = readFileSync(join(t.output?.path ?? '', f)).equals(
           readFileSync(join(ref.output?.path ?? '', f)),
         );
+        expect([label(t), f, same]).toEqual([label(t), f, true]);
       }
     }
     expect(readdirSync(join(store, 'tmp'))).toEqual([]); // the killed run's garbage is gone

@@ -21,10 +21,10 @@ export {
   isEmptyMat,
   matVersion,
   readMat,
+  readMat73,
   toFloat64,
 } from './reader.js';
 export { readMat5 } from './v5-reader.js';
 export type { ReadMatOptions } from './v5-reader.js';
-export { readMat73 } from './v73-reader.js';
 export { writeMat5 } from './v5-writer.js';
 export type { WriteMat5Options } from './v5-writer.js';

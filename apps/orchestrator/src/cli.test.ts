@@ -2,19 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './cli.js';
+import { runEmo } from './testing.js';
 import { ConfigError, loadConfig } from './config.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['node', 'emo', ...args],
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+const run = runEmo;
 
 describe('emo command line', () => {
   it('lists its sub-commands in --help', async () => {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticCorpus } from '@emo/datasets';
-import { main } from './cli.js';
+import { runEmo } from './testing.js';
 import type { RunManifest, TaskRecord } from './engine/index.js';
 
 const bin = fileURLToPath(new URL('../bin/emo.js', import.meta.url));
@@ -35,16 +35,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function emo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['node', 'emo', ...args],
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+const emo = runEmo;
 
 /** `emo …` as a real child process running the built CLI (what users and nx run). */
 function emoChild(args: readonly string[]): Promise<{ code: number | null; out: string }> {

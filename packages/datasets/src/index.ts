@@ -14,6 +14,7 @@ export * from './amigos.js';
 export * from './convert.js';
 export * from './shards/arrow.js';
 export * from './shards/recordings.js';
+export * from './shards/windows.js';
 export { writeSyntheticCorpus } from './synth/corpus.js';
 export type {
   SyntheticCorpusOptions,

@@ -1,2 +1,2 @@
-// Public API of @emo/dsp. The package arrives with its own issue; see README.md.
-export {};
+// Public API of @emo/dsp: filters, ECG/PPG beats, HRV, EDA, windows (see README.md).
+export * from './filters/index.js';

@@ -2,10 +2,12 @@
  * Benchmarks (tools/bench): `pnpm bench [name…]`. They print figures; nothing here is a test.
  */
 import { runDatasetsBench } from './datasets-bench.js';
+import { runDspBench } from './dsp-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   datasets: runDatasetsBench,
+  dsp: runDspBench,
   pipeline: runPipelineBench,
 };
 

@@ -23,6 +23,104 @@ function normalised(sos: Sos): Float64Array {
   return out;
 }
 
+/*
+ * The kernels below filter `y` in place through sections s0 … s0+k−1 (k = 1 to 4) with the
+ * states in local variables. Running several sections per pass over the samples, rather than
+ * one section after another, lets the processor overlap their recurrences (each section's
+ * y → z0 → y chain is latency-bound): 2–3× faster for 2–8 sections. The arithmetic of every
+ * section is the same as one section at a time, so the results are bit-identical.
+ */
+function run1(c: Float64Array, st: Float64Array, s0: number, y: Float64Array): void {
+  const [b0, b1, b2, a1, a2] = c.subarray(5 * s0, 5 * (s0 + 1));
+  let [z0, z1] = st.subarray(2 * s0, 2 * (s0 + 1));
+  for (let i = 0; i < y.length; i++) {
+    const xi = y[i];
+    const u = b0 * xi + z0;
+    z0 = b1 * xi - a1 * u + z1;
+    z1 = b2 * xi - a2 * u;
+    y[i] = u;
+  }
+  st.set([z0, z1], 2 * s0);
+}
+
+function run2(c: Float64Array, st: Float64Array, s0: number, y: Float64Array): void {
+  const [b0, b1, b2, a1, a2, c0, c1, c2, d1, d2] = c.subarray(5 * s0, 5 * (s0 + 2));
+  let [z0, z1, w0, w1] = st.subarray(2 * s0, 2 * (s0 + 2));
+  for (let i = 0; i < y.length; i++) {
+    const xi = y[i];
+    const u = b0 * xi + z0;
+    z0 = b1 * xi - a1 * u + z1;
+    z1 = b2 * xi - a2 * u;
+    const v = c0 * u + w0;
+    w0 = c1 * u - d1 * v + w1;
+    w1 = c2 * u - d2 * v;
+    y[i] = v;
+  }
+  st.set([z0, z1, w0, w1], 2 * s0);
+}
+
+function run3(c: Float64Array, st: Float64Array, s0: number, y: Float64Array): void {
+  const [b0, b1, b2, a1, a2, c0, c1, c2, d1, d2, e0, e1, e2, f1, f2] = c.subarray(
+    5 * s0,
+    5 * (s0 + 3),
+  );
+  let [z0, z1, w0, w1, q0, q1] = st.subarray(2 * s0, 2 * (s0 + 3));
+  for (let i = 0; i < y.length; i++) {
+    const xi = y[i];
+    const u = b0 * xi + z0;
+    z0 = b1 * xi - a1 * u + z1;
+    z1 = b2 * xi - a2 * u;
+    const v = c0 * u + w0;
+    w0 = c1 * u - d1 * v + w1;
+    w1 = c2 * u - d2 * v;
+    const t = e0 * v + q0;
+    q0 = e1 * v - f1 * t + q1;
+    q1 = e2 * v - f2 * t;
+    y[i] = t;
+  }
+  st.set([z0, z1, w0, w1, q0, q1], 2 * s0);
+}
+
+function run4(c: Float64Array, st: Float64Array, s0: number, y: Float64Array): void {
+  const [b0, b1, b2, a1, a2, c0, c1, c2, d1, d2, e0, e1, e2, f1, f2, g0, g1, g2, h1, h2] =
+    c.subarray(5 * s0, 5 * (s0 + 4));
+  let [z0, z1, w0, w1, q0, q1, r0, r1] = st.subarray(2 * s0, 2 * (s0 + 4));
+  for (let i = 0; i < y.length; i++) {
+    const xi = y[i];
+    const u = b0 * xi + z0;
+    z0 = b1 * xi - a1 * u + z1;
+    z1 = b2 * xi - a2 * u;
+    const v = c0 * u + w0;
+    w0 = c1 * u - d1 * v + w1;
+    w1 = c2 * u - d2 * v;
+    const t = e0 * v + q0;
+    q0 = e1 * v - f1 * t + q1;
+    q1 = e2 * v - f2 * t;
+    const o = g0 * t + r0;
+    r0 = g1 * t - h1 * o + r1;
+    r1 = g2 * t - h2 * o;
+    y[i] = o;
+  }
+  st.set([z0, z1, w0, w1, q0, q1, r0, r1], 2 * s0);
+}
+
+const kernels = [run1, run2, run3, run4];
+
+/**
+ * Filter `y` in place; `coef` from normalised(), `state` 2 per section (updated). The sections
+ * go in groups of at most 4, as even as possible (5 → 3 + 2), so that no section runs alone.
+ */
+function filterInPlace(coef: Float64Array, y: Float64Array, state: Float64Array): void {
+  const n = coef.length / 5;
+  const groups = Math.ceil(n / 4);
+  let s = 0;
+  for (let g = 0; g < groups; g++) {
+    const k = Math.ceil((n - s) / (groups - g));
+    kernels[k - 1](coef, state, s, y);
+    s += k;
+  }
+}
+
 /**
  * Filter `x` through the sections (direct form II transposed). `zi` (2 values per section) is
  * the initial state; it is updated in place to the final state when given.
@@ -30,30 +128,12 @@ function normalised(sos: Sos): Float64Array {
 export function sosfilt(sos: Sos, x: ArrayLike<number>, zi?: Float64Array): Float64Array {
   check(sos);
   const n = sos.length;
-  const coef = normalised(sos);
   const state = zi ?? new Float64Array(2 * n);
   if (state.length !== 2 * n) {
     throw new RangeError(`sosfilt: zi needs ${2 * n} values (2 per section), got ${state.length}`);
   }
   const y = Float64Array.from(x);
-  for (let s = 0; s < n; s++) {
-    const b0 = coef[s * 5];
-    const b1 = coef[s * 5 + 1];
-    const b2 = coef[s * 5 + 2];
-    const a1 = coef[s * 5 + 3];
-    const a2 = coef[s * 5 + 4];
-    let z0 = state[2 * s];
-    let z1 = state[2 * s + 1];
-    for (let i = 0; i < y.length; i++) {
-      const xi = y[i];
-      const yi = b0 * xi + z0;
-      z0 = b1 * xi - a1 * yi + z1;
-      z1 = b2 * xi - a2 * yi;
-      y[i] = yi;
-    }
-    state[2 * s] = z0;
-    state[2 * s + 1] = z1;
-  }
+  filterInPlace(normalised(sos), y, state);
   return y;
 }
 
@@ -125,12 +205,20 @@ export function sosfiltfilt(
     }
   }
   const ext = edge > 0 ? extend(x, edge, type) : Float64Array.from(x);
+  const coef = normalised(sos);
   const zi = sosfiltZi(sos);
-  const fwdState = zi.map((v) => v * ext[0]);
-  const fwd = sosfilt(sos, ext, fwdState);
-  fwd.reverse();
-  const bwdState = zi.map((v) => v * fwd[0]);
-  const bwd = sosfilt(sos, fwd, bwdState);
-  bwd.reverse();
-  return edge > 0 ? bwd.slice(edge, bwd.length - edge) : bwd;
+  // forward, then backward over the reversed output, in place in `ext`
+  filterInPlace(
+    coef,
+    ext,
+    zi.map((v) => v * ext[0]),
+  );
+  ext.reverse();
+  filterInPlace(
+    coef,
+    ext,
+    zi.map((v) => v * ext[0]),
+  );
+  ext.reverse();
+  return edge > 0 ? ext.slice(edge, ext.length - edge) : ext;
 }

@@ -1,2 +1,3 @@
 // Public API of @emo/dsp: filters, ECG/PPG beats, HRV, EDA, windows (see README.md).
 export * from './filters/index.js';
+export * from './eda/index.js';

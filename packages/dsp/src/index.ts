@@ -1,3 +1,4 @@
 // Public API of @emo/dsp: filters, ECG/PPG beats, HRV, EDA, windows (see README.md).
 export * from './filters/index.js';
 export * from './eda/index.js';
+export * from './hrv/index.js';

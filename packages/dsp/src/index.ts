@@ -2,3 +2,5 @@
 export * from './filters/index.js';
 export * from './eda/index.js';
 export * from './hrv/index.js';
+export * from './ecg/index.js';
+export * from './ppg/index.js';

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { convertSettings } from './stages/convert.js';
+import { dspParams } from './stages/dsp.js';
 import { synthParams } from './stages/synth.js';
 
 export const configSchema = z
@@ -24,6 +25,7 @@ export const configSchema = z
     /** Stage parameters, one block per stage id (schemas in src/stages/). */
     synth: synthParams.prefault({}),
     convert: convertSettings.prefault({}),
+    dsp: dspParams.prefault({}),
   })
   .strict();
 

@@ -92,6 +92,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     'convert/deap-s02',
     'convert/amigos-P01',
     'convert/amigos-P02',
+    'dsp/deap-s01',
+    'dsp/deap-s02',
+    'dsp/amigos-P01',
+    'dsp/amigos-P02',
     'report',
   ];
 
@@ -159,9 +163,27 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'convert/deap-s02': 'ran',
       'convert/amigos-P01': 'ran',
       'convert/amigos-P02': 'ran',
+      'dsp/deap-s01': 'ran',
+      'dsp/deap-s02': 'ran',
+      'dsp/amigos-P01': 'ran',
+      'dsp/amigos-P02': 'ran',
       report: 'ran',
     });
     expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter nanPolicy changed/);
+    expect(task(m, 'dsp/deap-s01').reason).toBe('input convert/deap-s01 changed');
+
+    // a parameter of a later stage: only that stage and the report re-run
+    const step = [...set, '--set', 'dsp.stepSec=10'];
+    expect((await emo('full', '--config', cfg, ...step)).code).toBe(0);
+    const m2 = manifestOf(store);
+    expect(m2.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
+      'dsp/amigos-P01',
+      'dsp/amigos-P02',
+      'dsp/deap-s01',
+      'dsp/deap-s02',
+      'report',
+    ]);
+    expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (5 → 10)');
 
     // an upstream parameter: the plan shows everything downstream of synth will re-run
     const seed = JSON.parse(
@@ -190,27 +212,24 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(status.out).toMatch(/convert: 4 task\(s\): 4 cached/);
     expect(JSON.parse((await emo('status', '--config', cfg, '--json')).out)).toEqual(m);
 
-    // keep one run (the last, nanPolicy=skip, up to convert): the objects of the
-    // nanPolicy=keep conversion and both reports are no longer referenced
+    // keep one run (the last: nanPolicy=skip, up to convert): synth and its 4 conversions stay;
+    // the nanPolicy=keep conversions, the 3 × 4 dsp outputs and the 3 reports go
     const gc = JSON.parse((await emo('gc', '--config', cfg, '--keep', '1', '--json')).out) as {
       removed: { stage: string }[];
       keptObjects: number;
     };
-    expect(gc.removed.map((o) => o.stage).sort()).toEqual([
-      'convert',
-      'convert',
-      'convert',
-      'convert',
-      'report',
+    const removed: Record<string, number> = {};
+    for (const o of gc.removed) removed[o.stage] = (removed[o.stage] ?? 0) + 1;
+    expect(removed).toEqual({ convert: 4, dsp: 12, report: 3 });
+    expect(gc.keptObjects).toBe(5);
+    const skip = JSON.parse((await emo('plan', '--config', cfg, '--json')).out) as PlanJson;
+    expect(skip.tasks.filter((t) => t.action === 'run').map((t) => t.stage)).toEqual([
+      'dsp',
+      'dsp',
+      'dsp',
+      'dsp',
       'report',
     ]);
-    expect(gc.keptObjects).toBe(5);
-    const keep = JSON.parse(
-      (await emo('plan', '--config', cfg, '--set', 'convert.nanPolicy=keep', '--json')).out,
-    ) as PlanJson;
-    expect(keep.tasks.filter((t) => t.action === 'run').map(label)).toHaveLength(5);
-    const skip = JSON.parse((await emo('plan', '--config', cfg, '--json')).out) as PlanJson;
-    expect(skip.tasks.filter((t) => t.action === 'run').map(label)).toEqual(['report']);
   }, 120_000);
 });
 
@@ -277,13 +296,14 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     const plan = JSON.parse((await emo('plan', ...a, '--json')).out) as PlanJson;
     expect(plan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason])).toEqual([
       ['convert/deap-s02', `source ${s02} changed`],
+      ['dsp/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['report', 'upstream convert/deap-s02 will re-run'],
     ]);
     expect((await emo('full', ...a)).code).toBe(0);
     const m = manifestOf(store);
     const ran = m.tasks.filter((t) => t.status === 'ran').map(label);
-    expect(ran).toEqual(['convert/deap-s02', 'report']);
-    expect(m.counts.hit).toBe(m.tasks.length - 2);
+    expect(ran).toEqual(['convert/deap-s02', 'dsp/deap-s02', 'report']);
+    expect(m.counts.hit).toBe(m.tasks.length - 3);
   }, 120_000);
 
   it('a broken subject fails alone: the others and the report go on; --strict makes it an error', async () => {
@@ -300,9 +320,10 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(m.status).toBe('failed');
     expect(task(m, 'convert/amigos-P03')).toMatchObject({ status: 'failed' });
     expect(task(m, 'convert/amigos-P03').error).toMatch(/Data_Preprocessed_P03\.mat/);
+    expect(task(m, 'dsp/amigos-P03')).toMatchObject({ status: 'skipped' });
     expect(task(m, 'report')).toMatchObject({
       status: 'ran',
-      missingInputs: ['convert/amigos-P03'],
+      missingInputs: ['convert/amigos-P03', 'dsp/amigos-P03'],
     });
     const md = readFileSync(join(copy, 'res', 'latest', 'report.md'), 'utf8');
     expect(md).toMatch(/Failed:\n\n- convert\/amigos-P03: .*Data_Preprocessed_P03\.mat/);
@@ -319,6 +340,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     const fixed = manifestOf(store);
     expect(fixed.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
       'convert/amigos-P03',
+      'dsp/amigos-P03',
       'report',
     ]);
     expect(task(fixed, 'convert/amigos-P03').reason).toMatch(/Data_Preprocessed_P03\.mat changed/);

@@ -6,14 +6,17 @@
  *   synth     —         global    @emo/datasets            SYNTHETIC DEAP/AMIGOS download (only
  *                                                           when no dataset is configured)
  *   convert   (synth)   subject   @emo/datasets            recordings shard per subject
- *   report    convert   global    @emo/datasets + report   report.md, metrics.json
+ *   dsp       convert   subject   @emo/dsp (+ datasets)    windows shard per subject
+ *   report    convert,  global    @emo/datasets + report   report.md, metrics.json
+ *             dsp
  *
- * Later issues add dsp and vision (per subject, after convert), then join → split → train →
- * evaluate before report.
+ * Later issues add vision (per subject, after convert), then join → split → train → evaluate
+ * before report.
  */
 import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
 import { convertStage } from './stages/convert.js';
+import { dspStage } from './stages/dsp.js';
 import { reportStage } from './stages/report.js';
 import { synthStage } from './stages/synth.js';
 
@@ -26,13 +29,14 @@ export interface EmoPipeline {
 }
 
 /** Stage ids in pipeline order (for --until, nx targets and messages). */
-export const STAGE_IDS = ['synth', 'convert', 'report'] as const;
+export const STAGE_IDS = ['synth', 'convert', 'dsp', 'report'] as const;
 
 export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   const synthetic = !config.datasets.deap && !config.datasets.amigos;
   const stages = [
     ...(synthetic ? [await synthStage()] : []),
     await convertStage(synthetic),
+    await dspStage(),
     await reportStage(),
   ] as Stage<unknown>[];
   const params = {
@@ -44,6 +48,7 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
         ...(config.datasets.amigos ? { amigos: config.datasets.amigos.root } : {}),
       },
     },
+    dsp: config.dsp,
     report: {},
   };
   return { stages, params, synthetic };

@@ -4,3 +4,15 @@ export * from './eda/index.js';
 export * from './hrv/index.js';
 export * from './ecg/index.js';
 export * from './ppg/index.js';
+export * from './windows/segment.js';
+export * from './windows/normalise.js';
+export {
+  CHANNELS,
+  DSP_DEFAULTS,
+  DSP_STAGE_VERSION,
+  FEATURES,
+  FEATURE_UNITS,
+  processRecordingsShard,
+} from './subject.js';
+export type { DspParams, ProcessSubjectOptions, SubjectDspResult } from './subject.js';
+export { readCsvColumn, CsvError } from './io/csv.js';

@@ -33,16 +33,25 @@ function jsFiles(dir: string): string[] {
 
 /**
  * `<version>+<hash>` for workspace package `name`: its package.json version and the content of
- * its built `dist/**\/*.js` (its `src/` when it has not been built, e.g. under jest), plus
+ * its built `dist/**\/*.js` (its `src/` when it has not been built, e.g. under jest), of the
+ * `alsoPackages` it relies on for its output (e.g. the shard writers of @emo/datasets), and of
  * `extraFiles` (the stage's own wiring module).
  */
 export async function packageCodeVersion(
   name: string,
   extraFiles: readonly string[] = [],
+  alsoPackages: readonly string[] = [],
 ): Promise<string> {
+  const code = (pkg: string) => {
+    const dir = packageDir(pkg);
+    const dist = join(dir, 'dist');
+    return existsSync(dist) ? jsFiles(dist) : [join(dir, 'src')];
+  };
   const dir = packageDir(name);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
-  const dist = join(dir, 'dist');
-  const code = existsSync(dist) ? jsFiles(dist) : [join(dir, 'src')];
-  return codeVersion(pkg.version ?? '0.0.0', [...code, ...extraFiles]);
+  return codeVersion(pkg.version ?? '0.0.0', [
+    ...code(name),
+    ...alsoPackages.flatMap(code),
+    ...extraFiles,
+  ]);
 }

@@ -13,6 +13,8 @@ import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 import type { ConvertSummary } from './convert.js';
 import { CONVERT_SUMMARY } from './convert.js';
+import type { DspSummary } from './dsp.js';
+import { readDspSummary } from './dsp.js';
 
 export const reportParams = z.object({}).strict();
 
@@ -26,6 +28,8 @@ export interface DatasetMetrics {
   readonly perClass: Readonly<Record<string, number>>;
   readonly skippedTrials: number;
   readonly labelMapping: string;
+  /** Analysis windows (dsp stage), flagged ones, and windows per class. */
+  readonly windows: { total: number; flagged: number; perClass: Record<string, number> } | null;
 }
 
 export interface ReportMetrics {
@@ -37,7 +41,10 @@ export const REPORT_MD = 'report.md';
 export const METRICS_JSON = 'metrics.json';
 
 /** Aggregate the convert summaries (one per subject) per dataset. */
-export function recordingsMetrics(summaries: readonly ConvertSummary[]): ReportMetrics {
+export function recordingsMetrics(
+  summaries: readonly ConvertSummary[],
+  windows: readonly (DspSummary & { dataset: string })[] = [],
+): ReportMetrics {
   const datasets: DatasetMetrics[] = [];
   for (const name of ['deap', 'amigos'] as const) {
     const list = summaries.filter((s) => s.dataset === name);
@@ -54,13 +61,30 @@ export function recordingsMetrics(summaries: readonly ConvertSummary[]): ReportM
       perClass,
       skippedTrials: list.reduce((n, s) => n + s.skipped.length, 0),
       labelMapping: list[0].labelMapping,
+      windows: windowTotals(windows.filter((w) => w.dataset === name)),
     });
   }
   return { synthetic: datasets.some((d) => d.synthetic), datasets };
 }
 
-export function reportMarkdown(summaries: readonly ConvertSummary[]): string {
-  const metrics = recordingsMetrics(summaries);
+function windowTotals(list: readonly DspSummary[]): DatasetMetrics['windows'] {
+  if (list.length === 0) return null;
+  const perClass: Record<string, number> = {};
+  for (const w of list) {
+    for (const [k, n] of Object.entries(w.perClass)) perClass[k] = (perClass[k] ?? 0) + n;
+  }
+  return {
+    total: list.reduce((n, w) => n + w.windows, 0),
+    flagged: list.reduce((n, w) => n + w.flagged, 0),
+    perClass,
+  };
+}
+
+export function reportMarkdown(
+  summaries: readonly ConvertSummary[],
+  windows: readonly (DspSummary & { dataset: string })[] = [],
+): string {
+  const metrics = recordingsMetrics(summaries, windows);
   const lines: string[] = ['# emo report', ''];
   if (metrics.synthetic) {
     lines.push(
@@ -69,7 +93,7 @@ export function reportMarkdown(summaries: readonly ConvertSummary[]): string {
     );
   }
   lines.push(
-    'Stages so far: synth (only without a configured dataset) → convert → report. Signal processing, vision, training and evaluation arrive with later issues.',
+    'Stages so far: synth (only without a configured dataset) → convert → dsp → report. Vision, training and evaluation arrive with later issues.',
     '',
   );
   for (const d of metrics.datasets) {
@@ -80,12 +104,20 @@ export function reportMarkdown(summaries: readonly ConvertSummary[]): string {
       '',
       `Label mapping: ${d.labelMapping}`,
       '',
-      '| class | trials |',
-      '|---|---|',
-      ...EMOTIONS.map((e) => `| ${e} | ${d.perClass[e]} |`),
-      `| unlabelled | ${d.unlabelled} |`,
+      `| class | trials |${d.windows ? ' windows |' : ''}`,
+      `|---|---|${d.windows ? '---|' : ''}`,
+      ...[...EMOTIONS, 'unlabelled'].map(
+        (e) =>
+          `| ${e} | ${e === 'unlabelled' ? d.unlabelled : d.perClass[e]} |${d.windows ? ` ${d.windows.perClass[e] ?? 0} |` : ''}`,
+      ),
       '',
     );
+    if (d.windows) {
+      lines.push(
+        `Windows (dsp): ${d.windows.total}, of which ${d.windows.flagged} flagged (NaN runs, flat or clipped signal, too few beats; see each shard's \`flags\`).`,
+        '',
+      );
+    }
     const skipped = list.flatMap((s) =>
       s.skipped.map((k) => `- ${s.subject} trial ${k.trial} (${k.stimulusId}): ${k.reason}`),
     );
@@ -100,7 +132,7 @@ export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>
   return defineStage({
     id: 'report',
     version: await packageCodeVersion('@emo/datasets', [fileURLToPath(import.meta.url)]),
-    deps: ['convert'],
+    deps: ['convert', 'dsp'],
     scope: 'global',
     description: 'report.md and metrics.json of the run',
     params: reportParams,
@@ -109,10 +141,14 @@ export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>
         const summaries = (ctx.inputs.convert ?? []).map(
           (a) => JSON.parse(readFileSync(join(a.path, CONVERT_SUMMARY), 'utf8')) as ConvertSummary,
         );
-        writeFileSync(join(ctx.outDir, REPORT_MD), reportMarkdown(summaries));
+        const windows = (ctx.inputs.dsp ?? []).map((a) => ({
+          ...readDspSummary(a.path),
+          dataset: (a.shard ?? '').split('-')[0],
+        }));
+        writeFileSync(join(ctx.outDir, REPORT_MD), reportMarkdown(summaries, windows));
         writeFileSync(
           join(ctx.outDir, METRICS_JSON),
-          JSON.stringify(recordingsMetrics(summaries), null, 2) + '\n',
+          JSON.stringify(recordingsMetrics(summaries, windows), null, 2) + '\n',
         );
         return Promise.resolve();
       }),

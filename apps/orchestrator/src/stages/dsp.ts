@@ -1,0 +1,86 @@
+/**
+ * `dsp`: each subject's recordings shard → its windows shard (`@emo/dsp` does the work): cleaned
+ * cardiac signal, heart rate and GSR tonic/phasic as per-subject z-scored sequences, HRV and
+ * EDA features per window, with flags for doubtful windows.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { processRecordingsShard } from '@emo/dsp';
+import { defineStage, inputOf, stageTask } from '../engine/index.js';
+import type { Stage } from '../engine/index.js';
+import { packageCodeVersion } from './code-version.js';
+
+/** Parameters (config `dsp`); defaults as DSP_DEFAULTS of @emo/dsp. */
+export const dspParams = z
+  .object({
+    windowSec: z.number().positive().max(600).default(10),
+    stepSec: z.number().positive().max(600).default(5),
+    seqRate: z.number().positive().max(1000).default(32),
+    normalise: z.enum(['baseline', 'trials', 'none']).default('baseline'),
+    powerline: z.union([z.literal(50), z.literal(60), z.null()]).default(50),
+  })
+  .strict();
+
+export type DspStageParams = z.infer<typeof dspParams>;
+
+/** What `dsp.json` beside each windows shard holds (read by the report). */
+export interface DspSummary {
+  readonly shard: string;
+  readonly windows: number;
+  readonly flagged: number;
+  readonly trials: number;
+  readonly perClass: Record<string, number>;
+  readonly skippedTrials: readonly { trial: number; reason: string }[];
+  readonly warnings: number;
+}
+
+export const DSP_SUMMARY = 'dsp.json';
+
+export async function dspStage(): Promise<Stage<DspStageParams>> {
+  return defineStage({
+    id: 'dsp',
+    version: await packageCodeVersion(
+      '@emo/dsp',
+      [fileURLToPath(import.meta.url)],
+      ['@emo/datasets'],
+    ),
+    deps: ['convert'],
+    scope: 'subject',
+    description: 'recordings → windows shards (filtered sequences, HRV/EDA features)',
+    params: dspParams,
+    run: (ctx) =>
+      stageTask(async (emit, signal) => {
+        const input = inputOf(ctx.inputs, 'convert').path;
+        const arrow = readdirSync(input).find((f) => f.endsWith('.arrow'));
+        if (!arrow) throw new Error(`dsp: no recordings shard in ${input}`);
+        const name = arrow.replace(/\.arrow$/, '.windows.arrow');
+        const r = await processRecordingsShard(
+          join(input, arrow),
+          join(ctx.outDir, name),
+          ctx.params,
+          {
+            sourceName: arrow,
+            signal,
+            onProgress: (done, total) => emit({ kind: 'progress', done, total, message: 'trials' }),
+          },
+        );
+        const summary: DspSummary = {
+          shard: name,
+          windows: r.windows,
+          flagged: r.flagged,
+          trials: r.trials,
+          perClass: { ...r.perClass },
+          skippedTrials: r.skippedTrials,
+          warnings: r.warnings.length,
+        };
+        writeFileSync(join(ctx.outDir, DSP_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
+      }),
+  });
+}
+
+/** Read a dsp artifact's summary. */
+export function readDspSummary(dir: string): DspSummary {
+  return JSON.parse(readFileSync(join(dir, DSP_SUMMARY), 'utf8')) as DspSummary;
+}

@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertDataset, readWindowsShard, writeSyntheticCorpus } from '@emo/datasets';
+import { CHANNELS, FEATURES, processRecordingsShard } from './subject.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'emo-dsp-subject-'));
+  const r = await writeSyntheticCorpus({
+    out: join(dir, 'dl'),
+    subjects: 3,
+    seed: 3,
+    deapTrials: 5,
+    amigosShortTrials: 5,
+    amigosLongS: 30,
+    video: false,
+  });
+  await convertDataset({ dataset: 'deap', root: r.deapRoot, outDir: join(dir, 'rec') });
+  // keep the trial with the designed NaN run (AMIGOS P03, trial 5) so dsp has to flag it
+  await convertDataset({
+    dataset: 'amigos',
+    root: r.amigosRoot,
+    outDir: join(dir, 'rec'),
+    nanPolicy: 'keep',
+  });
+}, 120_000);
+
+describe('processRecordingsShard (synthetic recordings in the real formats)', () => {
+  it('DEAP: 10-s windows every 5 s after the baseline, beats from the plethysmograph', async () => {
+    const out = join(dir, 'deap-s01.windows.arrow');
+    const r = await processRecordingsShard(join(dir, 'rec', 'deap-s01.arrow'), out);
+    const w = readWindowsShard(out);
+    // 5 trials × 60 s: windows at 0, 5, …, 50 s
+    expect(r).toMatchObject({ trials: 5, windows: 55 });
+    expect(w.rows).toHaveLength(55);
+    expect(w.rows.slice(0, 2).map((x) => [x.trial, x.window, x.t0, x.t1])).toEqual([
+      [1, 0, 0, 10],
+      [1, 1, 5, 15],
+    ]);
+    expect(w.metadata).toMatchObject({
+      cardiacSource: 'ppg',
+      synthetic: true,
+      channels: [...CHANNELS],
+      seqLength: 320,
+      seqRate: 32,
+      featureNames: [...FEATURES],
+    });
+    expect(w.metadata.notes.join(' ')).toMatch(/plethysmograph .* not ECG/);
+    expect(w.physio).toHaveLength(55 * 320 * CHANNELS.length);
+    expect(w.physio.every((v) => Number.isFinite(v))).toBe(true);
+    const F = FEATURES.length;
+    const meanHr = FEATURES.indexOf('MeanHR');
+    w.rows.forEach((row, i) => {
+      const f = w.features.subarray(i * F, (i + 1) * F);
+      if (row.flags === null) {
+        expect(f.every((v) => Number.isFinite(v))).toBe(true);
+        expect(f[meanHr]).toBeGreaterThan(40);
+        expect(f[meanHr]).toBeLessThan(140);
+      } else {
+        // a NaN feature only ever comes with a flag saying why
+        expect(row.flags.length).toBeGreaterThan(0);
+      }
+    });
+    expect(r.flagged).toBeLessThan(r.windows / 5);
+  }, 60_000);
+
+  it('AMIGOS: ECG beats, and windows over a NaN run are flagged, never NaN', async () => {
+    const out = join(dir, 'amigos-P03.windows.arrow');
+    const r = await processRecordingsShard(join(dir, 'rec', 'amigos-P03.arrow'), out, {
+      normalise: 'trials',
+    });
+    const w = readWindowsShard(out);
+    expect(w.metadata.cardiacSource).toBe('ecg');
+    expect(w.physio.every((v) => Number.isFinite(v))).toBe(true);
+    const nanWindows = w.rows.filter((x) => x.flags?.includes('nan'));
+    expect(nanWindows.length).toBeGreaterThan(0);
+    expect(new Set(nanWindows.map((x) => x.trial))).toEqual(new Set([5]));
+    // z-scored over all trials: every channel is centred and scaled
+    const T = w.metadata.seqLength;
+    const C = CHANNELS.length;
+    for (let c = 0; c < C; c++) {
+      let sum = 0;
+      let sum2 = 0;
+      const n = w.rows.length * T;
+      for (let i = 0; i < n; i++) {
+        const v = w.physio[i * C + c];
+        sum += v;
+        sum2 += v * v;
+      }
+      expect(Math.abs(sum / n)).toBeLessThan(0.35);
+      expect(Math.sqrt(sum2 / n)).toBeGreaterThan(0.5);
+      expect(Math.sqrt(sum2 / n)).toBeLessThan(1.6);
+    }
+    expect(r.warnings.length).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+
+  it('names the file when no trial is long enough for one window', async () => {
+    await expect(
+      processRecordingsShard(join(dir, 'rec', 'deap-s02.arrow'), join(dir, 'x.arrow'), {
+        windowSec: 120,
+      }),
+    ).rejects.toThrow(/deap-s02\.arrow: no trial long enough for a 120-s window/);
+  });
+});

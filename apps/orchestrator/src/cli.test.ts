@@ -11,12 +11,12 @@ describe('emo command line', () => {
   it('lists its sub-commands in --help', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
-    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc'])
+    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc', 'ecg', 'ppg', 'eda'])
       expect(r.out).toContain(sub);
   });
 
   it('every sub-command has --help', async () => {
-    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc']) {
+    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc', 'ecg', 'ppg', 'eda']) {
       const r = await run(sub, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/--json/);
@@ -201,5 +201,66 @@ describe('nx targets', () => {
       );
       expect(project.targets[id]?.dependsOn).toEqual(['build']);
     }
+  });
+});
+
+describe('emo ecg / ppg / eda on a CSV file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emo-sig-'));
+  const fs = 250;
+  // 60 s of a spiky ECG-like trace: a narrow R wave every 0.8 s (75 bpm) on a slow wander
+  const n = 60 * fs;
+  const beatsAt = Array.from({ length: 74 }, (_, k) => Math.round((0.5 + 0.8 * k) * fs));
+  const ecg = Array.from({ length: n }, (_, i) => {
+    let v = 0.2 * Math.sin((2 * Math.PI * 0.2 * i) / fs);
+    for (const b of beatsAt) {
+      const d = (i - b) / (0.012 * fs);
+      if (Math.abs(d) < 6) v += Math.exp(-d * d);
+    }
+    return v;
+  });
+  // skin conductance: 5 µS with three SCRs (rise 1.5 s, slow recovery)
+  const scrAt = [10, 25, 40];
+  const eda = Array.from({ length: n }, (_, i) => {
+    const t = i / fs;
+    let v = 5;
+    for (const s of scrAt)
+      if (t > s) v += 0.8 * (1 - Math.exp(-(t - s) / 0.7)) * Math.exp(-(t - s) / 6);
+    return v;
+  });
+  const csv = join(dir, 'rec.csv');
+  writeFileSync(
+    csv,
+    'time,ECG,EDA\n' +
+      ecg.map((v, i) => `${(i / fs).toFixed(4)},${v.toFixed(6)},${eda[i].toFixed(6)}`).join('\n') +
+      '\n',
+  );
+
+  it('emo ecg --json gives the R-peaks (input samples) and HRV with NeuroKit2 names', async () => {
+    const r = await run('ecg', '--input', csv, '--column', 'ECG', '--fs', String(fs), '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      fs: number;
+      rpeaks: number[];
+      hrv: Record<string, number | null>;
+    };
+    expect(j.fs).toBe(fs);
+    expect(j.rpeaks).toHaveLength(beatsAt.length);
+    j.rpeaks.forEach((p, k) => expect(Math.abs(p - beatsAt[k])).toBeLessThanOrEqual(2));
+    expect(j.hrv.MeanNN).toBeCloseTo(800, 0);
+    expect(j.hrv.MeanHR).toBeCloseTo(75, 0);
+    expect(j.hrv.SDNN).toBeLessThan(5);
+  });
+
+  it('emo eda --json finds the three SCRs; bad input names the file and column', async () => {
+    const r = await run('eda', '--input', csv, '--column', 'EDA', '--fs', String(fs), '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { scr: { onsets: number[]; amplitudes: number[] } };
+    expect(j.scr.onsets.map((o) => Math.round(o / fs))).toEqual(scrAt);
+    const missing = await run('ppg', '--input', csv, '--column', 'PPG', '--fs', '100');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/rec\.csv: no column 'PPG' \(columns: 'time', 'ECG', 'EDA'\)/);
+    const badFs = await run('ecg', '--input', csv, '--column', 'ECG', '--fs', '0');
+    expect(badFs.code).not.toBe(0);
+    expect(badFs.err).toMatch(/--fs must be a positive number/);
   });
 });

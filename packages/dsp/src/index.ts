@@ -16,3 +16,5 @@ export {
 } from './subject.js';
 export type { DspParams, ProcessSubjectOptions, SubjectDspResult } from './subject.js';
 export { readCsvColumn, CsvError } from './io/csv.js';
+export { analyseEcg, analyseEda, analysePpg } from './analyse.js';
+export type { BeatsReport, EcgOptions, EdaReport, HrvReport } from './analyse.js';

@@ -5,6 +5,8 @@
  * scipy.signal.sosfiltfilt on the same signal and designs in a python3 subprocess when python3
  * with numpy and scipy is available (dev-only), with the time ratio and the largest difference
  * between the two outputs. Target: ours no slower than twice scipy.
+ * Then the whole dsp stage for one subject (recordings shard → windows shard) on full-size
+ * synthetic DEAP (40 trials) and AMIGOS (16 short + 4 long trials) subjects, in samples/s.
  * Run: pnpm bench dsp
  */
 import { execFileSync } from 'node:child_process';
@@ -12,8 +14,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '@emo/datasets';
-import { butter, sosfiltfilt } from '@emo/dsp';
+import { Rng, convertDataset, writeSyntheticCorpus } from '@emo/datasets';
+import { butter, processRecordingsShard, sosfiltfilt } from '@emo/dsp';
 import type { BandType } from '@emo/dsp';
 
 interface Case {
@@ -74,7 +76,7 @@ function relErr(a: Float64Array, b: Float64Array): number {
 const rate = (s: number) =>
   `${(N / s / 1e6).toFixed(1).padStart(5)} M samples/s (${(s * 1000).toFixed(1)} ms)`;
 
-export function runDspBench(): Promise<void> {
+function filterBench(): Promise<void> {
   const x = testSignal(N);
   console.log(
     `dsp benchmark: sosfiltfilt on one hour at ${FS} Hz (${N} samples), best of ${REPEAT}`,
@@ -132,4 +134,49 @@ export function runDspBench(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   return Promise.resolve();
+}
+
+/** The dsp stage's work for one full-size synthetic subject of each data set. */
+async function subjectBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'emo-bench-dsp-subject-'));
+  try {
+    const r = await writeSyntheticCorpus({
+      out: join(dir, 'dl'),
+      subjects: 1,
+      seed: 2,
+      deapTrials: 40,
+      amigosShortTrials: 16,
+      amigosLongS: 600,
+      video: false,
+    });
+    const rec = join(dir, 'rec');
+    await convertDataset({ dataset: 'deap', root: r.deapRoot, outDir: rec });
+    await convertDataset({ dataset: 'amigos', root: r.amigosRoot, outDir: rec });
+    console.log('dsp stage per subject (SYNTHETIC full-size subjects; best of 3):');
+    for (const shard of ['deap-s01', 'amigos-P01']) {
+      const input = join(rec, `${shard}.arrow`);
+      let res = await processRecordingsShard(input, join(dir, `${shard}.w.arrow`));
+      let t = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        res = await processRecordingsShard(input, join(dir, `${shard}.w.arrow`));
+        t = Math.min(t, (performance.now() - t0) / 1000);
+      }
+      const { readRecordingsShard } = await import('@emo/datasets');
+      const samples = readRecordingsShard(input).rows.reduce(
+        (n, row) => n + (row.ecg ?? row.ppg ?? []).length + (row.gsr ?? []).length,
+        0,
+      );
+      console.log(
+        `  ${shard.padEnd(11)} ${res.trials} trials, ${res.windows} windows, ${(samples / 1e6).toFixed(2)} M samples (cardiac + GSR): ${t.toFixed(2)} s, ${(samples / t / 1e6).toFixed(2)} M samples/s`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runDspBench(): Promise<void> {
+  await filterBench();
+  await subjectBench();
 }

@@ -256,3 +256,89 @@ describe('ecgPeaks on bad input', () => {
     expect(Array.from(r.peaks).every((p) => p >= 0 && p < y.length)).toBe(true);
   });
 });
+
+describe("ecgPeaks method 'neurokit' (NeuroKit2's default detector)", () => {
+  it.each([100, 128, 250, 360, 1000])(
+    'finds every beat at %d Hz despite wander, hum and noise',
+    (fs) => {
+      const { x, beats } = syntheticEcg({ fs, seconds: 60, seed: fs });
+      const r = ecgPeaks(x, fs, { method: 'neurokit' });
+      const m = matchBeats(r.peaks, beats, tol(fs));
+      expect(r.inverted).toBe(false);
+      expect(r.warnings).toEqual([]);
+      expect(m.fn).toBe(0);
+      expect(m.fp).toBe(0);
+    },
+  );
+
+  it('takes maxima only, as NeuroKit2 does: negative ectopic beats in an upright lead may be lost', () => {
+    // (the Elgendi path switches to the larger opposite deflection and finds them: see above).
+    // Here, at 128 Hz, 4 of the 6 ectopic beats get no peak within 75 ms, every normal one does.
+    const fs = 128;
+    const { x, beats } = syntheticEcg({ fs, seconds: 60, ectopicEvery: 12, seed: fs });
+    const r = ecgPeaks(x, fs, { method: 'neurokit' });
+    const m = matchBeats(r.peaks, beats, tol(fs));
+    const ectopic = beats.filter((_, k) => k % 12 === 7);
+    const missed = beats.filter((b) => !m.pairs.some(([, ref]) => ref === b));
+    expect(ectopic.length).toBe(6);
+    expect(missed.length).toBe(4);
+    expect(missed.every((b) => ectopic.includes(b))).toBe(true);
+    expect(matchBeats(ecgPeaks(x, fs).peaks, beats, tol(fs)).se).toBe(1);
+  });
+
+  it('an inverted lead: detected, the same peaks', () => {
+    const { x, beats } = syntheticEcg({ fs: 128, seconds: 60 });
+    const up = ecgPeaks(x, 128, { method: 'neurokit' });
+    const down = ecgPeaks(
+      x.map((v) => -v),
+      128,
+      { method: 'neurokit' },
+    );
+    expect(down.inverted).toBe(true);
+    expect(Array.from(down.peaks)).toEqual(Array.from(up.peaks));
+    expect(matchBeats(down.peaks, beats, tol(128)).se).toBe(1);
+  });
+
+  it('bad input is handled as by the Elgendi path', () => {
+    const fs = 128;
+    const { x, beats } = syntheticEcg({ fs, seconds: 30 });
+    const y = Float64Array.from(x);
+    y.fill(NaN, 10 * fs, 12 * fs);
+    y.fill(0.2, 20 * fs, 24 * fs);
+    const r = ecgPeaks(y, fs, { method: 'neurokit' });
+    expect(r.warnings.join('\n')).toMatch(/non-finite samples/);
+    expect(r.warnings.join('\n')).toMatch(/flat segments/);
+    const inside = (p: number): boolean =>
+      (p >= 10 * fs && p < 12 * fs) || (p >= 20 * fs && p < 24 * fs);
+    expect(Array.from(r.peaks).some(inside)).toBe(false);
+    const away = beats.filter(
+      (b) => (b < 9.9 * fs || b >= 12.1 * fs) && (b < 19.9 * fs || b >= 24.1 * fs),
+    );
+    const m = matchBeats(r.peaks, away, tol(fs));
+    expect(m.se).toBe(1);
+    expect(m.fp).toBe(0);
+    expect(() => ecgPeaks(x, fs, { method: 'pan' as 'neurokit' })).toThrow(/method must be/);
+    expect(() => ecgPeaks(x, fs, { method: 'neurokit', smoothWindowS: 0 })).toThrow(
+      /smoothWindowS must be a positive number/,
+    );
+  });
+
+  it('a beat less than refractoryS (default 0.3 s) after the previous one is discarded', () => {
+    const fs = 250;
+    const { x } = syntheticEcg({ fs, seconds: 20, wander: false, noise: 0.005 });
+    const y = Float64Array.from(x);
+    // an extra narrow spike 0.2 s after the first beat after 5 s
+    const r0 = ecgPeaks(y, fs, { method: 'neurokit' });
+    const b = Array.from(r0.peaks).find((p) => p > 5 * fs) ?? 0;
+    for (let i = -3; i <= 3; i++) y[b + 0.2 * fs + i] += 1.2 * Math.exp(-(i * i) / 2);
+    const spike = b + 0.2 * fs;
+    const near = (peaks: Int32Array): boolean =>
+      Array.from(peaks).some((p) => Math.abs(p - spike) <= 3);
+    const r = ecgPeaks(y, fs, { method: 'neurokit' });
+    expect(r.peaks.length).toBe(r0.peaks.length);
+    expect(near(r.peaks)).toBe(false);
+    const r2 = ecgPeaks(y, fs, { method: 'neurokit', refractoryS: 0.1 });
+    expect(r2.peaks.length).toBe(r0.peaks.length + 1);
+    expect(near(r2.peaks)).toBe(true);
+  });
+});

@@ -3,6 +3,22 @@
  * 101 and 203, lead MLII) at the native 360 Hz and resampled to 128 Hz (the DEAP/AMIGOS rate),
  * on an inverted lead, and on BioSPPy's raw 1000 Hz example. Figures are printed for the
  * package README.
+ *
+ * Both detectors (±75 ms; Se / PPV in %):
+ *
+ *   record  fs    elgendi (default)   neurokit
+ *   100     360   100.00 / 100.00     100.00 / 100.00
+ *   100     128   100.00 / 100.00      99.96 / 100.00
+ *   101     360    99.89 /  99.73      99.89 /  99.63
+ *   101     128    99.95 /  99.79      99.89 /  99.63
+ *   203     360    98.59 /  99.29      94.03 /  98.98
+ *   203     128    98.89 /  99.33      93.56 /  99.01
+ *
+ * The 'neurokit' method (NeuroKit2's default detector) meets Elgendi's bounds on 100 and 101
+ * but not on 203 (multiform ventricular ectopy: of its 178 missed beats at 360 Hz, 113 are
+ * ventricular, and most get no peak at all), so Elgendi stays the default. Its own bounds
+ * below are the same as Elgendi's except Se on 203, asserted at ≥ 93 % (its measured figure
+ * less a margin) — a separate bound for a different method; Elgendi's bounds are unchanged.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -34,13 +50,13 @@ function report(label: string, m: BeatMatch): void {
 }
 
 const RECORDS = [
-  { id: '100', min: 0.995 },
-  { id: '101', min: 0.995 },
-  { id: '203', min: 0.97 },
+  { id: '100', min: 0.995, nk: { se: 0.995, ppv: 0.995 } },
+  { id: '101', min: 0.995, nk: { se: 0.995, ppv: 0.995 } },
+  { id: '203', min: 0.97, nk: { se: 0.93, ppv: 0.97 } },
 ] as const;
 
 describeRealdata('ecgPeaks on MIT-BIH records 100, 101, 203 (lead MLII, ±75 ms)', (dir) => {
-  for (const { id, min } of RECORDS) {
+  for (const { id, min, nk } of RECORDS) {
     describe(`record ${id}`, () => {
       let x: Float64Array;
       let ref: number[];
@@ -74,6 +90,28 @@ describeRealdata('ecgPeaks on MIT-BIH records 100, 101, 203 (lead MLII, ±75 ms)
         expect(r.inverted).toBe(false);
         expect(m.se).toBeGreaterThanOrEqual(min);
         expect(m.ppv).toBeGreaterThanOrEqual(min);
+      });
+
+      it(`method 'neurokit', 360 and 128 Hz: Se ≥ ${100 * nk.se} %, PPV ≥ ${100 * nk.ppv} %`, () => {
+        for (const [sig, fs, reference] of [
+          [x, 360, ref],
+          [x128, 128, ref128],
+        ] as const) {
+          const r = ecgPeaks(sig, fs, { method: 'neurokit' });
+          const m = matchBeats(r.peaks, reference, Math.floor(0.075 * fs));
+          report(`MIT-BIH ${id} @ ${fs} Hz, method 'neurokit'`, m);
+          expect(r.inverted).toBe(false);
+          expect(m.se).toBeGreaterThanOrEqual(nk.se);
+          expect(m.ppv).toBeGreaterThanOrEqual(nk.ppv);
+          // the inverted lead: detected, and the same peaks
+          const down = ecgPeaks(
+            sig.map((v) => -v),
+            fs,
+            { method: 'neurokit' },
+          );
+          expect(down.inverted).toBe(true);
+          expect(Array.from(down.peaks)).toEqual(Array.from(r.peaks));
+        }
       });
 
       it('an inverted lead (the signal negated) gives the same peaks and inverted: true', () => {

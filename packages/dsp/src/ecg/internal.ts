@@ -26,6 +26,17 @@ export function checkFs(fn: string, fs: number, min: number, max: number, why: s
 }
 
 /** Copies an array-like of numbers, refusing anything that is not one. */
+/** Throws when `n` samples at `fs` Hz last less than `minS` seconds. */
+export function checkDuration(fn: string, n: number, fs: number, minS: number): void {
+  const duration = n / fs;
+  if (duration < minS) {
+    throw new RangeError(
+      `${fn}: the signal is too short: ${n} samples = ${duration.toFixed(3)} s at ${fs} Hz ` +
+        `(at least ${minS} s needed)`,
+    );
+  }
+}
+
 export function toFloat64(fn: string, x: ArrayLike<number>): Float64Array {
   if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
     throw new TypeError(`${fn}: the signal must be an array of numbers`);

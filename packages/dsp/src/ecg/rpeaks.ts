@@ -60,6 +60,7 @@ import { ecgClean, type Powerline } from './clean.js';
 import { gradientQrsRegions, mostProminentMaximum } from './neurokit.js';
 import {
   blocksAbove,
+  checkDuration,
   checkFs,
   inspectSignal,
   makeRunTest,
@@ -183,13 +184,8 @@ export function ecgPeaks(
   checkFs('ecgPeaks', fs, ECG_FS_RANGE[0], ECG_FS_RANGE[1], 'the 8–20 Hz QRS band');
   const raw = toFloat64('ecgPeaks', x);
   const n = raw.length;
+  checkDuration('ecgPeaks', n, fs, MIN_S);
   const duration = n / fs;
-  if (duration < MIN_S) {
-    throw new RangeError(
-      `ecgPeaks: the signal is too short: ${n} samples = ${duration.toFixed(3)} s at ${fs} Hz ` +
-        `(at least ${MIN_S} s needed)`,
-    );
-  }
   const polarityOpt = opts.polarity ?? 'auto';
   if (polarityOpt !== 'auto' && polarityOpt !== 'positive' && polarityOpt !== 'negative') {
     throw new RangeError(

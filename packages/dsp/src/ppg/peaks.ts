@@ -22,6 +22,7 @@
 import { ppgClean, PPG_FS_RANGE } from './clean.js';
 import {
   blocksAbove,
+  checkDuration,
   checkFs,
   inspectSignal,
   makeRunTest,
@@ -75,13 +76,8 @@ export function ppgPeaks(
   checkFs('ppgPeaks', fs, PPG_FS_RANGE[0], PPG_FS_RANGE[1], 'the 0.5–8 Hz pulse band');
   const raw = toFloat64('ppgPeaks', x);
   const n = raw.length;
+  checkDuration('ppgPeaks', n, fs, MIN_S);
   const duration = n / fs;
-  if (duration < MIN_S) {
-    throw new RangeError(
-      `ppgPeaks: the signal is too short: ${n} samples = ${duration.toFixed(3)} s at ${fs} Hz ` +
-        `(at least ${MIN_S} s needed)`,
-    );
-  }
   const w1 = positiveOption('peakWindowS', opts.peakWindowS, 0.111) * fs;
   const w2 = positiveOption('beatWindowS', opts.beatWindowS, 0.667) * fs;
   const beta = positiveOption('beta', opts.beta, 0.02);

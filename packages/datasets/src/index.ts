@@ -15,6 +15,7 @@ export * from './convert.js';
 export * from './shards/arrow.js';
 export * from './shards/recordings.js';
 export * from './shards/windows.js';
+export * from './shards/faces.js';
 export { writeSyntheticCorpus } from './synth/corpus.js';
 export type {
   SyntheticCorpusOptions,

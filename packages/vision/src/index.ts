@@ -1,2 +1,8 @@
-// Public API of @emo/vision. The package arrives with its own issue; see README.md.
-export {};
+// Public API of @emo/vision: video decoding, face detection, crops, image-folder data sets and
+// the vision stage's per-subject work (see README.md).
+export * from './video/index.js';
+export * from './image/index.js';
+export * from './detect/index.js';
+export * from './folders/index.js';
+export { DETECTOR_NAME, VISION_DEFAULTS, processSubjectFaces } from './subject.js';
+export type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from './subject.js';

@@ -1,0 +1,206 @@
+/**
+ * Face detection on RGB frames with BlazeFace (@vladmandic/human's copy, tfjs wasm backend).
+ *
+ * The frame is letterboxed to a square before detection (mid-grey bands, the frame centred),
+ * because BlazeFace runs on a 256×256 input: squeezing a 4:3 frame into it distorts the face
+ * and shifts the box (Human's own `square` option gets the offset wrong, so we pad ourselves).
+ * Optionally a `border` (share of the frame's larger side, same grey) is added on every side:
+ * BlazeFace finds faces that fill most of the picture (tight crops such as FER2013's 48×48)
+ * far more reliably with some context around them.
+ *
+ * Boxes come back in the frame's pixels, as BlazeFace sees them (roughly eyebrows to chin,
+ * cheek to cheek, nearly square), not enlarged; they may reach past the frame edge for a face
+ * cut by it. Use `withMargin` for a square crop box inside the frame.
+ */
+import type { FaceBox } from './boxes.js';
+import type { HumanDetectorConfig, ModelLocation, TfTensor } from './human.js';
+import { loadFaceRuntime } from './human.js';
+
+/**
+ * An RGB24 frame (row-major, 3 bytes per pixel). Grey (1 byte per pixel) and RGBA (4, alpha
+ * ignored) work too: `channels` says which; without it, the data length decides between 3 and 1.
+ * The package's RawImage and VideoFrame are Frames.
+ */
+export interface Frame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+  channels?: number;
+}
+
+/** One detected face. */
+export interface DetectedFace {
+  /** `[x, y, w, h]` in frame pixels (not clamped to the frame). */
+  box: FaceBox;
+  /** BlazeFace's confidence, 0–1 (two decimals). */
+  score: number;
+  /**
+   * BlazeFace's six keypoints `[x, y]` in frame pixels, in the model's order: the subject's right
+   * eye, left eye, nose tip, mouth centre, right ear, left ear (the subject's right eye is on the
+   * image's left for a frontal face).
+   */
+  landmarks: Array<[number, number]>;
+}
+
+export interface FaceDetectorOptions {
+  /** Minimum score of a returned face. Default 0.5. */
+  minScore?: number;
+  /** At most this many faces per frame, best first. Default 5. */
+  maxFaces?: number;
+  /** Non-maximum suppression: boxes overlapping more than this (IoU) are merged. Default 0.3. */
+  iouThreshold?: number;
+  /** Grey border added on each side, as a share of the frame's larger side. Default 0. */
+  border?: number;
+  /** Folder with `blazeface.json` and its weights. Default: @vladmandic/human's `models/`. */
+  modelDir?: string;
+  /** Folder with tfjs-backend-wasm's `.wasm` files. Default: the one Human's tfjs uses. */
+  wasmDir?: string;
+}
+
+export interface FaceDetector {
+  /** The options in force (defaults filled in). */
+  readonly options: Readonly<Required<Omit<FaceDetectorOptions, 'modelDir' | 'wasmDir'>>>;
+  /** Where the model and the wasm binaries were loaded from. */
+  readonly location: Readonly<ModelLocation>;
+  /** The tfjs backend the detector runs on (`'wasm'`). */
+  readonly backend: string;
+  /** Faces in the frame, highest score first (empty when there is none). */
+  detect(frame: Frame): Promise<DetectedFace[]>;
+  /** Stop using this detector. The model stays loaded for other detectors of the process. */
+  dispose(): void;
+}
+
+export const FACE_DETECTOR_DEFAULTS = {
+  minScore: 0.5,
+  maxFaces: 5,
+  iouThreshold: 0.3,
+  border: 0,
+} as const;
+
+/** Grey used for the letterbox bands and the border (≈ 0 after BlazeFace's normalisation). */
+const PAD_VALUE = 127;
+
+/**
+ * A face detector. The first call in a process loads the model (about 0.5 MB from disk, tens of
+ * milliseconds); later calls share it. Rejects with a FaceModelError naming the file when the
+ * model or the wasm binaries are missing. Detection calls from all detectors run one at a time.
+ */
+export async function createFaceDetector(opts: FaceDetectorOptions = {}): Promise<FaceDetector> {
+  const options = {
+    minScore: opts.minScore ?? FACE_DETECTOR_DEFAULTS.minScore,
+    maxFaces: opts.maxFaces ?? FACE_DETECTOR_DEFAULTS.maxFaces,
+    iouThreshold: opts.iouThreshold ?? FACE_DETECTOR_DEFAULTS.iouThreshold,
+    border: opts.border ?? FACE_DETECTOR_DEFAULTS.border,
+  };
+  if (!(options.minScore >= 0 && options.minScore <= 1)) {
+    throw new RangeError(`createFaceDetector: minScore must be in [0, 1], got ${options.minScore}`);
+  }
+  if (!(Number.isInteger(options.maxFaces) && options.maxFaces >= 1)) {
+    throw new RangeError(
+      `createFaceDetector: maxFaces must be an integer ≥ 1, got ${options.maxFaces}`,
+    );
+  }
+  if (!(options.iouThreshold > 0 && options.iouThreshold <= 1)) {
+    throw new RangeError(
+      `createFaceDetector: iouThreshold must be in (0, 1], got ${options.iouThreshold}`,
+    );
+  }
+  if (!(options.border >= 0 && options.border <= 4)) {
+    throw new RangeError(`createFaceDetector: border must be in [0, 4], got ${options.border}`);
+  }
+  const runtime = await loadFaceRuntime({ modelDir: opts.modelDir, wasmDir: opts.wasmDir });
+  const { tf } = runtime;
+  const config: HumanDetectorConfig = {
+    minConfidence: options.minScore,
+    maxDetected: options.maxFaces,
+    iouThreshold: options.iouThreshold,
+  };
+  let disposed = false;
+
+  const detect = async (frame: Frame): Promise<DetectedFace[]> => {
+    if (disposed) throw new Error('FaceDetector.detect: the detector has been disposed');
+    const { width: w, height: h, data } = frame;
+    const channels = checkFrame(frame);
+    const border = Math.round(options.border * Math.max(w, h));
+    const side = Math.max(w, h) + 2 * border;
+    const left = Math.floor((side - w) / 2);
+    const top = Math.floor((side - h) / 2);
+    const input = tf.tidy((): TfTensor => {
+      let t = tf.tensor3d(data, [h, w, channels], 'int32');
+      if (channels === 1) t = tf.tile(t, [1, 1, 3]);
+      if (channels === 4) t = tf.slice(t, [0, 0, 0], [h, w, 3]);
+      if (side !== w || side !== h) {
+        const paddings: Array<[number, number]> = [
+          [top, side - h - top],
+          [left, side - w - left],
+          [0, 0],
+        ];
+        t = tf.pad(t, paddings, PAD_VALUE);
+      }
+      return t;
+    });
+    let found;
+    try {
+      found = await runtime.detect(input, config);
+    } finally {
+      input.dispose();
+    }
+    const faces: DetectedFace[] = [];
+    for (const f of found) {
+      if (!(f.score >= options.minScore)) continue;
+      const cx = (f.boxRaw[0] + f.boxRaw[2] / 2) * side - left;
+      const cy = (f.boxRaw[1] + f.boxRaw[3] / 2) * side - top;
+      const [bw, bh] = f.size;
+      faces.push({
+        box: [cx - bw / 2, cy - bh / 2, bw, bh],
+        score: f.score,
+        landmarks: f.mesh.map((p) => [p[0] - left, p[1] - top] as [number, number]),
+      });
+    }
+    faces.sort((a, b) => b.score - a.score);
+    return faces.slice(0, options.maxFaces);
+  };
+
+  return {
+    options,
+    location: runtime.location,
+    backend: tf.getBackend(),
+    detect,
+    dispose: () => {
+      disposed = true;
+    },
+  };
+}
+
+/** Validates a frame; returns its number of channels. */
+function checkFrame(frame: Frame): 1 | 3 | 4 {
+  const { width: w, height: h, data, channels } = frame;
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w > 0 && h > 0)) {
+    throw new RangeError(
+      `FaceDetector.detect: frame size must be positive integers, got ${w}×${h}`,
+    );
+  }
+  if (!(data instanceof Uint8Array)) {
+    throw new TypeError('FaceDetector.detect: frame.data must be a Uint8Array (RGB24)');
+  }
+  if (channels !== undefined) {
+    if (channels !== 1 && channels !== 3 && channels !== 4) {
+      throw new RangeError(
+        `FaceDetector.detect: frame.channels must be 1, 3 or 4, got ${channels}`,
+      );
+    }
+    if (data.length !== w * h * channels) {
+      throw new RangeError(
+        `FaceDetector.detect: frame.data has ${data.length} bytes; a ${w}×${h}×${channels} ` +
+          `frame has ${w * h * channels}`,
+      );
+    }
+    return channels;
+  }
+  if (data.length === w * h * 3) return 3;
+  if (data.length === w * h) return 1;
+  throw new RangeError(
+    `FaceDetector.detect: frame.data has ${data.length} bytes; a ${w}×${h} RGB24 frame has ` +
+      `${w * h * 3} (or ${w * h} for grey)`,
+  );
+}

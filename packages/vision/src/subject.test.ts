@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WindowRow } from '@emo/datasets';
+import {
+  convertDataset,
+  readFacesShard,
+  readRecordingsShard,
+  writeSyntheticCorpus,
+  writeWindowsShard,
+} from '@emo/datasets';
+import { processSubjectFaces } from './subject.js';
+
+let dir: string;
+
+/** A windows shard for a recordings shard: 10-s windows every 5 s after the baseline. */
+function windowsFor(recPath: string, out: string): number {
+  const rec = readRecordingsShard(recPath);
+  const rows: WindowRow[] = [];
+  for (const r of rec.rows) {
+    const durationS = ((r.gsr?.length ?? 0) - r.baselineSamples) / r.fs;
+    for (let w = 0; 5 * w + 10 <= durationS; w++) {
+      rows.push({
+        dataset: r.dataset,
+        subject: r.subject,
+        trial: r.trial,
+        stimulusId: r.stimulusId,
+        window: w,
+        t0: 5 * w,
+        t1: 5 * w + 10,
+        label5: r.label5,
+        labelSource: r.labelSource,
+        valence: r.valence,
+        arousal: r.arousal,
+        dominance: r.dominance,
+        liking: r.liking,
+        flags: null,
+      });
+    }
+  }
+  writeWindowsShard(out, rows, new Float32Array(rows.length), new Float32Array(0), {
+    dataset: rec.metadata.dataset,
+    subject: rec.metadata.subject,
+    stageVersion: 'test',
+    sourceFile: recPath,
+    sourceSha256: '',
+    parameters: {},
+    channels: ['x'],
+    seqLength: 1,
+    seqRate: 1,
+    featureNames: [],
+    units: {},
+    cardiacSource: rec.metadata.cardiacSource,
+    synthetic: true,
+    labelMapping: '',
+    notes: [],
+  });
+  return rows.length;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'emo-vision-subject-'));
+  const r = await writeSyntheticCorpus({
+    out: join(dir, 'dl'),
+    subjects: 1,
+    seed: 4,
+    deapTrials: 5,
+    amigosShortTrials: 5,
+    amigosLongS: 20,
+    video: true,
+  });
+  // a download that lacks one face video (as some DEAP participants do)
+  rmSync(join(r.deapRoot, 'face_video', 's01', 's01_trial03.avi'));
+  await convertDataset({ dataset: 'deap', root: r.deapRoot, outDir: join(dir, 'rec') });
+  await convertDataset({ dataset: 'amigos', root: r.amigosRoot, outDir: join(dir, 'rec') });
+}, 240_000);
+
+describe('processSubjectFaces (synthetic videos in the real formats)', () => {
+  it('one 48×48 crop per window, faces found, and the trial without a video flagged', async () => {
+    const rec = join(dir, 'rec', 'deap-s01.arrow');
+    const n = windowsFor(rec, join(dir, 'deap-s01.windows.arrow'));
+    const out = join(dir, 'deap-s01.faces.arrow');
+    const r = await processSubjectFaces(rec, join(dir, 'deap-s01.windows.arrow'), out);
+    const f = readFacesShard(out);
+    expect(f.rows).toHaveLength(n);
+    expect(f.faces).toHaveLength(n * 48 * 48);
+    expect(f.metadata).toMatchObject({
+      size: 48,
+      frames: 1,
+      equalisation: 'global',
+      synthetic: true,
+    });
+    // the trial whose video is missing: its windows are flagged
+    const noVideo = f.rows.filter((x) => x.flags === 'no video');
+    expect(new Set(noVideo.map((x) => x.trial)).size).toBe(1);
+    const withVideo = f.rows.filter((x) => x.flags !== 'no video');
+    const share = withVideo.filter((x) => x.facesFound === 1).length / withVideo.length;
+    expect(share).toBeGreaterThanOrEqual(0.95);
+    expect(r.faceShare).toBeGreaterThan(0.7);
+    // an equalised crop uses the whole grey range
+    f.rows.forEach((row, i) => {
+      if (row.facesFound !== 1) return;
+      const crop = f.faces.subarray(i * 2304, (i + 1) * 2304);
+      expect(Math.max(...crop) - Math.min(...crop)).toBeGreaterThan(200);
+    });
+  }, 240_000);
+
+  it('AMIGOS: windows of every trial with a video get a face crop', async () => {
+    const rec = join(dir, 'rec', 'amigos-P01.arrow');
+    const n = windowsFor(rec, join(dir, 'amigos-P01.windows.arrow'));
+    const out = join(dir, 'amigos-P01.faces.arrow');
+    const r = await processSubjectFaces(rec, join(dir, 'amigos-P01.windows.arrow'), out);
+    expect(r.rows).toBe(n);
+    const f = readFacesShard(out);
+    const trials = new Set(f.rows.map((x) => x.trial));
+    for (const t of trials) {
+      const rows = f.rows.filter((x) => x.trial === t);
+      expect(rows.filter((x) => x.facesFound === 1).length).toBeGreaterThanOrEqual(rows.length - 1);
+    }
+  }, 240_000);
+});

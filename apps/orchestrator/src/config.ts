@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { convertSettings } from './stages/convert.js';
 import { dspParams } from './stages/dsp.js';
+import { visionParams } from './stages/vision.js';
 import { synthParams } from './stages/synth.js';
 
 export const configSchema = z
@@ -26,6 +27,7 @@ export const configSchema = z
     synth: synthParams.prefault({}),
     convert: convertSettings.prefault({}),
     dsp: dspParams.prefault({}),
+    vision: visionParams.prefault({}),
   })
   .strict();
 

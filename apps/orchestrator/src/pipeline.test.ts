@@ -96,6 +96,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     'dsp/deap-s02',
     'dsp/amigos-P01',
     'dsp/amigos-P02',
+    'vision/deap-s01',
+    'vision/deap-s02',
+    'vision/amigos-P01',
+    'vision/amigos-P02',
     'report',
   ];
 
@@ -167,6 +171,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'dsp/deap-s02': 'ran',
       'dsp/amigos-P01': 'ran',
       'dsp/amigos-P02': 'ran',
+      'vision/deap-s01': 'ran',
+      'vision/deap-s02': 'ran',
+      'vision/amigos-P01': 'ran',
+      'vision/amigos-P02': 'ran',
       report: 'ran',
     });
     expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter nanPolicy changed/);
@@ -181,6 +189,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'dsp/amigos-P02',
       'dsp/deap-s01',
       'dsp/deap-s02',
+      'vision/amigos-P01',
+      'vision/amigos-P02',
+      'vision/deap-s01',
+      'vision/deap-s02',
       'report',
     ]);
     expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (5 → 10)');
@@ -220,7 +232,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     };
     const removed: Record<string, number> = {};
     for (const o of gc.removed) removed[o.stage] = (removed[o.stage] ?? 0) + 1;
-    expect(removed).toEqual({ convert: 4, dsp: 12, report: 3 });
+    expect(removed).toEqual({ convert: 4, dsp: 12, vision: 12, report: 3 });
     expect(gc.keptObjects).toBe(5);
     const skip = JSON.parse((await emo('plan', '--config', cfg, '--json')).out) as PlanJson;
     expect(skip.tasks.filter((t) => t.action === 'run').map((t) => t.stage)).toEqual([
@@ -228,6 +240,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'dsp',
       'dsp',
       'dsp',
+      'vision',
+      'vision',
+      'vision',
+      'vision',
       'report',
     ]);
   }, 120_000);
@@ -297,13 +313,14 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(plan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason])).toEqual([
       ['convert/deap-s02', `source ${s02} changed`],
       ['dsp/deap-s02', 'upstream convert/deap-s02 will re-run'],
+      ['vision/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['report', 'upstream convert/deap-s02 will re-run'],
     ]);
     expect((await emo('full', ...a)).code).toBe(0);
     const m = manifestOf(store);
     const ran = m.tasks.filter((t) => t.status === 'ran').map(label);
-    expect(ran).toEqual(['convert/deap-s02', 'dsp/deap-s02', 'report']);
-    expect(m.counts.hit).toBe(m.tasks.length - 3);
+    expect(ran).toEqual(['convert/deap-s02', 'dsp/deap-s02', 'vision/deap-s02', 'report']);
+    expect(m.counts.hit).toBe(m.tasks.length - 4);
   }, 120_000);
 
   it('a broken subject fails alone: the others and the report go on; --strict makes it an error', async () => {
@@ -321,9 +338,10 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(task(m, 'convert/amigos-P03')).toMatchObject({ status: 'failed' });
     expect(task(m, 'convert/amigos-P03').error).toMatch(/Data_Preprocessed_P03\.mat/);
     expect(task(m, 'dsp/amigos-P03')).toMatchObject({ status: 'skipped' });
+    expect(task(m, 'vision/amigos-P03')).toMatchObject({ status: 'skipped' });
     expect(task(m, 'report')).toMatchObject({
       status: 'ran',
-      missingInputs: ['convert/amigos-P03', 'dsp/amigos-P03'],
+      missingInputs: ['convert/amigos-P03', 'dsp/amigos-P03', 'vision/amigos-P03'],
     });
     const md = readFileSync(join(copy, 'res', 'latest', 'report.md'), 'utf8');
     expect(md).toMatch(/Failed:\n\n- convert\/amigos-P03: .*Data_Preprocessed_P03\.mat/);
@@ -341,6 +359,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(fixed.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
       'convert/amigos-P03',
       'dsp/amigos-P03',
+      'vision/amigos-P03',
       'report',
     ]);
     expect(task(fixed, 'convert/amigos-P03').reason).toMatch(/Data_Preprocessed_P03\.mat changed/);

@@ -7,16 +7,18 @@
  *                                                           when no dataset is configured)
  *   convert   (synth)   subject   @emo/datasets            recordings shard per subject
  *   dsp       convert   subject   @emo/dsp (+ datasets)    windows shard per subject
+ *   vision    convert,  subject   @emo/vision (+ datasets) faces shard per subject (a crop per
+ *             dsp                                          window, aligned by trial time)
  *   report    convert,  global    @emo/datasets + report   report.md, metrics.json
- *             dsp
+ *             dsp, vision
  *
- * Later issues add vision (per subject, after convert), then join → split → train → evaluate
- * before report.
+ * Later issues add join → split → train → evaluate before report.
  */
 import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
 import { convertStage } from './stages/convert.js';
 import { dspStage } from './stages/dsp.js';
+import { visionStage } from './stages/vision.js';
 import { reportStage } from './stages/report.js';
 import { synthStage } from './stages/synth.js';
 
@@ -29,7 +31,7 @@ export interface EmoPipeline {
 }
 
 /** Stage ids in pipeline order (for --until, nx targets and messages). */
-export const STAGE_IDS = ['synth', 'convert', 'dsp', 'report'] as const;
+export const STAGE_IDS = ['synth', 'convert', 'dsp', 'vision', 'report'] as const;
 
 export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   const synthetic = !config.datasets.deap && !config.datasets.amigos;
@@ -37,6 +39,7 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     ...(synthetic ? [await synthStage()] : []),
     await convertStage(synthetic),
     await dspStage(),
+    await visionStage(),
     await reportStage(),
   ] as Stage<unknown>[];
   const params = {
@@ -49,6 +52,7 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
       },
     },
     dsp: config.dsp,
+    vision: config.vision,
     report: {},
   };
   return { stages, params, synthetic };

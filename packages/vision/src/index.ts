@@ -6,3 +6,5 @@ export * from './detect/index.js';
 export * from './folders/index.js';
 export { DETECTOR_NAME, VISION_DEFAULTS, processSubjectFaces } from './subject.js';
 export type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from './subject.js';
+export { convertVideoFaces } from './video-faces.js';
+export type { VideoFacesOptions, VideoFacesResult } from './video-faces.js';

@@ -15,6 +15,8 @@ import type { ConvertSummary } from './convert.js';
 import { CONVERT_SUMMARY } from './convert.js';
 import type { DspSummary } from './dsp.js';
 import { readDspSummary } from './dsp.js';
+import type { VisionSummary } from './vision.js';
+import { readVisionSummary } from './vision.js';
 
 export const reportParams = z.object({}).strict();
 
@@ -30,6 +32,8 @@ export interface DatasetMetrics {
   readonly labelMapping: string;
   /** Analysis windows (dsp stage), flagged ones, and windows per class. */
   readonly windows: { total: number; flagged: number; perClass: Record<string, number> } | null;
+  /** Face crops (vision stage): rows, rows with a face in every frame, share of crops with a face. */
+  readonly faces: { rows: number; complete: number; flagged: number; faceShare: number } | null;
 }
 
 export interface ReportMetrics {
@@ -41,9 +45,23 @@ export const REPORT_MD = 'report.md';
 export const METRICS_JSON = 'metrics.json';
 
 /** Aggregate the convert summaries (one per subject) per dataset. */
+type Tagged<T> = T & { dataset: string };
+
+function faceTotals(list: readonly VisionSummary[]): DatasetMetrics['faces'] {
+  if (list.length === 0) return null;
+  const rows = list.reduce((n, v) => n + v.rows, 0);
+  return {
+    rows,
+    complete: list.reduce((n, v) => n + v.complete, 0),
+    flagged: list.reduce((n, v) => n + v.flagged, 0),
+    faceShare: rows ? list.reduce((n, v) => n + v.faceShare * v.rows, 0) / rows : 0,
+  };
+}
+
 export function recordingsMetrics(
   summaries: readonly ConvertSummary[],
-  windows: readonly (DspSummary & { dataset: string })[] = [],
+  windows: readonly Tagged<DspSummary>[] = [],
+  faces: readonly Tagged<VisionSummary>[] = [],
 ): ReportMetrics {
   const datasets: DatasetMetrics[] = [];
   for (const name of ['deap', 'amigos'] as const) {
@@ -62,6 +80,7 @@ export function recordingsMetrics(
       skippedTrials: list.reduce((n, s) => n + s.skipped.length, 0),
       labelMapping: list[0].labelMapping,
       windows: windowTotals(windows.filter((w) => w.dataset === name)),
+      faces: faceTotals(faces.filter((f) => f.dataset === name)),
     });
   }
   return { synthetic: datasets.some((d) => d.synthetic), datasets };
@@ -82,9 +101,10 @@ function windowTotals(list: readonly DspSummary[]): DatasetMetrics['windows'] {
 
 export function reportMarkdown(
   summaries: readonly ConvertSummary[],
-  windows: readonly (DspSummary & { dataset: string })[] = [],
+  windows: readonly Tagged<DspSummary>[] = [],
+  faces: readonly Tagged<VisionSummary>[] = [],
 ): string {
-  const metrics = recordingsMetrics(summaries, windows);
+  const metrics = recordingsMetrics(summaries, windows, faces);
   const lines: string[] = ['# emo report', ''];
   if (metrics.synthetic) {
     lines.push(
@@ -93,7 +113,7 @@ export function reportMarkdown(
     );
   }
   lines.push(
-    'Stages so far: synth (only without a configured dataset) → convert → dsp → report. Vision, training and evaluation arrive with later issues.',
+    'Stages so far: synth (only without a configured dataset) → convert → dsp → vision → report. Training and evaluation arrive with later issues.',
     '',
   );
   for (const d of metrics.datasets) {
@@ -118,6 +138,12 @@ export function reportMarkdown(
         '',
       );
     }
+    if (d.faces) {
+      lines.push(
+        `Face crops (vision): ${d.faces.rows} windows; a face in ${(100 * d.faces.faceShare).toFixed(1)} % of the sampled frames; ${d.faces.flagged} windows flagged (no video, no face, video too short; see each shard's \`flags\`).`,
+        '',
+      );
+    }
     const skipped = list.flatMap((s) =>
       s.skipped.map((k) => `- ${s.subject} trial ${k.trial} (${k.stimulusId}): ${k.reason}`),
     );
@@ -132,7 +158,7 @@ export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>
   return defineStage({
     id: 'report',
     version: await packageCodeVersion('@emo/datasets', [fileURLToPath(import.meta.url)]),
-    deps: ['convert', 'dsp'],
+    deps: ['convert', 'dsp', 'vision'],
     scope: 'global',
     description: 'report.md and metrics.json of the run',
     params: reportParams,
@@ -145,10 +171,14 @@ export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>
           ...readDspSummary(a.path),
           dataset: (a.shard ?? '').split('-')[0],
         }));
-        writeFileSync(join(ctx.outDir, REPORT_MD), reportMarkdown(summaries, windows));
+        const faces = (ctx.inputs.vision ?? []).map((a) => ({
+          ...readVisionSummary(a.path),
+          dataset: (a.shard ?? '').split('-')[0],
+        }));
+        writeFileSync(join(ctx.outDir, REPORT_MD), reportMarkdown(summaries, windows, faces));
         writeFileSync(
           join(ctx.outDir, METRICS_JSON),
-          JSON.stringify(recordingsMetrics(summaries, windows), null, 2) + '\n',
+          JSON.stringify(recordingsMetrics(summaries, windows, faces), null, 2) + '\n',
         );
         return Promise.resolve();
       }),

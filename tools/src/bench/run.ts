@@ -4,11 +4,13 @@
 import { runDatasetsBench } from './datasets-bench.js';
 import { runDspBench } from './dsp-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
+import { runVisionBench } from './vision-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   datasets: runDatasetsBench,
   dsp: runDspBench,
   pipeline: runPipelineBench,
+  vision: runVisionBench,
 };
 
 const names = process.argv.slice(2);

@@ -8,38 +8,28 @@ import { ConfigError, loadConfig } from './config.js';
 
 const run = runEmo;
 
+const SUBCOMMANDS = [
+  'synth',
+  'convert',
+  'full',
+  'plan',
+  'status',
+  'gc',
+  'ecg',
+  'ppg',
+  'eda',
+  'faces',
+];
+
 describe('emo command line', () => {
   it('lists its sub-commands in --help', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
-    for (const sub of [
-      'synth',
-      'convert',
-      'full',
-      'plan',
-      'status',
-      'gc',
-      'ecg',
-      'ppg',
-      'eda',
-      'faces',
-    ])
-      expect(r.out).toContain(sub);
+    for (const sub of SUBCOMMANDS) expect(r.out).toContain(sub);
   });
 
   it('every sub-command has --help', async () => {
-    for (const sub of [
-      'synth',
-      'convert',
-      'full',
-      'plan',
-      'status',
-      'gc',
-      'ecg',
-      'ppg',
-      'eda',
-      'faces',
-    ]) {
+    for (const sub of SUBCOMMANDS) {
       const r = await run(sub, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/--json/);

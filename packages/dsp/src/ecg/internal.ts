@@ -37,6 +37,27 @@ export function checkDuration(fn: string, n: number, fs: number, minS: number): 
   }
 }
 
+/**
+ * Warnings about a detector's beats: none found, or a median rate outside [30, maxBpm].
+ * `what` names the beats ('R peak', 'pulse peak') and `rate` the rate ('heart', 'pulse').
+ */
+export function beatWarnings(
+  peaks: readonly number[],
+  fs: number,
+  what: string,
+  rate: string,
+  maxBpm: number,
+): string[] {
+  if (peaks.length === 0) return [`no ${what} was found`];
+  if (peaks.length < 3) return [];
+  const rr = new Float64Array(peaks.length - 1);
+  for (let i = 1; i < peaks.length; i++) rr[i - 1] = (peaks[i] - peaks[i - 1]) / fs;
+  const bpm = 60 / median(rr);
+  return bpm < 30 || bpm > maxBpm
+    ? [`implausible median ${rate} rate ${bpm.toFixed(0)} bpm (expected 30–${maxBpm})`]
+    : [];
+}
+
 export function toFloat64(fn: string, x: ArrayLike<number>): Float64Array {
   if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
     throw new TypeError(`${fn}: the signal must be an array of numbers`);

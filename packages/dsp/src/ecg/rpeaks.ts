@@ -60,6 +60,7 @@ import { ecgClean, type Powerline } from './clean.js';
 import { gradientQrsRegions, mostProminentMaximum } from './neurokit.js';
 import {
   blocksAbove,
+  beatWarnings,
   checkDuration,
   checkFs,
   inspectSignal,
@@ -298,15 +299,7 @@ export function ecgPeaks(
     amps.push(amp);
   });
 
-  if (peaks.length === 0) {
-    warnings.push('no R peak was found');
-  } else if (peaks.length >= 3) {
-    const rr = new Float64Array(peaks.length - 1);
-    for (let i = 1; i < peaks.length; i++) rr[i - 1] = (peaks[i] - peaks[i - 1]) / fs;
-    const bpm = 60 / median(rr);
-    if (bpm < 30 || bpm > 220) {
-      warnings.push(`implausible median heart rate ${bpm.toFixed(0)} bpm (expected 30–220)`);
-    }
-  }
+  warnings.push(...beatWarnings(peaks, fs, 'R peak', 'heart', 220));
+
   return { peaks: Int32Array.from(peaks), cleaned, inverted, warnings };
 }

@@ -22,11 +22,11 @@
 import { ppgClean, PPG_FS_RANGE } from './clean.js';
 import {
   blocksAbove,
+  beatWarnings,
   checkDuration,
   checkFs,
   inspectSignal,
   makeRunTest,
-  median,
   movingAverage,
   robustMean,
   toFloat64,
@@ -123,15 +123,7 @@ export function ppgPeaks(
     peaks.push(p);
   }
 
-  if (peaks.length === 0) {
-    warnings.push('no pulse peak was found');
-  } else if (peaks.length >= 3) {
-    const rr = new Float64Array(peaks.length - 1);
-    for (let i = 1; i < peaks.length; i++) rr[i - 1] = (peaks[i] - peaks[i - 1]) / fs;
-    const bpm = 60 / median(rr);
-    if (bpm < 30 || bpm > 200) {
-      warnings.push(`implausible median pulse rate ${bpm.toFixed(0)} bpm (expected 30–200)`);
-    }
-  }
+  warnings.push(...beatWarnings(peaks, fs, 'pulse peak', 'pulse', 200));
+
   return { peaks: Int32Array.from(peaks), cleaned, warnings };
 }

@@ -239,3 +239,53 @@ export function readShardFile(path: string): Table {
 export function shardMetadata(table: Table): Map<string, string> {
   return new Map(table.schema.metadata);
 }
+
+/** Typed access to the columns of a shard, with errors naming the file and the column. */
+export interface ShardColumns {
+  /** Nullable string column, by row. */
+  str(name: string): (row: number) => string | null;
+  /** Nullable number column, by row. */
+  num(name: string): (row: number) => number | null;
+  /** A FixedSizeList column's values, all rows concatenated (a view when in one batch). */
+  flat<T extends Float32Array | Uint8Array>(name: string): T;
+}
+
+export function shardColumns(table: Table, path: string, what: string): ShardColumns {
+  const get = (name: string) => {
+    const c = table.getChild(name);
+    if (!c) throw new Error(`${path}: column '${name}' missing (expected a ${what} shard)`);
+    return c;
+  };
+  return {
+    str(name) {
+      const c = get(name);
+      return (i) => (c.get(i) as string | null) ?? null;
+    },
+    num(name) {
+      const c = get(name);
+      return (i) => (c.get(i) as number | null) ?? null;
+    },
+    flat<T extends Float32Array | Uint8Array>(name: string): T {
+      const c = get(name);
+      const size = (c.type as { listSize: number }).listSize;
+      const parts = c.data.map((d) => {
+        const child = d.children[0];
+        return (child.values as T).subarray(
+          child.offset + d.offset * size,
+          child.offset + (d.offset + d.length) * size,
+        ) as T;
+      });
+      if (parts.length === 1) return parts[0];
+      const total = parts.reduce((n, p) => n + p.length, 0);
+      const out = (
+        parts[0] instanceof Uint8Array ? new Uint8Array(total) : new Float32Array(total)
+      ) as T;
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      return out;
+    },
+  };
+}

@@ -14,6 +14,7 @@ import {
   int32Column,
   makeShardTable,
   readShardFile,
+  shardColumns,
   utf8Column,
   writeShardFile,
 } from './arrow.js';
@@ -154,32 +155,8 @@ export function readFacesShard(path: string): FacesShard {
       `${path}: not a faces shard of schema ${FACES_SCHEMA_VERSION} (schema_version ${version}, stage ${md.get('stage')})`,
     );
   }
-  const get = (name: string) => {
-    const c = table.getChild(name);
-    if (!c) throw new Error(`${path}: column '${name}' missing (expected a faces shard)`);
-    return c;
-  };
-  const reader = <T>(name: string) => {
-    const c = get(name);
-    return (i: number) => (c.get(i) as T | null) ?? null;
-  };
-  const str = reader<string>;
-  const num = reader<number>;
-  const faceCol = get('face');
-  const listSize = (faceCol.type as { listSize: number }).listSize;
-  const parts = faceCol.data.map((d) => {
-    const child = d.children[0];
-    return (child.values as Uint8Array).subarray(
-      child.offset + d.offset * listSize,
-      child.offset + (d.offset + d.length) * listSize,
-    );
-  });
-  const faces = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    faces.set(p, o);
-    o += p.length;
-  }
+  const { str, num, flat } = shardColumns(table, path, 'faces');
+  const faces = flat<Uint8Array>('face');
   const cols = {
     dataset: str('dataset'),
     subject: str('subject'),

@@ -14,6 +14,7 @@ import {
   int32Column,
   makeShardTable,
   readShardFile,
+  shardColumns,
   utf8Column,
   writeShardFile,
 } from './arrow.js';
@@ -192,37 +193,7 @@ export function readWindowsShard(path: string): WindowsShard {
       `${path}: not a windows shard of schema ${WINDOWS_SCHEMA_VERSION} (schema_version ${version}, stage ${md.get('stage')})`,
     );
   }
-  const get = (name: string) => {
-    const c = table.getChild(name);
-    if (!c) throw new Error(`${path}: column '${name}' missing (expected a windows shard)`);
-    return c;
-  };
-  const str = (name: string) => {
-    const c = get(name);
-    return (i: number) => (c.get(i) as string | null) ?? null;
-  };
-  const num = (name: string) => {
-    const c = get(name);
-    return (i: number) => (c.get(i) as number | null) ?? null;
-  };
-  const flat = (name: string): Float32Array => {
-    const c = get(name);
-    const parts = c.data.map((d) => {
-      const child = d.children[0];
-      return (child.values as Float32Array).subarray(
-        child.offset + d.offset * (c.type as { listSize: number }).listSize,
-        child.offset + (d.offset + d.length) * (c.type as { listSize: number }).listSize,
-      );
-    });
-    if (parts.length === 1) return parts[0];
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
+  const { str, num, flat } = shardColumns(table, path, 'windows');
   const [dataset, subject, trial, stimulus, win, t0, t1] = [
     str('dataset'),
     str('subject'),
@@ -275,7 +246,7 @@ export function readWindowsShard(path: string): WindowsShard {
       notes: parsed(path, 'notes', md.get('notes')),
     },
     rows,
-    physio: flat('physio'),
-    features: flat('features'),
+    physio: flat<Float32Array>('physio'),
+    features: flat<Float32Array>('features'),
   };
 }

@@ -18,6 +18,7 @@ import {
   utf8Column,
   writeShardFile,
 } from './arrow.js';
+import { windowKeyColumns } from './windows.js';
 
 export const FACES_SCHEMA_VERSION = '1';
 
@@ -68,34 +69,7 @@ export interface FacesShard {
 function facesTable(rows: readonly FaceRow[], faces: Uint8Array, meta: FacesMetadata): Table {
   const col = <T>(f: (r: FaceRow) => T): T[] => rows.map(f);
   const columns = [
-    utf8Column(
-      'dataset',
-      col((r) => r.dataset),
-    ),
-    utf8Column(
-      'subject',
-      col((r) => r.subject),
-    ),
-    int32Column(
-      'trial',
-      col((r) => r.trial),
-    ),
-    utf8Column(
-      'stimulus_id',
-      col((r) => r.stimulusId),
-    ),
-    int32Column(
-      'window',
-      col((r) => r.window),
-    ),
-    float64Column(
-      't0',
-      col((r) => r.t0),
-    ),
-    float64Column(
-      't1',
-      col((r) => r.t1),
-    ),
+    ...windowKeyColumns(rows),
     fixedSizeListColumn('face', meta.size * meta.size * meta.frames, faces, rows.length),
     int32Column(
       'faces_found',

@@ -74,6 +74,51 @@ export interface WindowsShard {
   readonly features: Float32Array;
 }
 
+/** The key of a window (or image) row, shared by the windows and faces shards. */
+export interface WindowKey {
+  readonly dataset: string;
+  readonly subject: string;
+  readonly trial: number | null;
+  readonly stimulusId: string | null;
+  readonly window: number | null;
+  readonly t0: number | null;
+  readonly t1: number | null;
+}
+
+/** Columns dataset, subject, trial, stimulus_id, window, t0, t1. */
+export function windowKeyColumns(rows: readonly WindowKey[]) {
+  return [
+    utf8Column(
+      'dataset',
+      rows.map((r) => r.dataset),
+    ),
+    utf8Column(
+      'subject',
+      rows.map((r) => r.subject),
+    ),
+    int32Column(
+      'trial',
+      rows.map((r) => r.trial),
+    ),
+    utf8Column(
+      'stimulus_id',
+      rows.map((r) => r.stimulusId),
+    ),
+    int32Column(
+      'window',
+      rows.map((r) => r.window),
+    ),
+    float64Column(
+      't0',
+      rows.map((r) => r.t0),
+    ),
+    float64Column(
+      't1',
+      rows.map((r) => r.t1),
+    ),
+  ];
+}
+
 function windowsTable(
   rows: readonly WindowRow[],
   physio: Float32Array,
@@ -83,34 +128,7 @@ function windowsTable(
   const col = <T>(f: (r: WindowRow) => T): T[] => rows.map(f);
   const tc = meta.seqLength * meta.channels.length;
   const columns = [
-    utf8Column(
-      'dataset',
-      col((r) => r.dataset),
-    ),
-    utf8Column(
-      'subject',
-      col((r) => r.subject),
-    ),
-    int32Column(
-      'trial',
-      col((r) => r.trial),
-    ),
-    utf8Column(
-      'stimulus_id',
-      col((r) => r.stimulusId),
-    ),
-    int32Column(
-      'window',
-      col((r) => r.window),
-    ),
-    float64Column(
-      't0',
-      col((r) => r.t0),
-    ),
-    float64Column(
-      't1',
-      col((r) => r.t1),
-    ),
+    ...windowKeyColumns(rows),
     fixedSizeListColumn('physio', tc, physio, rows.length),
     fixedSizeListColumn('features', meta.featureNames.length, features, rows.length),
     utf8Column(

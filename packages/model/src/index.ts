@@ -1,2 +1,4 @@
-// Public API of @emo/model. The package arrives with its own issue; see README.md.
-export {};
+// Public API of @emo/model: model builders (hybrid CNN-LSTM and its two baselines), their
+// configuration and parameter summary, and saving/loading to a folder (see README.md).
+export * from './models/index.js';
+export * from './io/index.js';

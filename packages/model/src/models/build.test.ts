@@ -1,0 +1,280 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig, ModelKind } from './config.js';
+import { ModelConfigError, resolveModelConfig } from './config.js';
+import {
+  FACE_EMBEDDING_LAYER,
+  buildCnnOnly,
+  buildFaceCnn,
+  buildHybrid,
+  buildModel,
+  buildPhysioRnn,
+  buildRnnOnly,
+  featureStats,
+  modelInputs,
+  modelMetadata,
+  setFeatureStats,
+} from './build.js';
+import { SeededOrthogonal, orthogonalMatrix } from './initializers.js';
+import { SeededDropout } from './layers.js';
+import { formatModelSummary, modelSummary } from './summary.js';
+
+/** Contract-sized inputs (48×48×K, 320×4, 11) with narrow layers so that the cpu backend is quick. */
+const NARROW: Partial<ModelConfig> = {
+  convLayers: 2,
+  filters: 4,
+  physioFilters: 4,
+  lstmUnits: 8,
+  denseUnits: [16],
+};
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function inputsFor(kind: ModelKind, cfg: ModelConfig, n: number): tf.Tensor[] {
+  return modelInputs(kind, cfg).map((name) => {
+    if (name === 'face') {
+      return tf.randomUniform([n, cfg.imageSize, cfg.imageSize, cfg.frames], 0, 255, 'float32', 7);
+    }
+    if (name === 'physio')
+      return tf.randomNormal([n, cfg.seqLength, cfg.channels], 0, 1, 'float32', 8);
+    return tf.randomNormal([n, cfg.numFeatures], 0, 1, 'float32', 9);
+  });
+}
+
+async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.getWeights().map((w) => w.data() as Promise<Float32Array>));
+}
+
+describe('classifiers', () => {
+  const cases: [ModelKind, number, boolean][] = [];
+  for (const kind of ['hybrid', 'cnnOnly', 'rnnOnly'] as const) {
+    for (const frames of [1, 3])
+      for (const useFeatures of [false, true]) cases.push([kind, frames, useFeatures]);
+  }
+
+  it.each(cases)('%s, K=%i, features %s: inputs, shapes, softmax', (kind, frames, useFeatures) => {
+    const cfg = resolveModelConfig({ ...NARROW, frames, useFeatures });
+    const model = buildModel(kind, cfg);
+    const expected = modelInputs(kind, cfg);
+    expect(model.inputNames).toEqual(expected);
+    expect(model.inputs.map((x) => x.shape)).toEqual(
+      expected.map((name) =>
+        name === 'face' ? [null, 48, 48, frames] : name === 'physio' ? [null, 320, 4] : [null, 11],
+      ),
+    );
+    expect(expected.includes('features')).toBe(useFeatures && kind !== 'cnnOnly');
+    const xs = inputsFor(kind, cfg, 3);
+    const probs = model.predict(xs) as tf.Tensor;
+    expect(probs.shape).toEqual([3, 5]);
+    const p = probs.arraySync() as number[][];
+    for (const row of p) {
+      expect(row.every((v) => v >= 0 && v <= 1 && Number.isFinite(v))).toBe(true);
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    expect(modelMetadata(model)).toEqual({ kind, config: cfg, inputs: expected });
+    tf.dispose([...xs, probs]);
+    model.dispose();
+  });
+
+  it('builds the named kinds and refuses an unknown one', () => {
+    expect(buildHybrid(NARROW).name).toBe('hybrid');
+    expect(buildCnnOnly(NARROW).inputNames).toEqual(['face']);
+    expect(buildRnnOnly(NARROW).inputNames).toEqual(['physio']);
+    expect(() => buildModel('lstm' as ModelKind)).toThrow(ModelConfigError);
+    expect(() => buildModel('lstm' as ModelKind)).toThrow(/unknown model kind "lstm"/);
+    expect(() => buildHybrid({ lstmUnits: -1 })).toThrow(/lstmUnits must be an integer ≥ 1/);
+  });
+
+  it('is compiled with Adam at the configured rate and categorical cross-entropy', () => {
+    const model = buildRnnOnly({ ...NARROW, learningRate: 0.002 });
+    expect(model.optimizer.getClassName()).toBe('Adam');
+    expect((model.optimizer.getConfig() as { learningRate: number }).learningRate).toBe(0.002);
+    expect(model.loss).toBe('categoricalCrossentropy');
+  });
+});
+
+describe('branches', () => {
+  it('the face CNN maps 48×48×K to an embedding as wide as its last conv layer', () => {
+    const enc = buildFaceCnn({ frames: 3, convLayers: 2, filters: [4, 6] });
+    expect(enc.inputs[0].shape).toEqual([null, 48, 48, 3]);
+    expect(enc.outputs[0].shape).toEqual([null, 6]);
+    expect(enc.layers.at(-1)?.name).toBe(FACE_EMBEDDING_LAYER);
+    const max = buildFaceCnn({ convLayers: 1, filters: 4, facePooling: 'max' });
+    expect(max.layers.at(-1)?.getClassName()).toBe('GlobalMaxPooling2D');
+  });
+
+  it('the physiological RNN shortens 320 steps before its LSTMs', () => {
+    const enc = buildPhysioRnn({ physioFilters: 4, lstmLayers: 2, lstmUnits: 8 });
+    expect(enc.outputs[0].shape).toEqual([null, 8]);
+    const lstm1 = enc.getLayer('physio_lstm1');
+    expect(lstm1.inputSpec).toBeDefined();
+    expect((lstm1.input as tf.SymbolicTensor).shape).toEqual([null, 80, 8]);
+    expect((lstm1.output as tf.SymbolicTensor).shape).toEqual([null, 80, 8]);
+    expect((enc.getLayer('physio_lstm2').output as tf.SymbolicTensor).shape).toEqual([null, 8]);
+    const strided = buildPhysioRnn({ physioFilters: 4, lstmUnits: 8, physioStride: 2 });
+    expect((strided.getLayer('physio_lstm1').input as tf.SymbolicTensor).shape).toEqual([
+      null,
+      20,
+      8,
+    ]);
+  });
+});
+
+describe('seeding', () => {
+  it('the same seed gives the same initial weights; another seed others', async () => {
+    const cfg = { ...NARROW, useFeatures: true };
+    const a = buildHybrid({ ...cfg, seed: 5 });
+    expect(await weightsOf(buildHybrid({ ...cfg, seed: 5 }))).toEqual(await weightsOf(a));
+    const c = buildHybrid({ ...cfg, seed: 6 });
+    const kernels = a.layers.filter((l) => /conv|lstm|dense|probs/.test(l.name));
+    expect(kernels).toHaveLength(2 + 2 + 1 + 1 + 1);
+    for (const layer of kernels) {
+      const ka = await layer.getWeights()[0].data();
+      const kc = await c.getLayer(layer.name).getWeights()[0].data();
+      expect(kc).not.toEqual(ka);
+    }
+  });
+
+  it('layers of the same shape start from different weights', async () => {
+    const model = buildFaceCnn({ convLayers: 3, filters: [4, 4, 4], seed: 1 });
+    const k2 = await model.getLayer('face_conv2').getWeights()[0].data();
+    const k3 = await model.getLayer('face_conv3').getWeights()[0].data();
+    expect(k2.length).toBe(k3.length);
+    expect(k2).not.toEqual(k3);
+  });
+
+  it('a branch starts from the same weights in the hybrid and in its baseline', async () => {
+    const hybrid = buildHybrid({ ...NARROW, seed: 3 });
+    const cnn = buildCnnOnly({ ...NARROW, seed: 3 });
+    const rnn = buildRnnOnly({ ...NARROW, seed: 3 });
+    for (const name of ['face_conv1', 'face_conv2']) {
+      expect(await hybrid.getLayer(name).getWeights()[0].data()).toEqual(
+        await cnn.getLayer(name).getWeights()[0].data(),
+      );
+    }
+    for (const w of [0, 1]) {
+      expect(await hybrid.getLayer('physio_lstm1').getWeights()[w].data()).toEqual(
+        await rnn.getLayer('physio_lstm1').getWeights()[w].data(),
+      );
+    }
+  });
+
+  it('the orthogonal initialiser gives orthonormal rows or columns, seeded', () => {
+    for (const [rows, cols] of [
+      [8, 32],
+      [32, 8],
+      [6, 6],
+    ]) {
+      const q = orthogonalMatrix(rows, cols, 11);
+      const tall = rows >= cols;
+      const n = Math.min(rows, cols);
+      for (let a = 0; a < n; a++) {
+        for (let b = 0; b < n; b++) {
+          let dot = 0;
+          for (let i = 0; i < Math.max(rows, cols); i++) {
+            dot += tall ? q[i * cols + a] * q[i * cols + b] : q[a * cols + i] * q[b * cols + i];
+          }
+          expect(dot).toBeCloseTo(a === b ? 1 : 0, 10);
+        }
+      }
+      expect(orthogonalMatrix(rows, cols, 11)).toEqual(q);
+      expect(orthogonalMatrix(rows, cols, 12)).not.toEqual(q);
+    }
+    const t = new SeededOrthogonal({ seed: 2, gain: 2 }).apply([3, 4, 2]);
+    expect(t.shape).toEqual([3, 4, 2]);
+    const m = tf.tidy(() => tf.matMul(t.reshape([12, 2]), t.reshape([12, 2]), true, false));
+    const g = m.arraySync() as number[][];
+    expect(g[0][0]).toBeCloseTo(4, 5);
+    expect(g[0][1]).toBeCloseTo(0, 5);
+  });
+
+  it('dropout draws a new seeded mask at each training call and none at inference', () => {
+    const x = tf.ones([4, 64]);
+    const masks = (seed: number, calls: number): number[][] => {
+      const layer = new SeededDropout({ rate: 0.5, seed });
+      return Array.from({ length: calls }, () => {
+        const y = layer.apply(x, { training: true }) as tf.Tensor;
+        return Array.from(y.dataSync());
+      });
+    };
+    const [m1, m2] = masks(1, 2);
+    expect(m1).not.toEqual(m2);
+    expect(masks(1, 2)).toEqual([m1, m2]);
+    expect(masks(2, 1)[0]).not.toEqual(m1);
+    expect(new Set(m1)).toEqual(new Set([0, 2]));
+    const layer = new SeededDropout({ rate: 0.5, seed: 1 });
+    expect(Array.from((layer.apply(x) as tf.Tensor).dataSync())).toEqual(Array(256).fill(1));
+    expect(layer.step).toBe(0);
+    expect(() => new SeededDropout({ rate: 1, seed: 1 })).toThrow(/rate must be in \[0, 1\)/);
+  });
+});
+
+describe('window features', () => {
+  it('are standardised by stored statistics, missing values becoming the mean', () => {
+    const cfg = resolveModelConfig({ ...NARROW, numFeatures: 3, useFeatures: true });
+    const model = buildRnnOnly(cfg);
+    const stats = featureStats([1, 10, NaN, 3, 30, NaN, 5, 20, NaN], 3);
+    expect(Array.from(stats.mean)).toEqual([3, 20, 0]);
+    expect(Array.from(stats.std)).toEqual([2, 10, 1]);
+    setFeatureStats(model, stats);
+    const layer = model.getLayer('features_standardize');
+    expect(layer.trainableWeights).toHaveLength(0);
+    const out = layer.apply(tf.tensor2d([[5, NaN, 7]])) as tf.Tensor;
+    expect(Array.from(out.dataSync())).toEqual([1, 0, 7]);
+    expect(() => setFeatureStats(model, { mean: [0, 0], std: [1, 1] })).toThrow(
+      /expected 3 means and SDs, got 2 and 2/,
+    );
+    expect(() => setFeatureStats(model, { mean: [0, 0, 0], std: [1, 0, 1] })).toThrow(
+      /feature 1 needs a finite mean and a positive SD/,
+    );
+    expect(() => setFeatureStats(buildCnnOnly(NARROW), stats)).toThrow(/takes no features input/);
+    expect(() => featureStats([1, 2, 3], 2)).toThrow(/not whole rows of 2 features/);
+  });
+});
+
+describe('modelSummary', () => {
+  /** Parameters of the default architecture, counted by hand from the layer formulas. */
+  function expectedParams(kind: ModelKind, frames: number, useFeatures: boolean) {
+    const face = 3 * 3 * frames * 32 + 32 + (3 * 3 * 32 * 64 + 64) + (3 * 3 * 64 * 128 + 128);
+    const physio = 5 * 4 * 32 + 32 + (5 * 32 * 64 + 64) + 4 * (64 * (4 * 0 + 64 + 64) + 64);
+    const features = useFeatures && kind !== 'cnnOnly' ? 22 : 0;
+    const fused =
+      (kind !== 'rnnOnly' ? 128 : 0) + (kind !== 'cnnOnly' ? 64 : 0) + (features ? 11 : 0);
+    const head = fused * 128 + 128 + (128 * 5 + 5);
+    return {
+      face: kind === 'rnnOnly' ? 0 : face,
+      physio: kind === 'cnnOnly' ? 0 : physio,
+      features,
+      head,
+    };
+  }
+
+  it.each([
+    ['hybrid', 1, false, 162021],
+    ['hybrid', 3, true, 164027],
+    ['cnnOnly', 1, false, 109829],
+    ['rnnOnly', 1, false, 52965],
+    ['rnnOnly', 1, true, 54395],
+  ] as [ModelKind, number, boolean, number][])(
+    'counts the default %s (K=%i, features %s): %i parameters',
+    (kind, frames, useFeatures, total) => {
+      const s = modelSummary(buildModel(kind, { frames, useFeatures }));
+      const parts = expectedParams(kind, frames, useFeatures);
+      expect(s.parts).toEqual(parts);
+      expect(s.totalParams).toBe(parts.face + parts.physio + parts.features + parts.head);
+      expect(s.totalParams).toBe(total);
+      expect(s.nonTrainableParams).toBe(parts.features);
+      expect(s.trainableParams).toBe(total - parts.features);
+      expect(s.layers.find((l) => l.name === 'probs')).toMatchObject({
+        className: 'Dense',
+        outputShape: [5],
+        params: 645,
+      });
+      const text = formatModelSummary(s);
+      expect(text).toMatch(new RegExp(`total ${total} params`));
+      expect(text).toMatch(/probs \(Dense\)\s+\[5\]\s+645/);
+    },
+  );
+});

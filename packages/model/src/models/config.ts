@@ -1,0 +1,297 @@
+/**
+ * The architecture of the hybrid CNN-LSTM and its baselines as one plain, JSON-serialisable
+ * object: defaults as the seed describes (§3.2–3.3), every field validated with a clear error.
+ *
+ * Input sizes default to the data contracts of DESIGN.md: `faces` rows are 48×48×K grey bytes,
+ * `windows` rows are a T×C = 320×4 physiological sequence (32 Hz, time-major: sample t of
+ * channel c at t·C + c) and F = 11 named features; five classes.
+ */
+import { EMOTIONS } from '@emo/datasets';
+import { CHANNELS, FEATURES } from '@emo/dsp';
+
+/** Which network: the fused hybrid, or one of the two unimodal baselines. */
+export type ModelKind = 'hybrid' | 'cnnOnly' | 'rnnOnly';
+
+export const MODEL_KINDS: readonly ModelKind[] = ['hybrid', 'cnnOnly', 'rnnOnly'];
+
+export interface ModelConfig {
+  /** Seed of every initialiser and dropout mask (an unsigned 32-bit integer). */
+  readonly seed: number;
+
+  // Inputs (the data contracts).
+  /** Side of the square face crops, pixels. */
+  readonly imageSize: number;
+  /** K: face frames per window, stacked as channels. */
+  readonly frames: number;
+  /** T: samples per physiological window. */
+  readonly seqLength: number;
+  /** C: physiological channels. */
+  readonly channels: number;
+  /** F: length of the window features vector. */
+  readonly numFeatures: number;
+  readonly numClasses: number;
+
+  // Face branch: `convLayers` × (Conv2D 'same' + ReLU + MaxPool 2×2), then global pooling.
+  readonly convLayers: number;
+  /** Filters per conv layer: a number is the first layer's, doubled at each further layer. */
+  readonly filters: number | readonly number[];
+  readonly kernelSize: number;
+  /** Global pooling that turns the last feature map into the face embedding. */
+  readonly facePooling: 'avg' | 'max';
+
+  // Physiological branch: `physioConvLayers` × (Conv1D 'same' + ReLU + MaxPool1D), then LSTMs.
+  readonly physioConvLayers: number;
+  /** Filters per Conv1D layer: a number is the first layer's, doubled at each further layer. */
+  readonly physioFilters: number | readonly number[];
+  readonly physioKernelSize: number;
+  /** Stride of every Conv1D layer. */
+  readonly physioStride: number;
+  /** Max-pooling size (and stride) after every Conv1D layer; 1 for none. */
+  readonly physioPoolSize: number;
+  readonly lstmLayers: number;
+  readonly lstmUnits: number;
+
+  // Fusion head: [embeddings (+ standardised features)] → Dense+ReLU+Dropout per entry → softmax.
+  /** Concatenate the window features vector at fusion (hybrid and RNN-only; never CNN-only). */
+  readonly useFeatures: boolean;
+  readonly denseUnits: readonly number[];
+  /** Dropout rate after every dense layer of the head, in [0, 1). */
+  readonly dropout: number;
+  /** Adam's learning rate. */
+  readonly learningRate: number;
+}
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = Object.freeze({
+  seed: 0,
+  imageSize: 48,
+  frames: 1,
+  seqLength: 320,
+  channels: CHANNELS.length,
+  numFeatures: FEATURES.length,
+  numClasses: EMOTIONS.length,
+  convLayers: 3,
+  filters: 32,
+  kernelSize: 3,
+  facePooling: 'avg',
+  physioConvLayers: 2,
+  physioFilters: 32,
+  physioKernelSize: 5,
+  physioStride: 1,
+  physioPoolSize: 2,
+  lstmLayers: 1,
+  lstmUnits: 64,
+  useFeatures: false,
+  denseUnits: Object.freeze([128]),
+  dropout: 0.5,
+  learningRate: 0.001,
+});
+
+/** A bad model configuration; `key` is the offending field (or null for the whole object). */
+export class ModelConfigError extends Error {
+  constructor(
+    readonly key: string | null,
+    message: string,
+  ) {
+    super(`model config: ${message}`);
+    this.name = 'ModelConfigError';
+  }
+}
+
+const KEYS = Object.keys(DEFAULT_MODEL_CONFIG) as (keyof ModelConfig)[];
+
+/** Integer fields and their smallest allowed value. */
+const INTEGERS: Partial<Record<keyof ModelConfig, number>> = {
+  imageSize: 1,
+  frames: 1,
+  seqLength: 1,
+  channels: 1,
+  numFeatures: 1,
+  numClasses: 2,
+  convLayers: 1,
+  kernelSize: 1,
+  physioConvLayers: 0,
+  physioKernelSize: 1,
+  physioStride: 1,
+  physioPoolSize: 1,
+  lstmLayers: 1,
+  lstmUnits: 1,
+};
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(describe).join(', ')}]`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
+  return typeof v;
+}
+
+function closest(key: string): string | null {
+  const dist = (a: string, b: string): number => {
+    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = d[0];
+      d[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const t = d[j];
+        d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = t;
+      }
+    }
+    return d[b.length];
+  };
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of KEYS) {
+    const d = dist(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= 3 ? best : null;
+}
+
+function isPositiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function checkFilters(key: 'filters' | 'physioFilters', v: unknown, layers: number): void {
+  if (typeof v === 'number') {
+    if (!isPositiveInt(v)) {
+      throw new ModelConfigError(key, `${key} must be a positive integer, got ${describe(v)}`);
+    }
+    return;
+  }
+  if (!Array.isArray(v) || !v.every(isPositiveInt)) {
+    throw new ModelConfigError(
+      key,
+      `${key} must be a positive integer or an array of them, got ${describe(v)}`,
+    );
+  }
+  if (v.length !== layers) {
+    const layersKey = key === 'filters' ? 'convLayers' : 'physioConvLayers';
+    throw new ModelConfigError(
+      key,
+      `${key} lists ${v.length} filter counts but ${layersKey} is ${layers}; give one per ` +
+        `layer, or a single number (doubled at each layer)`,
+    );
+  }
+}
+
+/** Sequence length after the Conv1D front end (each layer: 'same' conv with stride, then pool). */
+export function physioStepsAfterFrontEnd(cfg: ModelConfig): number {
+  let len = cfg.seqLength;
+  for (let i = 0; i < cfg.physioConvLayers; i++) {
+    len = Math.ceil(len / cfg.physioStride);
+    len = Math.floor(len / cfg.physioPoolSize);
+  }
+  return len;
+}
+
+/** Side of the face feature map after the conv stack ('same' convs, 2×2 pools). */
+export function faceSideAfterConvs(cfg: ModelConfig): number {
+  let side = cfg.imageSize;
+  for (let i = 0; i < cfg.convLayers; i++) side = Math.floor(side / 2);
+  return side;
+}
+
+/** Filter count of every layer of a stack. */
+export function filtersPerLayer(filters: number | readonly number[], layers: number): number[] {
+  if (typeof filters !== 'number') return [...filters];
+  return Array.from({ length: layers }, (_, i) => filters * 2 ** i);
+}
+
+/**
+ * The defaults overlaid with `partial`, validated. Unknown keys (with a suggestion), wrong types,
+ * out-of-range values and architectures whose pooling leaves nothing are refused with a
+ * {@link ModelConfigError} naming the field.
+ */
+export function resolveModelConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new ModelConfigError(null, `expected an object, got ${describe(partial)}`);
+  }
+  for (const key of Object.keys(partial)) {
+    if (!(KEYS as string[]).includes(key)) {
+      const hint = closest(key);
+      throw new ModelConfigError(
+        key,
+        `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; known keys: ${KEYS.join(', ')}`,
+      );
+    }
+  }
+  const defined = Object.fromEntries(
+    Object.entries(partial).filter(([, v]) => v !== undefined),
+  ) as Partial<ModelConfig>;
+  const cfg: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...defined };
+
+  if (
+    typeof cfg.seed !== 'number' ||
+    !Number.isInteger(cfg.seed) ||
+    cfg.seed < 0 ||
+    cfg.seed > 0xffffffff
+  ) {
+    throw new ModelConfigError(
+      'seed',
+      `seed must be an integer in [0, 2^32 - 1], got ${describe(cfg.seed)}`,
+    );
+  }
+  for (const [key, min] of Object.entries(INTEGERS) as [keyof ModelConfig, number][]) {
+    const v = cfg[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      throw new ModelConfigError(key, `${key} must be an integer ≥ ${min}, got ${describe(v)}`);
+    }
+  }
+  checkFilters('filters', cfg.filters, cfg.convLayers);
+  if (cfg.physioConvLayers > 0)
+    checkFilters('physioFilters', cfg.physioFilters, cfg.physioConvLayers);
+  if (cfg.facePooling !== 'avg' && cfg.facePooling !== 'max') {
+    throw new ModelConfigError(
+      'facePooling',
+      `facePooling must be 'avg' or 'max', got ${describe(cfg.facePooling)}`,
+    );
+  }
+  if (typeof cfg.useFeatures !== 'boolean') {
+    throw new ModelConfigError(
+      'useFeatures',
+      `useFeatures must be true or false, got ${describe(cfg.useFeatures)}`,
+    );
+  }
+  if (!Array.isArray(cfg.denseUnits) || !cfg.denseUnits.every(isPositiveInt)) {
+    throw new ModelConfigError(
+      'denseUnits',
+      `denseUnits must be an array of positive integers (possibly empty), got ${describe(cfg.denseUnits)}`,
+    );
+  }
+  if (
+    typeof cfg.dropout !== 'number' ||
+    !Number.isFinite(cfg.dropout) ||
+    cfg.dropout < 0 ||
+    cfg.dropout >= 1
+  ) {
+    throw new ModelConfigError(
+      'dropout',
+      `dropout must be in [0, 1), got ${describe(cfg.dropout)}`,
+    );
+  }
+  if (
+    typeof cfg.learningRate !== 'number' ||
+    !Number.isFinite(cfg.learningRate) ||
+    cfg.learningRate <= 0
+  ) {
+    throw new ModelConfigError(
+      'learningRate',
+      `learningRate must be a positive number, got ${describe(cfg.learningRate)}`,
+    );
+  }
+  if (faceSideAfterConvs(cfg) < 1) {
+    throw new ModelConfigError(
+      'convLayers',
+      `${cfg.convLayers} conv layers with 2×2 pooling shrink a ${cfg.imageSize}×${cfg.imageSize} ` +
+        `face to nothing; at most ${Math.floor(Math.log2(cfg.imageSize))} fit`,
+    );
+  }
+  if (physioStepsAfterFrontEnd(cfg) < 1) {
+    throw new ModelConfigError(
+      'physioConvLayers',
+      `the Conv1D front end (${cfg.physioConvLayers} layers, stride ${cfg.physioStride}, ` +
+        `pool ${cfg.physioPoolSize}) shrinks the ${cfg.seqLength}-step sequence to nothing`,
+    );
+  }
+  return cfg;
+}

@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../models/config.js';
 import { resolveModelConfig } from '../models/config.js';
 import { buildHybrid, buildModel, modelMetadata, setFeatureStats } from '../models/build.js';
-import { toyData } from '../models/testing.js';
+import { TINY_CONFIG, toyData } from '../models/testing.js';
 import {
   MODEL_JSON,
   ModelIoError,
@@ -16,18 +15,7 @@ import {
   saveModel,
 } from './fs-handler.js';
 
-const TINY: Partial<ModelConfig> = {
-  imageSize: 12,
-  convLayers: 2,
-  filters: 4,
-  seqLength: 32,
-  physioConvLayers: 1,
-  physioFilters: 4,
-  lstmUnits: 8,
-  denseUnits: [16],
-  dropout: 0.25,
-  learningRate: 0.03,
-};
+const TINY = TINY_CONFIG;
 
 let root: string;
 beforeAll(async () => {

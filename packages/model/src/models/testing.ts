@@ -53,3 +53,17 @@ export function toyData(kind: ModelKind, cfg: ModelConfig, n: number, seed = 1):
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), k).toFloat() as tf.Tensor2D);
   return { xs, ys, labels };
 }
+
+/** Tiny sizes for tests: the cpu backend's conv gradients are slow, and these test behaviour. */
+export const TINY_CONFIG: Partial<ModelConfig> = {
+  imageSize: 12,
+  convLayers: 2,
+  filters: 4,
+  seqLength: 32,
+  physioConvLayers: 1,
+  physioFilters: 4,
+  lstmUnits: 8,
+  denseUnits: [16],
+  dropout: 0.25,
+  learningRate: 0.03,
+};

@@ -3,21 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelKind } from './config.js';
 import { resolveModelConfig } from './config.js';
 import { buildModel } from './build.js';
-import { toyData } from './testing.js';
+import { TINY_CONFIG, toyData } from './testing.js';
 
-/** Tiny sizes: the cpu backend's conv gradients are slow, and these are tests of behaviour. */
-const TINY: Partial<ModelConfig> = {
-  imageSize: 12,
-  convLayers: 2,
-  filters: 4,
-  seqLength: 32,
-  physioConvLayers: 1,
-  physioFilters: 4,
-  lstmUnits: 8,
-  denseUnits: [16],
-  dropout: 0.25,
-  learningRate: 0.03,
-};
+const TINY = TINY_CONFIG;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

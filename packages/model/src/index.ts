@@ -2,3 +2,4 @@
 // configuration and parameter summary, and saving/loading to a folder (see README.md).
 export * from './models/index.js';
 export * from './io/index.js';
+export * from './backend/index.js';

@@ -1,0 +1,26 @@
+// tfjs backend selection and the wasm backend's gradient kernels.
+export {
+  BACKEND_ENV,
+  BACKEND_ORDER,
+  BackendNameError,
+  BackendUnavailableError,
+  describeBackend,
+  parseBackendName,
+  probeNative,
+  selectBackend,
+  wasmBinaryDir,
+} from './select.js';
+export type {
+  BackendAttempt,
+  BackendCandidate,
+  BackendName,
+  BackendSelection,
+  NativeProbe,
+  SelectBackendOptions,
+} from './select.js';
+export {
+  registerWasmGradKernels,
+  WASM_KERNELS,
+  wasmGradKernelsRegistered,
+} from './wasm-kernels.js';
+export type { WasmKernelName } from './wasm-kernels.js';

@@ -1,0 +1,257 @@
+// Our wasm kernels against tfjs's cpu backend, value by value, on random inputs.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as tf from '@tensorflow/tfjs';
+import { initWasm, randomInput, relativeError, runKernelOn, type Input } from './testing.js';
+import {
+  registerWasmGradKernels,
+  WASM_KERNELS,
+  wasmGradKernelsRegistered,
+} from './wasm-kernels.js';
+
+const TOLERANCE = 1e-4;
+const worst: Record<string, number> = {};
+
+beforeAll(async () => {
+  await initWasm();
+});
+
+afterAll(() => {
+  const lines = Object.entries(worst).map(([k, v]) => `${k}: ${v.toExponential(2)}`);
+  process.stdout.write(`max relative error vs cpu — ${lines.join(', ')}\n`);
+});
+
+async function compare(
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: tf.NamedAttrMap,
+): Promise<number> {
+  const ours = await runKernelOn('wasm', kernel, inputs, attrs);
+  const ref = await runKernelOn('cpu', kernel, inputs, attrs);
+  expect(ours.shape).toEqual(ref.shape);
+  const err = relativeError(ours.values, ref.values);
+  worst[kernel] = Math.max(worst[kernel] ?? 0, err);
+  expect(err).toBeLessThan(TOLERANCE);
+  return err;
+}
+
+type Pad = 'same' | 'valid' | number[][];
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 9, 2], filter: [3, 2, 2, 5], strides: 2, pad: 'valid' },
+  { x: [3, 9, 9, 3], filter: [3, 3, 3, 2], strides: 2, pad: 'same' },
+  { x: [2, 10, 11, 2], filter: [5, 5, 2, 3], strides: [2, 3], pad: 'same' },
+  { x: [2, 10, 10, 2], filter: [3, 3, 2, 3], strides: 4, pad: 'valid' }, // unused tail rows
+  { x: [2, 1, 20, 3], filter: [1, 5, 3, 4], strides: [1, 2], pad: 'valid' }, // conv1d
+  { x: [2, 1, 17, 3], filter: [1, 4, 3, 4], strides: [1, 3], pad: 'same' }, // conv1d
+  { x: [1, 6, 6, 1], filter: [2, 2, 1, 1], strides: 1, pad: 'valid' },
+  { x: [4, 12, 12, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same' },
+  {
+    x: [2, 9, 8, 2],
+    filter: [3, 3, 2, 3],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 3],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 5, 5, 2],
+    filter: [2, 2, 2, 3],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [3, 3],
+      [3, 3],
+      [0, 0],
+    ],
+  }, // padding wider than the filter
+  { x: [2, 3, 7, 7], filter: [3, 3, 3, 4], strides: [1, 2], pad: 'same', dataFormat: 'NCHW' },
+  // stride 1 with x smaller than dy: dW takes x as the filter
+  { x: [2, 6, 7, 2], filter: [3, 2, 2, 5], strides: 1, pad: 'valid' },
+  { x: [2, 5, 5, 1], filter: [2, 2, 1, 3], strides: 1, pad: 'same' },
+  {
+    x: [2, 6, 6, 2],
+    filter: [3, 3, 2, 4],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
+  { x: [3, 1, 16, 2], filter: [1, 5, 2, 6], strides: 1, pad: 'same' }, // conv1d
+];
+
+function convOutShape(c: ConvCase): number[] {
+  const nchw = c.dataFormat === 'NCHW';
+  const info = tf.backend_util.computeConv2DInfo(
+    c.x,
+    c.filter,
+    c.strides,
+    1,
+    c.pad as 'same',
+    undefined,
+    false,
+    nchw ? 'channelsFirst' : 'channelsLast',
+  );
+  return info.outShape;
+}
+
+describe('wasm gradient kernels: registration', () => {
+  it('registers all kernels, once', () => {
+    expect(wasmGradKernelsRegistered()).toBe(true);
+    const before = WASM_KERNELS.map((k) => tf.getKernel(k, 'wasm').kernelFunc);
+    expect(registerWasmGradKernels()).toEqual([...WASM_KERNELS]);
+    expect(WASM_KERNELS.map((k) => tf.getKernel(k, 'wasm').kernelFunc)).toEqual(before);
+  });
+});
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput', () => {
+  it.each(CONV_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
+    const dyShape = convOutShape(c);
+    const x = randomInput(c.x, 10 + i);
+    const dy = randomInput(dyShape, 100 + i);
+    const filter = randomInput(c.filter, 1000 + i);
+    const common = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC' };
+    await compare('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: c.filter });
+    await compare('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: c.x });
+  });
+});
+
+interface PoolCase {
+  x: [number, number, number, number];
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid';
+  /** Round inputs to a few levels, so windows hold ties. */
+  ties?: boolean;
+}
+
+const POOL_CASES: PoolCase[] = [
+  { x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' },
+  { x: [2, 9, 9, 3], filterSize: 3, strides: 2, pad: 'same' },
+  { x: [2, 7, 7, 2], filterSize: 3, strides: 1, pad: 'same' }, // overlapping windows
+  { x: [2, 7, 6, 4], filterSize: [2, 3], strides: [2, 1], pad: 'valid' },
+  { x: [2, 1, 20, 4], filterSize: [1, 3], strides: [1, 2], pad: 'same' }, // pooling1d
+  { x: [3, 8, 8, 5], filterSize: 2, strides: 2, pad: 'valid', ties: true },
+  { x: [2, 7, 7, 3], filterSize: 3, strides: 2, pad: 'same', ties: true },
+];
+
+describe('MaxPoolGrad and AvgPoolGrad', () => {
+  it.each(POOL_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
+    const x = randomInput(c.x, 20 + i);
+    if (c.ties) x.values = x.values.map((v) => Math.max(0, Math.round(v * 2)));
+    const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+    const info = tf.backend_util.computePool2DInfo(c.x, c.filterSize, c.strides, 1, c.pad);
+    const dy = randomInput(info.outShape, 200 + i);
+    // MaxPoolGrad also takes the forward output; both backends compute the same max.
+    const output = await runKernelOn('cpu', 'MaxPool', { x }, attrs);
+    const out = { values: output.values, shape: output.shape };
+    await compare('MaxPoolGrad', { dy, input: x, output: out }, attrs);
+    await compare('AvgPoolGrad', { dy, input: x }, attrs);
+  });
+});
+
+describe('BatchMatMul', () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[64, 300], [300, 40], false, false],
+    [[300, 64], [300, 40], true, false],
+    [[64, 300], [40, 300], false, true],
+    [[300, 64], [40, 300], true, true],
+    [[3, 20, 50], [3, 50, 40], false, false],
+    [[3, 50, 20], [3, 40, 50], true, true],
+    [[3, 40, 50], [50, 60], false, false],
+    [[3, 50, 40], [60, 50], true, true],
+    [[40, 50], [3, 50, 60], false, false],
+    [[50, 40], [3, 60, 50], true, true],
+    [[2, 3, 16, 48], [2, 3, 48, 16], false, false],
+    [[2, 3, 48, 16], [2, 3, 16, 48], true, true],
+    [[6, 4], [6, 5], true, false], // small: the shipped kernel
+  ];
+  it.each(cases.map((c, i) => [i, ...c] as const))('case %i', async (i, aShape, bShape, tA, tB) => {
+    // Shapes as stored; the transposes apply to them.
+    await compare(
+      'BatchMatMul',
+      { a: randomInput(aShape, 30 + i), b: randomInput(bShape, 300 + i) },
+      { transposeA: tA, transposeB: tB },
+    );
+  });
+});
+
+describe('Sum', () => {
+  const cases: Array<[number[], number[] | number, boolean]> = [
+    [[16, 12, 12, 8], [0, 1, 2], false],
+    [[16, 12, 12, 8], [0, 1, 2], true],
+    [[300, 5], 0, false],
+    [[257, 3], 0, true], // prime row count: a 1×257 pool
+    [[40, 30, 7], [1, 0], false],
+    [[16, 12, 12, 8], [1, 2], false], // not leading: the shipped kernel
+    [[16, 12, 12, 8], [0, 1, 2, 3], false], // all axes: the shipped kernel
+    [[8, 5], 0, false], // small: the shipped kernel
+  ];
+  it.each(cases.map((c, i) => [i, ...c] as const))('case %i', async (i, shape, axis, keepDims) => {
+    await compare('Sum', { x: randomInput(shape, 40 + i) }, { axis, keepDims });
+  });
+
+  it('keeps int32 sums on the shipped kernel', async () => {
+    const values = Int32Array.from({ length: 600 }, (_, i) => (i * 7919) % 13);
+    const x: Input = { values, shape: [300, 2], dtype: 'int32' };
+    const expected = [0, 1].map((c) =>
+      values.filter((_, i) => i % 2 === c).reduce((p, q) => p + q),
+    );
+    const ours = await runKernelOn('wasm', 'Sum', { x }, { axis: 0, keepDims: false });
+    expect(Array.from(ours.values)).toEqual(expected);
+  });
+});
+
+describe('Slice and Unpack', () => {
+  const cases: Array<[number[], number[], number[], 'float32' | 'int32']> = [
+    [[4, 5, 6], [1, 0, 2], [2, 5, 3], 'float32'],
+    [[80], [7], [30], 'float32'],
+    [[3, 4, 5, 6], [0, 1, 0, 0], [3, 2, 5, 6], 'float32'],
+    [[3, 4, 5, 6], [1, 1, 1, 1], [2, 3, -1, 4], 'float32'],
+    [[2, 3, 4, 5, 6], [1, 0, 2, 1, 3], [1, 3, 2, 4, 2], 'float32'],
+    [[6, 40], [2, 5], [3, 30], 'int32'],
+    [[64, 80, 64], [0, 17, 0], [64, 1, 64], 'float32'],
+  ];
+  it.each(cases.map((c, i) => [i, ...c] as const))(
+    'Slice case %i',
+    async (i, shape, begin, size, dtype) => {
+      const x = randomInput(shape, 50 + i);
+      if (dtype === 'int32') {
+        x.values = Int32Array.from(x.values, (v) => Math.round(v * 100));
+        x.dtype = 'int32';
+      }
+      await compare('Slice', { x }, { begin, size });
+    },
+  );
+
+  it('slices bool tensors', async () => {
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() => {
+      const mask = tf.greater(tf.tensor2d([1, -1, 2, -2, 3, -3, 4, -4, 5], [3, 3]), 0);
+      return Array.from(tf.slice(mask, [1, 1], [2, 2]).dataSync());
+    });
+    expect(got).toEqual([1, 0, 0, 1]);
+  });
+
+  it.each([
+    [[4, 7, 3], 1],
+    [[4, 7, 3], 0],
+    [[4, 7, 3], -1],
+    [[64, 80, 64], 1],
+  ] as const)('Unpack %j axis %i', async (shape, axis) => {
+    await compare('Unpack', { value: randomInput([...shape], 60) }, { axis });
+  });
+});

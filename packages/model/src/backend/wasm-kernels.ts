@@ -160,11 +160,15 @@ function sliceRows(
 
 // ---------------------------------------------------------------- Conv2DBackpropFilter
 
-interface Conv2DBackpropFilterAttrs {
+/** The attributes both conv gradients share. */
+interface ConvGradAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | number[][];
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+interface Conv2DBackpropFilterAttrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
@@ -297,11 +301,7 @@ function swapOuterInner(s: Scratch, x: TensorInfo): TensorInfo {
 
 // ---------------------------------------------------------------- Conv2DBackpropInput
 
-interface Conv2DBackpropInputAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | number[][];
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Conv2DBackpropInputAttrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { FormatError } from '../errors.js';
 import type { MatFile } from './types.js';
-import { columnToRowMajor, readMat5, reverseAxes, rowToColumnMajor } from './v5-reader.js';
+import { MI, MX, columnToRowMajor, readMat5, reverseAxes, rowToColumnMajor } from './v5-reader.js';
 
 const DIR = new URL('../../fixtures/mat/', import.meta.url);
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, DIR)));
@@ -13,24 +13,10 @@ const load = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(n
 // A tiny level-5 builder for hand-made files (either byte order)
 // ---------------------------------------------------------------------------------------------
 
-const mi = {
-  INT8: 1,
-  UINT8: 2,
-  INT16: 3,
-  UINT16: 4,
-  INT32: 5,
-  UINT32: 6,
-  SINGLE: 7,
-  DOUBLE: 9,
-  INT64: 12,
-  UINT64: 13,
-  MATRIX: 14,
-  COMPRESSED: 15,
-  UTF8: 16,
-  UTF16: 17,
-  UTF32: 18,
-};
-const mx = { CELL: 1, STRUCT: 2, OBJECT: 3, CHAR: 4, SPARSE: 5, DOUBLE: 6, INT32: 12, UINT8: 9 };
+// the format's codes, as the reader names them (hand-made files are also checked against
+// scipy-written fixtures in fixtures.test.ts, so a wrong code in the table would not hide)
+const mi = MI;
+const mx = MX;
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));

@@ -3,7 +3,7 @@
  *
  * - {@link SeededDropout}: dropout whose masks are a seeded *stream*. tfjs's own Dropout with a
  *   `seed` draws the same mask at every step (the seed restarts the generator on each call), and
- *   without one it draws from `Math.random`; neither is dropout that a seed reproduces. Here
+ *   without one it draws from an unseeded global generator; neither is dropout that a seed reproduces. Here
  *   the n-th training call draws its mask from a seed derived from (seed, n), and n is saved
  *   with the model, so that a checkpoint resumes the very same stream.
  * - {@link Standardize}: (x − mean) / std with non-finite results set to 0 (the mean), with mean

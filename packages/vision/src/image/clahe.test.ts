@@ -11,6 +11,7 @@ import { clahe, claheLuts } from './clahe.js';
 import { equalizeHist } from './equalize.js';
 import { readImage } from './io.js';
 import type { RawImage } from './types.js';
+import { WIKI_IN } from '../testing/images.js';
 
 /** The test pattern of the reference: v = (37x + 101y + 5 · (xy mod 17)) mod 256. */
 function pattern(width: number, height: number): RawImage {
@@ -62,16 +63,6 @@ const REF_NOCLIP_4x4 = [
   [242, 102, 115, 150, 185, 210, 230, 255, 27, 116, 146, 187, 216, 252, 31, 51, 72, 88, 204, 230],
 ];
 
-const WIKI_IN = [
-  [52, 55, 61, 59, 79, 61, 76, 61],
-  [62, 59, 55, 104, 94, 85, 59, 71],
-  [63, 65, 66, 113, 144, 104, 63, 72],
-  [64, 70, 70, 126, 154, 109, 71, 69],
-  [67, 73, 68, 106, 122, 88, 68, 68],
-  [68, 79, 60, 70, 77, 66, 58, 75],
-  [69, 85, 64, 58, 55, 61, 65, 83],
-  [70, 87, 69, 68, 65, 73, 78, 90],
-];
 // One tile, no clipping: the plain CDF mapping round(cdf(v) · 255 / N) without the cdf_min
 // offset of equalizeHist (numpy: np.rint(np.float32(cdf) * np.float32(255 / 64))).
 const WIKI_CLAHE_1x1 = [

@@ -10,25 +10,9 @@ import { describeRealdata, realdataPath } from '../testing/realdata.js';
 import { equalizeHist, equalizeLut, histogram } from './equalize.js';
 import { readImage } from './io.js';
 import type { RawImage } from './types.js';
-
-const grey = (width: number, height: number, values: ArrayLike<number>): RawImage => ({
-  width,
-  height,
-  channels: 1,
-  data: Uint8Array.from(values),
-});
+import { grey, WIKI_IN } from '../testing/images.js';
 
 // Wikipedia, "Histogram equalization", the 8×8 example (input and its published result).
-const WIKI_IN = [
-  [52, 55, 61, 59, 79, 61, 76, 61],
-  [62, 59, 55, 104, 94, 85, 59, 71],
-  [63, 65, 66, 113, 144, 104, 63, 72],
-  [64, 70, 70, 126, 154, 109, 71, 69],
-  [67, 73, 68, 106, 122, 88, 68, 68],
-  [68, 79, 60, 70, 77, 66, 58, 75],
-  [69, 85, 64, 58, 55, 61, 65, 83],
-  [70, 87, 69, 68, 65, 73, 78, 90],
-];
 const WIKI_OUT = [
   [0, 12, 53, 32, 190, 53, 174, 53],
   [57, 32, 12, 227, 219, 202, 32, 154],

@@ -1,13 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { resize } from './resize.js';
 import type { RawImage } from './types.js';
-
-const grey = (width: number, height: number, values: ArrayLike<number>): RawImage => ({
-  width,
-  height,
-  channels: 1,
-  data: Uint8Array.from(values),
-});
+import { grey } from '../testing/images.js';
 
 describe('resize, area', () => {
   it('averages k × k blocks for an integer factor (halves rounded up)', () => {

@@ -39,7 +39,7 @@ export interface TaskRecord {
   inputs: InputRef[] | null;
   /** Raw sources (path, content hash); null when not known. */
   sources: SourceRef[] | null;
-  /** Upstream shards left out of a global task's inputs because they failed. */
+  /** Upstream shards left out of a global or gathering task's inputs because they failed. */
   missingInputs?: string[];
   output: { path: string; hash: string; bytes: number; files: number } | null;
   /** ISO time the task was picked up; null when never started. */

@@ -1,11 +1,12 @@
 /**
- * The stage graph: checks a list of stages (unique ids, known dependencies, no cycles), orders it
- * topologically, selects the part needed for some target stages, and validates the per-stage
- * parameters from a config with errors that name the stage and the key.
+ * The stage graph: checks a list of stages (unique ids, known dependencies, valid `gather` lists,
+ * no cycles), orders it topologically, selects the part needed for some target stages, and
+ * validates the per-stage parameters from a config with errors that name the stage and the key.
  */
 import type { z } from 'zod';
 import { toJsonValue } from './hash.js';
 import type { JsonValue } from './hash.js';
+import { gathers } from './stage.js';
 import type { Stage } from './stage.js';
 
 /** A stage list that cannot form a pipeline (duplicate id, unknown dependency, cycle, …). */
@@ -61,14 +62,26 @@ export function definePipeline(
     for (const d of s.deps) {
       if (!byId.has(d)) throw new PipelineError(`stage '${s.id}' depends on unknown stage '${d}'`);
     }
-    if (
-      s.scope === 'subject' &&
-      !s.shards &&
-      !s.deps.some((d) => byId.get(d)?.scope === 'subject')
-    ) {
-      throw new PipelineError(
-        `stage '${s.id}' is per-subject but has no shards() and no per-subject dependency`,
-      );
+    for (const g of s.gather ?? []) {
+      if (!s.deps.includes(g)) {
+        throw new PipelineError(`stage '${s.id}' gathers '${g}', which is not one of its deps`);
+      }
+      if (byId.get(g)?.scope !== 'subject') {
+        throw new PipelineError(`stage '${s.id}' gathers '${g}', which is not per-subject`);
+      }
+    }
+    if (s.scope === 'subject' && !s.shards) {
+      const subjectDeps = s.deps.filter((d) => byId.get(d)?.scope === 'subject');
+      if (subjectDeps.length === 0) {
+        throw new PipelineError(
+          `stage '${s.id}' is per-subject but has no shards() and no per-subject dependency`,
+        );
+      }
+      if (subjectDeps.every((d) => gathers(s, d))) {
+        throw new PipelineError(
+          `stage '${s.id}' gathers all its per-subject dependencies, so it needs shards()`,
+        );
+      }
     }
   }
   // Topological order, stable with respect to declaration order; reports a cycle by name.

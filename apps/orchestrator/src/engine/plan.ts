@@ -18,6 +18,7 @@ import { indexTasks, readLatestManifest } from './manifest.js';
 import type { RunManifest, TaskRecord } from './manifest.js';
 import { SHARD_ID, definePipeline, validateParams } from './pipeline.js';
 import type { Pipeline, StageParams } from './pipeline.js';
+import { gathers } from './stage.js';
 import type { Artifact, Inputs, Stage } from './stage.js';
 import { openStore } from './store.js';
 import type { Store } from './store.js';
@@ -254,7 +255,7 @@ export async function computePlan(
 
   type Gathered = { artifacts: Artifact[] } | { pending: string } | { missing: string };
 
-  /** Every artifact of `dep` (for a global consumer or a shards() call). */
+  /** Every artifact of `dep` (for a global consumer, a gathered dep or a shards() call). */
   const allOf = (dep: string): Gathered => {
     const d = state.get(dep) as PStage;
     if (!d.known) return { pending: d.blocker ?? dep };
@@ -272,7 +273,7 @@ export async function computePlan(
       const ds = pipeline.byId.get(dep) as Stage<unknown>;
       const d = state.get(dep) as PStage;
       let g: Gathered;
-      if (ds.scope === 'subject' && stage.scope === 'subject') {
+      if (ds.scope === 'subject' && !gathers(stage, dep)) {
         if (!d.known) g = { pending: d.blocker ?? dep };
         else {
           const t = d.tasks.get(slot(shard));
@@ -324,6 +325,7 @@ export async function computePlan(
       const union = new Set<string>();
       for (const dep of stage.deps) {
         if ((pipeline.byId.get(dep) as Stage<unknown>).scope !== 'subject') continue;
+        if (gathers(stage, dep)) continue;
         const d = state.get(dep) as PStage;
         if (!d.known) {
           blocker = d.blocker ?? dep;

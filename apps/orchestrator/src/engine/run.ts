@@ -2,8 +2,9 @@
  * The runner: executes the pipeline as an RxJS graph over the store.
  *
  * - Each task (stage × shard) waits for exactly the upstream outputs it reads (a per-subject
- *   task for that subject's upstream shard, a global task for every shard), then joins one
- *   queue drained by `mergeMap(task, jobs)`: at most `jobs` tasks resolve or run at once.
+ *   task for that subject's upstream shard, a global task or a gathered dependency for every
+ *   shard), then joins one queue drained by `mergeMap(task, jobs)`: at most `jobs` tasks
+ *   resolve or run at once.
  * - A task's key is computed when its inputs exist (so an upstream re-run that wrote the same
  *   bytes leaves it cached); a key found in the store is a hit, otherwise the stage runs into a
  *   temporary directory that is committed (renamed into the store) only when its Observable
@@ -51,6 +52,7 @@ import { definePipeline, validateParams } from './pipeline.js';
 import type { Pipeline, StageParams } from './pipeline.js';
 import { checkShards, computePlan, explainMiss, previousRun, resolveKey } from './plan.js';
 import type { Plan, PreviousRun, ResolvedKey } from './plan.js';
+import { gathers } from './stage.js';
 import type { Artifact, Inputs, ProgressEvent, RunContext, Stage } from './stage.js';
 import { openStore } from './store.js';
 import type { ObjectMeta, Staging, Store } from './store.js';
@@ -251,7 +253,9 @@ class Execution {
         }),
       );
     }
-    const subjectDeps = stage.deps.filter((d) => this.stage(d).scope === 'subject');
+    const subjectDeps = stage.deps.filter(
+      (d) => this.stage(d).scope === 'subject' && !gathers(stage, d),
+    );
     return forkJoin(subjectDeps.map((d) => this.list$(d).pipe(map((l) => ({ d, l }))))).pipe(
       map((lists): ShardList => {
         const union = new Set<string>();
@@ -278,7 +282,7 @@ class Execution {
     const parts: Observable<Part>[] = stage.deps.map((dep) => {
       const ds = this.stage(dep);
       if (ds.scope === 'global') return this.outcome$(dep, null).pipe(map((one) => ({ dep, one })));
-      if (stage.scope === 'subject') {
+      if (!gathers(stage, dep)) {
         return this.list$(dep).pipe(
           switchMap((list): Observable<Part> => {
             if (!list.ok) return of({ dep, err: list.root });

@@ -39,9 +39,10 @@ export interface Artifact {
 /**
  * Input artifacts by dependency stage id, each list sorted by shard:
  * - a global dependency: its one artifact;
- * - a per-subject dependency of a per-subject stage: that subject's artifact only;
- * - a per-subject dependency of a global stage: every subject's artifact (subjects whose task
- *   failed are left out; the manifest says which).
+ * - a per-subject dependency of a per-subject stage: that subject's artifact only, unless the
+ *   stage lists it in `gather`;
+ * - a per-subject dependency of a global stage, or one in `gather`: every subject's artifact
+ *   (subjects whose task failed are left out; the manifest says which).
  */
 export type Inputs = Readonly<Record<string, readonly Artifact[]>>;
 
@@ -81,6 +82,14 @@ export interface Stage<P = unknown> {
   readonly version: string;
   /** Ids of the stages whose outputs this stage reads. */
   readonly deps: readonly string[];
+  /**
+   * Per-subject stages: ids of per-subject dependencies (a subset of `deps`) whose EVERY shard
+   * each task reads, as a global stage does (failed shards left out and listed as missing, the
+   * task skipped when all failed), instead of the artifact of its own shard. For a fan-out over
+   * ids that are not subjects, e.g. `train` over model×fold shards, each reading every subject's
+   * features. A stage that gathers all its per-subject dependencies needs `shards()`.
+   */
+  readonly gather?: readonly string[];
   /** Parameter schema; the config's `params[id]` (or `{}`) is validated against it. */
   readonly params: z.ZodType<P>;
   readonly scope: Scope;
@@ -88,7 +97,8 @@ export interface Stage<P = unknown> {
   readonly description?: string;
   /**
    * Per-subject stages: the shard ids to run, from the parameters and the inputs (every
-   * upstream artifact). When absent the shards are those of the per-subject dependencies.
+   * upstream artifact). When absent the shards are those of the per-subject dependencies that
+   * are not in `gather`.
    */
   shards?(ctx: ShardsContext<P>): readonly string[] | Promise<readonly string[]>;
   /**
@@ -98,6 +108,14 @@ export interface Stage<P = unknown> {
   sources?(ctx: SourcesContext<P>): readonly string[] | Promise<readonly string[]>;
   /** Do the work; the Observable completes when the output in `ctx.outDir` is complete. */
   run(ctx: RunContext<P>): Observable<ProgressEvent>;
+}
+
+/**
+ * True when each task of `stage` reads every shard of its per-subject dependency `dep`: the
+ * stage is global, or it lists `dep` in `gather`.
+ */
+export function gathers(stage: Stage<unknown>, dep: string): boolean {
+  return stage.scope === 'global' || (stage.gather?.includes(dep) ?? false);
 }
 
 /** Identity function that lets TypeScript infer `P` from the schema. */

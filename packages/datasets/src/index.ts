@@ -16,6 +16,7 @@ export * from './shards/arrow.js';
 export * from './shards/recordings.js';
 export * from './shards/windows.js';
 export * from './shards/faces.js';
+export * from './shards/predictions.js';
 export { writeSyntheticCorpus } from './synth/corpus.js';
 export type {
   SyntheticCorpusOptions,

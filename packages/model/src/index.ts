@@ -3,3 +3,6 @@
 export * from './models/index.js';
 export * from './io/index.js';
 export * from './backend/index.js';
+export * from './data/index.js';
+export * from './train/index.js';
+export * from './workers/index.js';

@@ -1,0 +1,299 @@
+/**
+ * The sample index: which windows (or images) of which subject can be trained on, where their
+ * rows are, and their labels, built by reading the subjects' shards one at a time and keeping
+ * none of their big arrays.
+ *
+ * A subject's `windows` and `faces` rows are joined on (trial, window). The label is the
+ * windows row's `label5` where there is one, else the faces row's; unlabelled samples are
+ * skipped and counted. A sample that needs 'face' needs a faces row (rows whose face was not
+ * found are kept: the vision stage wrote a fallback crop and a flag); one that needs 'physio'
+ * or 'features' needs a windows row. A windows file is read even when only 'face' is needed,
+ * so that the labels and the set of samples do not depend on the model's inputs.
+ *
+ * Faces rows without trial and window (single images, e.g. FER2013) are keyed as trial
+ * {@link IMAGE_TRIAL} and window = row index (see keys.ts).
+ */
+import type { FacesShard, WindowsShard } from '@emo/datasets';
+import { EMOTIONS } from '@emo/datasets';
+import type { InputName } from '../models/build.js';
+import { IMAGE_TRIAL, sampleId } from './keys.js';
+import type { SampleKey } from './keys.js';
+import type { ShardReader } from './reader.js';
+import { defaultShardReader } from './reader.js';
+
+/** One subject's shard files: windows and/or faces. */
+export interface SubjectShards {
+  readonly subject: string;
+  readonly windows?: string;
+  readonly faces?: string;
+}
+
+export interface SampleIndexEntry extends SampleKey {
+  /** Index of the label in EMOTIONS ({@link UNLABELLED} when kept without one). */
+  readonly label: number;
+  /** Index into {@link SampleIndex.shards}. */
+  readonly shard: number;
+  readonly windowsRow: number | null;
+  readonly facesRow: number | null;
+  /** A row this sample needs carries flags (doubtful features, face not found, …). */
+  readonly flagged: boolean;
+}
+
+/** The label of a sample kept without one (IndexOptions.keepUnlabelled). */
+export const UNLABELLED = -1;
+
+export interface SkippedCounts {
+  readonly unlabelled: number;
+  readonly noFace: number;
+  readonly noWindow: number;
+  /** Left out by `excludeFlagged`. */
+  readonly flagged: number;
+}
+
+export interface SampleIndex {
+  readonly shards: readonly SubjectShards[];
+  readonly entries: readonly SampleIndexEntry[];
+  readonly skipped: SkippedCounts;
+  /** Sizes of the inputs (from the shards' metadata); null where no such shard was read. */
+  readonly frames: number | null;
+  readonly imageSize: number | null;
+  readonly seqLength: number | null;
+  readonly channels: number | null;
+  readonly numFeatures: number | null;
+}
+
+export interface IndexOptions {
+  readonly needs: readonly InputName[];
+  /** Leave out samples whose needed rows carry flags (default false). */
+  readonly excludeFlagged?: boolean;
+  /**
+   * Keep unlabelled samples too, with label {@link UNLABELLED} (for inference on a user's own
+   * shards; never for training). Default false: they are skipped and counted.
+   */
+  readonly keepUnlabelled?: boolean;
+  readonly reader?: ShardReader;
+}
+
+type Dims = Pick<SampleIndex, 'frames' | 'imageSize' | 'seqLength' | 'channels' | 'numFeatures'>;
+
+/**
+ * Input sizes seen so far and the file that set each, refusing a shard that disagrees. Seeded
+ * with an index's sizes, it refuses a shard that changed since indexing.
+ */
+export class DimsRecorder {
+  readonly dims: { -readonly [K in keyof Dims]: number | null };
+  private readonly from = new Map<keyof Dims, string>();
+
+  constructor(initial?: Dims) {
+    this.dims = {
+      frames: initial?.frames ?? null,
+      imageSize: initial?.imageSize ?? null,
+      seqLength: initial?.seqLength ?? null,
+      channels: initial?.channels ?? null,
+      numFeatures: initial?.numFeatures ?? null,
+    };
+    for (const k of Object.keys(this.dims) as (keyof Dims)[]) {
+      if (this.dims[k] !== null) this.from.set(k, 'the sample index');
+    }
+  }
+
+  set(name: keyof Dims, value: number, path: string): void {
+    const seen = this.dims[name];
+    if (seen === null) {
+      this.dims[name] = value;
+      this.from.set(name, path);
+    } else if (seen !== value) {
+      throw new Error(`${path}: ${name} ${value} differs from ${seen} in ${this.from.get(name)}`);
+    }
+  }
+}
+
+function checkSubject(
+  path: string,
+  what: string,
+  expected: string,
+  metaSubject: string,
+  rows: readonly { subject: string }[],
+): void {
+  if (metaSubject !== expected) {
+    throw new Error(`${path}: ${what} shard of subject '${metaSubject}', expected '${expected}'`);
+  }
+  rows.forEach((r, i) => {
+    if (r.subject !== expected) {
+      throw new Error(`${path} row ${i}: subject '${r.subject}', expected '${expected}'`);
+    }
+  });
+}
+
+/** Read and check a subject's windows shard; records T, C and F. */
+export function checkedWindows(
+  path: string,
+  subject: string,
+  reader: ShardReader,
+  dims: DimsRecorder,
+): WindowsShard {
+  const w = reader.windows(path);
+  checkSubject(path, 'windows', subject, w.metadata.subject, w.rows);
+  const [t, c, f] = [
+    w.metadata.seqLength,
+    w.metadata.channels.length,
+    w.metadata.featureNames.length,
+  ];
+  const n = w.rows.length;
+  if (w.physio.length !== n * t * c || w.features.length !== n * f) {
+    throw new Error(
+      `${path}: ${n} rows need ${n * t * c} physio and ${n * f} feature values (T ${t}, C ${c}, F ${f}), got ${w.physio.length} and ${w.features.length}`,
+    );
+  }
+  dims.set('seqLength', t, path);
+  dims.set('channels', c, path);
+  dims.set('numFeatures', f, path);
+  return w;
+}
+
+/** Read and check a subject's faces shard; records K and the crop size. */
+export function checkedFaces(
+  path: string,
+  subject: string,
+  reader: ShardReader,
+  dims: DimsRecorder,
+): FacesShard {
+  const fs = reader.faces(path);
+  checkSubject(path, 'faces', subject, fs.metadata.subject, fs.rows);
+  const { size, frames } = fs.metadata;
+  const n = fs.rows.length;
+  if (fs.faces.length !== n * frames * size * size) {
+    throw new Error(
+      `${path}: ${n} rows of ${frames}×${size}×${size} need ${n * frames * size * size} bytes, got ${fs.faces.length}`,
+    );
+  }
+  dims.set('frames', frames, path);
+  dims.set('imageSize', size, path);
+  return fs;
+}
+
+/** The (trial, window) key of a faces row: images get trial -1 and their row index. */
+export function facesRowKey(
+  row: { trial: number | null; window: number | null },
+  i: number,
+): [number, number] {
+  return row.trial === null || row.window === null ? [IMAGE_TRIAL, i] : [row.trial, row.window];
+}
+
+interface Candidate {
+  readonly trial: number;
+  readonly window: number;
+  readonly windowsRow: number | null;
+  readonly facesRow: number | null;
+}
+
+/** Join windows and faces rows on (trial, window): windows order, then unmatched faces rows. */
+function joinRows(
+  windows: { path: string; shard: WindowsShard } | null,
+  faces: { path: string; shard: FacesShard } | null,
+): Candidate[] {
+  const facesByKey = new Map<string, number>();
+  faces?.shard.rows.forEach((r, i) => {
+    const key = facesRowKey(r, i).join('/');
+    const seen = facesByKey.get(key);
+    if (seen !== undefined) {
+      throw new Error(`${faces.path} row ${i}: trial/window ${key} repeats row ${seen}`);
+    }
+    facesByKey.set(key, i);
+  });
+  const out: Candidate[] = [];
+  const used = new Set<number>();
+  const windowsKeys = new Map<string, number>();
+  windows?.shard.rows.forEach((r, i) => {
+    const key = `${r.trial}/${r.window}`;
+    const seen = windowsKeys.get(key);
+    if (seen !== undefined) {
+      throw new Error(`${windows.path} row ${i}: trial/window ${key} repeats row ${seen}`);
+    }
+    windowsKeys.set(key, i);
+    const f = facesByKey.get(key) ?? null;
+    if (f !== null) used.add(f);
+    out.push({ trial: r.trial, window: r.window, windowsRow: i, facesRow: f });
+  });
+  faces?.shard.rows.forEach((r, i) => {
+    if (used.has(i)) return;
+    const [trial, window] = facesRowKey(r, i);
+    out.push({ trial, window, windowsRow: null, facesRow: i });
+  });
+  return out;
+}
+
+/** The label of a joined sample (windows first), checked against the faces row's. */
+function labelOf(
+  c: Candidate,
+  windows: { path: string; shard: WindowsShard } | null,
+  faces: { path: string; shard: FacesShard } | null,
+): number | null {
+  const w = c.windowsRow !== null && windows ? windows.shard.rows[c.windowsRow].label5 : null;
+  const f = c.facesRow !== null && faces ? faces.shard.rows[c.facesRow].label5 : null;
+  if (w !== null && f !== null && w !== f) {
+    throw new Error(
+      `${windows?.path} row ${c.windowsRow} is labelled '${w}' but ${faces?.path} row ${c.facesRow} '${f}'`,
+    );
+  }
+  const label = c.windowsRow !== null ? w : f;
+  if (label === null) return null;
+  const k = (EMOTIONS as readonly string[]).indexOf(label);
+  if (k < 0) {
+    const [path, row] =
+      c.windowsRow !== null ? [windows?.path, c.windowsRow] : [faces?.path, c.facesRow];
+    throw new Error(`${path} row ${row}: label5 '${label}' is not one of ${EMOTIONS.join(', ')}`);
+  }
+  return k;
+}
+
+/** Index the samples of the given subjects (see the file comment). */
+export function indexSamples(shards: readonly SubjectShards[], opts: IndexOptions): SampleIndex {
+  const reader = opts.reader ?? defaultShardReader;
+  const needsFace = opts.needs.includes('face');
+  const needsWindow = opts.needs.includes('physio') || opts.needs.includes('features');
+  const dims = new DimsRecorder();
+  const skipped = { unlabelled: 0, noFace: 0, noWindow: 0, flagged: 0 };
+  const entries: SampleIndexEntry[] = [];
+  const subjects = new Map<string, number>();
+  const ids = new Set<string>();
+  shards.forEach((s, shard) => {
+    const other = subjects.get(s.subject);
+    if (other !== undefined) {
+      throw new Error(`shards ${other} and ${shard} are both of subject '${s.subject}'`);
+    }
+    subjects.set(s.subject, shard);
+    if (!s.windows && !s.faces) throw new Error(`subject '${s.subject}': no windows or faces file`);
+    // One subject at a time: these shards are dropped at the end of this callback.
+    const windows = s.windows
+      ? { path: s.windows, shard: checkedWindows(s.windows, s.subject, reader, dims) }
+      : null;
+    const faces = s.faces
+      ? { path: s.faces, shard: checkedFaces(s.faces, s.subject, reader, dims) }
+      : null;
+    for (const c of joinRows(windows, faces)) {
+      const found = labelOf(c, windows, faces);
+      const label = found ?? (opts.keepUnlabelled ? UNLABELLED : null);
+      if (label === null) skipped.unlabelled++;
+      else if (needsFace && c.facesRow === null) skipped.noFace++;
+      else if (needsWindow && c.windowsRow === null) skipped.noWindow++;
+      else {
+        const flagged =
+          (needsFace && faces !== null && faces.shard.rows[c.facesRow as number].flags !== null) ||
+          (needsWindow &&
+            windows !== null &&
+            windows.shard.rows[c.windowsRow as number].flags !== null);
+        if (flagged && opts.excludeFlagged) {
+          skipped.flagged++;
+          continue;
+        }
+        const entry = { subject: s.subject, ...c, label, shard, flagged };
+        const id = sampleId(entry);
+        if (ids.has(id)) throw new Error(`subject '${s.subject}': sample id '${id}' repeats`);
+        ids.add(id);
+        entries.push(entry);
+      }
+    }
+  });
+  return { shards: [...shards], entries, skipped, ...dims.dims };
+}

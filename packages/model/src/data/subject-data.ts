@@ -1,0 +1,107 @@
+/**
+ * One subject's input arrays, loaded for streaming: its shards are read again, checked against
+ * the sample index (same sizes, same keys at the indexed rows), and only the arrays the model
+ * needs are kept. {@link copySample} writes one sample into a batch in the model's layout:
+ * faces go from the shard's frame-major K×H×W bytes to channels-last H×W×K floats (0–255);
+ * physio ([T, C], time-major) and features ([F], NaN kept) are copied as they are.
+ */
+import type { InputName } from '../models/build.js';
+import { facesRowKey, checkedFaces, checkedWindows, DimsRecorder } from './sample-index.js';
+import type { SampleIndex, SampleIndexEntry } from './sample-index.js';
+import type { ShardReader } from './reader.js';
+
+export interface SubjectData {
+  readonly shard: number;
+  readonly faces: Uint8Array | null;
+  readonly physio: Float32Array | null;
+  readonly features: Float32Array | null;
+}
+
+/** Values per sample of an input, from the index's sizes. */
+export function inputSize(index: SampleIndex, input: InputName): number {
+  const need = (v: number | null, what: string): number => {
+    if (v === null) throw new Error(`input '${input}': the sample index has no ${what} shards`);
+    return v;
+  };
+  switch (input) {
+    case 'face':
+      return need(index.imageSize, 'faces') ** 2 * need(index.frames, 'faces');
+    case 'physio':
+      return need(index.seqLength, 'windows') * need(index.channels, 'windows');
+    case 'features':
+      return need(index.numFeatures, 'windows');
+  }
+}
+
+/** Read a subject's shards for `entries` (all of this shard) and keep the needed arrays. */
+export function loadSubject(
+  index: SampleIndex,
+  shard: number,
+  entries: readonly SampleIndexEntry[],
+  inputs: readonly InputName[],
+  reader: ShardReader,
+): SubjectData {
+  const s = index.shards[shard];
+  const dims = new DimsRecorder(index);
+  const needFace = inputs.includes('face');
+  const needWindows = inputs.includes('physio') || inputs.includes('features');
+  let faces: Uint8Array | null = null;
+  let physio: Float32Array | null = null;
+  let features: Float32Array | null = null;
+  if (needWindows) {
+    if (!s.windows) throw new Error(`subject '${s.subject}': no windows file`);
+    const w = checkedWindows(s.windows, s.subject, reader, dims);
+    for (const e of entries) {
+      const r = e.windowsRow === null ? undefined : w.rows[e.windowsRow];
+      if (!r || r.trial !== e.trial || r.window !== e.window) {
+        throw new Error(
+          `${s.windows} row ${e.windowsRow}: expected trial ${e.trial} window ${e.window} (the shard changed since indexing?)`,
+        );
+      }
+    }
+    if (inputs.includes('physio')) physio = w.physio;
+    if (inputs.includes('features')) features = w.features;
+  }
+  if (needFace) {
+    if (!s.faces) throw new Error(`subject '${s.subject}': no faces file`);
+    const f = checkedFaces(s.faces, s.subject, reader, dims);
+    for (const e of entries) {
+      const r = e.facesRow === null ? undefined : f.rows[e.facesRow];
+      const key = r && facesRowKey(r, e.facesRow as number);
+      if (!key || key[0] !== e.trial || key[1] !== e.window) {
+        throw new Error(
+          `${s.faces} row ${e.facesRow}: expected trial ${e.trial} window ${e.window} (the shard changed since indexing?)`,
+        );
+      }
+    }
+    faces = f.faces;
+  }
+  return { shard, faces, physio, features };
+}
+
+/** Write one sample's `input` at position `slot` of a batch array `out`. */
+export function copySample(
+  index: SampleIndex,
+  input: InputName,
+  data: SubjectData,
+  entry: SampleIndexEntry,
+  out: Float32Array,
+  slot: number,
+): void {
+  const per = inputSize(index, input);
+  if (input === 'face') {
+    const k = index.frames as number;
+    const hw = (index.imageSize as number) ** 2;
+    const src = data.faces as Uint8Array;
+    const base = (entry.facesRow as number) * per;
+    const dst = slot * per;
+    for (let f = 0; f < k; f++) {
+      const from = base + f * hw;
+      for (let p = 0; p < hw; p++) out[dst + p * k + f] = src[from + p];
+    }
+  } else {
+    const src = (input === 'physio' ? data.physio : data.features) as Float32Array;
+    const row = entry.windowsRow as number;
+    out.set(src.subarray(row * per, (row + 1) * per), slot * per);
+  }
+}

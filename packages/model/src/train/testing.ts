@@ -1,0 +1,113 @@
+/**
+ * Learnable toy shards for the training tests: `windows` and `faces` shards of a few subjects at
+ * the sizes of a (tiny) model config, where a window's class shows as face brightness, as the
+ * level of the first physiological channel and as the first feature, with seeded noise.
+ */
+import { join } from 'node:path';
+import type { Emotion, FaceRow, WindowRow } from '@emo/datasets';
+import { EMOTIONS, Rng, writeFacesShard, writeWindowsShard } from '@emo/datasets';
+import type { SubjectShards } from '../data/index.js';
+import type { ModelConfig } from '../models/index.js';
+
+export interface ToyShardsOptions {
+  readonly subjects: number;
+  readonly trials: number;
+  readonly windowsPerTrial: number;
+  readonly seed?: number;
+  /** How strongly the face shows the class (0: not at all; default 1). */
+  readonly faceSignal?: number;
+  /** How strongly the physiology shows the class (default 1). */
+  readonly physioSignal?: number;
+}
+
+export function writeToyShards(
+  dir: string,
+  cfg: ModelConfig,
+  o: ToyShardsOptions,
+): SubjectShards[] {
+  const rng = new Rng(o.seed ?? 1);
+  const k = EMOTIONS.length;
+  const hw = cfg.imageSize * cfg.imageSize;
+  const out: SubjectShards[] = [];
+  for (let s = 0; s < o.subjects; s++) {
+    const subject = `toy-s${s + 1}`;
+    const wRows: WindowRow[] = [];
+    const fRows: FaceRow[] = [];
+    const physio: number[] = [];
+    const features: number[] = [];
+    const faces: number[] = [];
+    for (let trial = 0; trial < o.trials; trial++) {
+      const label = (trial + s) % k;
+      const label5: Emotion = EMOTIONS[label];
+      for (let w = 0; w < o.windowsPerTrial; w++) {
+        const key = {
+          dataset: 'deap' as const,
+          subject,
+          trial,
+          stimulusId: String(trial),
+          window: w,
+          t0: w,
+          t1: w + 1,
+        };
+        wRows.push({
+          ...key,
+          label5,
+          labelSource: null,
+          valence: null,
+          arousal: null,
+          dominance: null,
+          liking: null,
+          flags: null,
+        });
+        fRows.push({ ...key, facesFound: 1, score: 0.9, label5, source: 'toy', flags: null });
+        const level = (o.physioSignal ?? 1) * (label - (k - 1) / 2);
+        for (let t = 0; t < cfg.seqLength; t++) {
+          for (let c = 0; c < cfg.channels; c++) {
+            physio.push((c === 0 ? level : 0) + 0.5 * (rng.next() - 0.5));
+          }
+        }
+        for (let f = 0; f < cfg.numFeatures; f++) {
+          features.push((f === 0 ? level : 0) + 0.5 * (rng.next() - 0.5));
+        }
+        const bright = 100 + (o.faceSignal ?? 1) * ((100 * label) / (k - 1) - 50);
+        for (let p = 0; p < hw * cfg.frames; p++) {
+          faces.push(Math.max(0, Math.min(255, Math.round(bright + 40 * (rng.next() - 0.5)))));
+        }
+      }
+    }
+    const windows = join(dir, `${subject}.windows.arrow`);
+    const facesFile = join(dir, `${subject}.faces.arrow`);
+    writeWindowsShard(windows, wRows, Float32Array.from(physio), Float32Array.from(features), {
+      dataset: 'deap',
+      subject,
+      stageVersion: 'test',
+      sourceFile: 'toy',
+      sourceSha256: '0'.repeat(64),
+      parameters: {},
+      channels: Array.from({ length: cfg.channels }, (_, c) => `c${c}`),
+      seqLength: cfg.seqLength,
+      seqRate: 32,
+      featureNames: Array.from({ length: cfg.numFeatures }, (_, f) => `f${f}`),
+      units: {},
+      cardiacSource: 'ppg',
+      synthetic: true,
+      labelMapping: 'toy',
+      notes: [],
+    });
+    writeFacesShard(facesFile, fRows, Uint8Array.from(faces), {
+      dataset: 'deap',
+      subject,
+      stageVersion: 'test',
+      parameters: {},
+      size: cfg.imageSize,
+      frames: cfg.frames,
+      equalisation: 'none',
+      detector: 'toy',
+      synthetic: true,
+      labelMapping: 'toy',
+      notes: [],
+    });
+    out.push({ subject, windows, faces: facesFile });
+  }
+  return out;
+}

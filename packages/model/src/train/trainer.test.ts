@@ -1,0 +1,175 @@
+// Training on streamed toy shards (cpu backend, tiny models): the loss falls, early stopping and
+// best-weight restore, class weights, curves, and a resumed run equal to an uninterrupted one.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { SampleIndex } from '../data/index.js';
+import { indexSamples, randomSplit } from '../data/index.js';
+import type { ModelConfig } from '../models/index.js';
+import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
+import { TINY_CONFIG } from '../models/testing.js';
+import { muteCpuBanner } from '../backend/testing.js';
+import { historyCsv } from './history.js';
+import { weightedCrossEntropy } from './losses.js';
+import { predictSamples, scorePredictions } from './predict.js';
+import { readCheckpointState } from './checkpoint.js';
+import { writeToyShards } from './testing.js';
+import { trainModel } from './trainer.js';
+
+const cfg: ModelConfig = resolveModelConfig({ ...TINY_CONFIG, seed: 7 });
+let index: SampleIndex;
+let train: Set<string>;
+let val: Set<string>;
+let test: Set<string>;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  muteCpuBanner();
+  const dir = mkdtempSync(join(tmpdir(), 'emo-train-'));
+  const shards = writeToyShards(dir, cfg, { subjects: 3, trials: 10, windowsPerTrial: 3 });
+  index = indexSamples(shards, { needs: modelInputs('hybrid', cfg) });
+  const split = randomSplit(index, { seed: 1 });
+  train = new Set(split.folds[0].train);
+  val = new Set(split.folds[0].val);
+  test = new Set(split.folds[0].test);
+});
+
+async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
+}
+
+describe('trainModel', () => {
+  it('learns the toy data (held-out accuracy) and records the curves', async () => {
+    const model = buildModel('rnnOnly', cfg);
+    const r = await trainModel(model, {
+      index,
+      trainIds: train,
+      valIds: val,
+      epochs: 10,
+      patience: 0,
+      batchSize: 16,
+    });
+    expect(r.history).toHaveLength(10);
+    expect(r.samples).toEqual({ train: train.size, val: val.size });
+    expect(r.history[9].loss).toBeLessThan(r.history[0].loss);
+    for (const h of r.history) {
+      expect(h.valLoss).not.toBeNull();
+      expect(h.samplesPerSecond).toBeGreaterThan(0);
+    }
+    const s = scorePredictions(await predictSamples(r.model, index, { ids: test }));
+    expect(s.n).toBe(test.size);
+    expect(s.accuracy).toBeGreaterThan(0.5); // chance is 0.2
+    const csv = historyCsv(r.history).trim().split('\n');
+    expect(csv[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_second');
+    expect(csv).toHaveLength(11);
+    r.model.dispose();
+  });
+
+  it('stops early when the validation loss stops falling and keeps the best epoch', async () => {
+    // A learning rate far too high makes the validation loss rise after the first epochs.
+    const model = buildModel('rnnOnly', { ...cfg, learningRate: 0.5 });
+    const r = await trainModel(model, {
+      index,
+      trainIds: train,
+      valIds: val,
+      epochs: 30,
+      patience: 2,
+      batchSize: 8,
+    });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.history.length).toBeLessThan(30);
+    expect(r.history.length).toBe(r.bestEpoch + 2);
+    const best = Math.min(...r.history.map((h) => h.valLoss as number));
+    expect(r.bestValLoss).toBe(best);
+    // The model has the best epoch's weights: its validation loss is the best one.
+    const s = scorePredictions(await predictSamples(r.model, index, { ids: val }));
+    expect(s.loss).toBeCloseTo(best, 5);
+    r.model.dispose();
+  });
+
+  it('class weights scale each row by its class weight (Keras mean of w·CE)', () => {
+    const probs = tf.tensor2d([
+      [0.7, 0.1, 0.1, 0.05, 0.05],
+      [0.2, 0.6, 0.1, 0.05, 0.05],
+    ]);
+    const ys = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 5).toFloat();
+    const plain = weightedCrossEntropy(probs, ys, null).dataSync()[0];
+    const w = weightedCrossEntropy(probs, ys, [2, 0.5, 1, 1, 1]).dataSync()[0];
+    expect(plain).toBeCloseTo((-Math.log(0.7) - Math.log(0.6)) / 2, 6);
+    expect(w).toBeCloseTo((-2 * Math.log(0.7) - 0.5 * Math.log(0.6)) / 2, 6);
+    tf.dispose([probs, ys]);
+  });
+
+  it('balanced class weighting trains with weights from the training counts', async () => {
+    const model = buildModel('rnnOnly', cfg);
+    const r = await trainModel(model, {
+      index,
+      trainIds: train,
+      valIds: val,
+      epochs: 1,
+      batchSize: 16,
+      classWeighting: 'balanced',
+    });
+    expect(r.classWeights).toHaveLength(5);
+    const mean = (r.classWeights ?? []).reduce((a, b) => a + b, 0) / 5;
+    expect(mean).toBeGreaterThan(0.5);
+    r.model.dispose();
+  });
+
+  it('a run resumed from its checkpoint ends with the same weights as an uninterrupted one', async () => {
+    // RNN-only with features (their statistics are weights too) and dropout; conv layers are slow on cpu.
+    const rnnCfg = resolveModelConfig({ ...cfg, useFeatures: true });
+    const dirA = mkdtempSync(join(tmpdir(), 'emo-ckpt-a-'));
+    const dirB = mkdtempSync(join(tmpdir(), 'emo-ckpt-b-'));
+    const opts = { index, trainIds: train, valIds: val, patience: 0, batchSize: 16 };
+    const a = await trainModel(buildModel('rnnOnly', rnnCfg), {
+      ...opts,
+      epochs: 4,
+      checkpointDir: dirA,
+    });
+    // B: stopped after 2 epochs (as if killed), then started again with the same arguments.
+    const b1 = await trainModel(buildModel('rnnOnly', rnnCfg), {
+      ...opts,
+      epochs: 2,
+      checkpointDir: dirB,
+    });
+    expect(readCheckpointState(dirB)?.epoch).toBe(2);
+    b1.model.dispose();
+    const b = await trainModel(buildModel('rnnOnly', rnnCfg), {
+      ...opts,
+      epochs: 4,
+      checkpointDir: dirB,
+    });
+    expect(b.resumedAt).toBe(2);
+    expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
+    expect(await weightsOf(b.model)).toEqual(await weightsOf(a.model));
+    // Only the last epoch and the best model are kept on disk.
+    expect(existsSync(join(dirB, 'epochs', 'epoch-4', 'model.json'))).toBe(true);
+    expect(existsSync(join(dirB, 'epochs', 'epoch-3'))).toBe(false);
+    const state = JSON.parse(readFileSync(join(dirB, 'state.json'), 'utf8')) as {
+      bestEpoch: number;
+    };
+    expect(existsSync(join(dirB, 'best', `epoch-${state.bestEpoch}`, 'model.json'))).toBe(true);
+    // A different run (another seed) in the same folder starts afresh instead of resuming.
+    const c = await trainModel(buildModel('rnnOnly', { ...rnnCfg, seed: 8 }), {
+      ...opts,
+      epochs: 1,
+      checkpointDir: dirB,
+    });
+    expect(c.resumedAt).toBe(0);
+    for (const m of [a.model, b.model, c.model]) m.dispose();
+  });
+
+  it('refuses training ids that are not labelled samples of the index', async () => {
+    const model = buildModel('rnnOnly', cfg);
+    await expect(
+      trainModel(model, { index, trainIds: new Set([...train].slice(0, 3)), epochs: 1 }),
+    ).resolves.toBeDefined();
+    await expect(trainModel(model, { index, trainIds: new Set(), epochs: 1 })).rejects.toThrow(
+      /no training samples/,
+    );
+    model.dispose();
+  });
+});

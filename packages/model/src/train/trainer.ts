@@ -1,0 +1,288 @@
+/**
+ * Training a model of @emo/model on a sample index (`../data`): seeded shuffling per epoch
+ * through the streaming data pipeline, Adam on (optionally class-weighted) cross-entropy, early
+ * stopping on validation loss with the best weights restored, a checkpoint per epoch and resume
+ * from it, and the training curves.
+ *
+ * Determinism: the batch order depends only on (shuffleSeed, epoch), dropout masks on the
+ * model's seed and step (saved with it), and Adam's state is saved with every checkpoint, so a
+ * run resumed from a checkpoint ends with the same weights as one that was never interrupted,
+ * on the same backend.
+ */
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import type { SampleIndex } from '../data/index.js';
+import { batches, classWeights, countByLabel } from '../data/index.js';
+import { featureStats, setFeatureStats } from '../models/index.js';
+import type { CheckpointState } from './checkpoint.js';
+import {
+  CHECKPOINT_STATE_VERSION,
+  clearCheckpoints,
+  loadBestModel,
+  loadEpochModel,
+  readCheckpointState,
+  writeCheckpoint,
+} from './checkpoint.js';
+import type { EpochLog } from './history.js';
+import { weightedCrossEntropy } from './losses.js';
+import type { ModelSignature } from './predict.js';
+import { modelSignature, predictSamples, scorePredictions } from './predict.js';
+import { batchInputs, oneHotLabels } from './tensors.js';
+
+export interface TrainOptions {
+  readonly index: SampleIndex;
+  /** Sample ids (see sampleId) to train on, and to validate on (early stopping). */
+  readonly trainIds: ReadonlySet<string>;
+  readonly valIds?: ReadonlySet<string>;
+  /** At most this many epochs (default 30). */
+  readonly epochs?: number;
+  /** Default 64, as in the seed. */
+  readonly batchSize?: number;
+  /** Stop after this many epochs without a lower validation loss (default 5; 0 = never). */
+  readonly patience?: number;
+  /** The improvement that counts (default 0). */
+  readonly minDelta?: number;
+  /** 'balanced': weight class c by n / (k · n_c) in the loss (default 'none'). */
+  readonly classWeighting?: 'none' | 'balanced';
+  /** Seed of the batch order (default: the model's seed). */
+  readonly shuffleSeed?: number;
+  /** Write checkpoints here and resume from the ones found (when they match this run). */
+  readonly checkpointDir?: string;
+  readonly onEpoch?: (log: EpochLog) => void;
+  /** Batches done in the current epoch, of about `total`. */
+  readonly onBatch?: (done: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  /** The trained model, with the best epoch's weights (the given one, or a resumed one). */
+  readonly model: tf.LayersModel;
+  readonly history: readonly EpochLog[];
+  /** 1-based epoch whose weights the model has (the last one without validation data). */
+  readonly bestEpoch: number;
+  readonly bestValLoss: number | null;
+  readonly stoppedEarly: boolean;
+  /** Completed epochs found in the checkpoint folder at the start (0 for a fresh start). */
+  readonly resumedAt: number;
+  readonly classWeights: readonly number[] | null;
+  readonly samples: { readonly train: number; readonly val: number };
+}
+
+export class TrainingCancelledError extends Error {
+  constructor() {
+    super('training cancelled');
+    this.name = 'TrainingCancelledError';
+  }
+}
+
+function weightsHash(model: tf.LayersModel): string {
+  const h = createHash('sha256');
+  for (const w of model.getWeights()) {
+    const d = w.dataSync() as Float32Array;
+    h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return h.digest('hex');
+}
+
+function idsHash(ids: ReadonlySet<string> | undefined): string {
+  return createHash('sha256')
+    .update([...(ids ?? [])].sort().join('\n'))
+    .digest('hex');
+}
+
+function fingerprint(
+  model: tf.LayersModel,
+  sig: ModelSignature,
+  opts: TrainOptions,
+  shuffleSeed: number,
+): string {
+  const what = {
+    kind: sig.kind,
+    config: sig.config,
+    init: weightsHash(model),
+    train: idsHash(opts.trainIds),
+    val: idsHash(opts.valIds),
+    batchSize: opts.batchSize ?? 64,
+    classWeighting: opts.classWeighting ?? 'none',
+    shuffleSeed,
+    minDelta: opts.minDelta ?? 0,
+  };
+  return createHash('sha256').update(JSON.stringify(what)).digest('hex');
+}
+
+/** Mean/SD of the training samples' features, streamed. */
+async function trainingFeatureStats(index: SampleIndex, ids: ReadonlySet<string>, f: number) {
+  const parts: Float32Array[] = [];
+  for await (const b of batches(index, { ids, inputs: ['features'], batchSize: 512 })) {
+    if (b.inputs.features) parts.push(b.inputs.features);
+  }
+  const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return featureStats(all, f);
+}
+
+interface EpochTotals {
+  loss: number;
+  correct: number;
+  n: number;
+}
+
+async function trainOneEpoch(
+  model: tf.LayersModel,
+  sig: ModelSignature,
+  opts: TrainOptions,
+  seed: number,
+  epoch: number,
+  weights: readonly number[] | null,
+  totalBatches: number,
+): Promise<EpochTotals> {
+  const optimizer = model.optimizer;
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const totals: EpochTotals = { loss: 0, correct: 0, n: 0 };
+  let done = 0;
+  for await (const batch of batches(opts.index, {
+    ids: opts.trainIds,
+    inputs: sig.inputs,
+    batchSize: opts.batchSize ?? 64,
+    shuffle: { seed, epoch },
+  })) {
+    if (opts.signal?.aborted) throw new TrainingCancelledError();
+    const xs = batchInputs(batch, sig.inputs, sig.config);
+    const ys = oneHotLabels(batch.labels, sig.config.numClasses);
+    const kept: tf.Tensor[] = [];
+    const loss = optimizer.minimize(
+      () => {
+        const probs = model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+        kept.push(tf.keep(tf.sum(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)).toFloat())));
+        return weightedCrossEntropy(probs, ys, weights);
+      },
+      true,
+      vars,
+    ) as tf.Scalar;
+    totals.loss += (await loss.data())[0] * batch.size;
+    totals.correct += (await kept[0].data())[0];
+    totals.n += batch.size;
+    tf.dispose([...xs, ys, loss, ...kept]);
+    opts.onBatch?.(++done, totalBatches);
+  }
+  return totals;
+}
+
+/** Train `model` (built by buildModel, or loaded) on the index's training samples. */
+export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Promise<TrainResult> {
+  let sig = modelSignature(model);
+  const epochs = opts.epochs ?? 30;
+  const patience = opts.patience ?? 5;
+  const minDelta = opts.minDelta ?? 0;
+  const seed = opts.shuffleSeed ?? sig.config.seed;
+  const counts = countByLabel(opts.index, opts.trainIds);
+  const nTrain = counts.reduce((a, b) => a + b, 0);
+  const nVal = opts.valIds ? countByLabel(opts.index, opts.valIds).reduce((a, b) => a + b, 0) : 0;
+  if (nTrain === 0) throw new Error('trainModel: no training samples (check the split and labels)');
+  if (nTrain !== opts.trainIds.size) {
+    throw new Error(
+      `trainModel: ${opts.trainIds.size - nTrain} of ${opts.trainIds.size} training ids are unlabelled or not in the index`,
+    );
+  }
+  const weights = opts.classWeighting === 'balanced' ? classWeights(counts) : null;
+  const totalBatches = Math.ceil(nTrain / (opts.batchSize ?? 64));
+
+  const fp = fingerprint(model, sig, opts, seed);
+  const dir = opts.checkpointDir;
+  let state: CheckpointState = {
+    version: CHECKPOINT_STATE_VERSION,
+    fingerprint: fp,
+    epoch: 0,
+    history: [],
+    bestEpoch: 0,
+    bestValLoss: null,
+    wait: 0,
+    stopped: false,
+  };
+  let best: tf.Tensor[] | null = null;
+  let resumedAt = 0;
+  const saved = dir ? readCheckpointState(dir) : null;
+  if (dir && saved && saved.fingerprint === fp && saved.epoch > 0) {
+    model.dispose();
+    model = await loadEpochModel(dir, saved);
+    sig = modelSignature(model);
+    const bestModel = await loadBestModel(dir, saved);
+    if (bestModel) {
+      best = bestModel.getWeights().map((w) => w.clone());
+      bestModel.dispose();
+    }
+    state = saved;
+    resumedAt = saved.epoch;
+  } else {
+    if (dir) clearCheckpoints(dir);
+    if (sig.inputs.includes('features')) {
+      setFeatureStats(
+        model,
+        await trainingFeatureStats(opts.index, opts.trainIds, sig.config.numFeatures),
+      );
+    }
+  }
+
+  while (!state.stopped && state.epoch < epochs) {
+    const epoch = state.epoch + 1;
+    const t0 = performance.now();
+    const totals = await trainOneEpoch(model, sig, opts, seed, epoch, weights, totalBatches);
+    const trainSeconds = (performance.now() - t0) / 1000;
+    let valLoss: number | null = null;
+    let valAccuracy: number | null = null;
+    if (nVal > 0 && opts.valIds) {
+      const s = scorePredictions(
+        await predictSamples(model, opts.index, { ids: opts.valIds, signal: opts.signal }),
+      );
+      valLoss = s.loss;
+      valAccuracy = s.accuracy;
+    }
+    const log: EpochLog = {
+      epoch,
+      loss: totals.loss / totals.n,
+      accuracy: totals.correct / totals.n,
+      valLoss,
+      valAccuracy,
+      seconds: (performance.now() - t0) / 1000,
+      samplesPerSecond: totals.n / trainSeconds,
+    };
+    const improved =
+      valLoss == null ||
+      state.bestValLoss == null ||
+      (Number.isFinite(valLoss) && valLoss < state.bestValLoss - minDelta);
+    if (improved) {
+      tf.dispose(best ?? []);
+      best = model.getWeights().map((w) => w.clone());
+    }
+    const wait = improved ? 0 : state.wait + 1;
+    state = {
+      ...state,
+      epoch,
+      history: [...state.history, log],
+      bestEpoch: improved ? epoch : state.bestEpoch,
+      bestValLoss: improved ? valLoss : state.bestValLoss,
+      wait,
+      stopped: valLoss != null && patience > 0 && wait >= patience,
+    };
+    if (dir) await writeCheckpoint(dir, model, state, improved);
+    opts.onEpoch?.(log);
+  }
+  if (best) {
+    model.setWeights(best);
+    tf.dispose(best);
+  }
+  return {
+    model,
+    history: state.history,
+    bestEpoch: state.bestEpoch,
+    bestValLoss: state.bestValLoss,
+    stoppedEarly: state.stopped,
+    resumedAt,
+    classWeights: weights,
+    samples: { train: nTrain, val: nVal },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * One training job as plain data, so that it can run in this process or in a worker process:
+ * build (or transfer into) a model, train it on a split of a sample index, save the best model,
+ * and predict the held-out samples.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { SubjectShards } from '../data/index.js';
+import { indexSamples, sampleId } from '../data/index.js';
+import { describeBackend, selectBackend } from '../backend/index.js';
+import { loadModel, saveModel } from '../io/index.js';
+import type { ModelConfig, ModelKind } from '../models/index.js';
+import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
+import type { EpochLog } from '../train/index.js';
+import {
+  historyCsv,
+  modelSignature,
+  predictSamples,
+  scorePredictions,
+  trainModel,
+  transferWeights,
+} from '../train/index.js';
+
+export interface TrainSettings {
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly patience?: number;
+  readonly classWeighting?: 'none' | 'balanced';
+  readonly shuffleSeed?: number;
+}
+
+export interface TrainJob {
+  readonly kind: ModelKind;
+  readonly config: Partial<ModelConfig>;
+  readonly shards: readonly SubjectShards[];
+  readonly trainIds: readonly string[];
+  readonly valIds: readonly string[];
+  /** Predict these after training (returned with the result). */
+  readonly testIds?: readonly string[];
+  readonly train?: TrainSettings;
+  /** Leave out windows with quality flags (default false: their features are NaN → 0). */
+  readonly excludeFlagged?: boolean;
+  /** A saved model (e.g. a pretrained face CNN) whose face branch starts this one. */
+  readonly initFrom?: string;
+  /** Where the best model (`model/`), `history.csv` and checkpoints (`checkpoints/`) go. */
+  readonly outDir: string;
+  /** A label for progress messages ('hybrid fold 0 trial 3'). */
+  readonly label?: string;
+}
+
+export interface JobPredictions {
+  readonly ids: readonly string[];
+  readonly labels: Int32Array;
+  readonly probs: Float32Array;
+}
+
+export interface TrainJobResult {
+  readonly label: string;
+  readonly kind: ModelKind;
+  readonly config: ModelConfig;
+  readonly backend: string;
+  readonly history: readonly EpochLog[];
+  readonly bestEpoch: number;
+  readonly bestValLoss: number | null;
+  readonly valAccuracy: number | null;
+  readonly stoppedEarly: boolean;
+  readonly resumedAt: number;
+  readonly samples: { readonly train: number; readonly val: number; readonly test: number };
+  readonly classWeights: readonly number[] | null;
+  readonly transferred: readonly string[];
+  readonly seconds: number;
+  readonly modelDir: string;
+  readonly test: { readonly loss: number; readonly accuracy: number } | null;
+  readonly predictions: JobPredictions | null;
+}
+
+/** What a running job reports. */
+export type JobEvent =
+  | { readonly kind: 'epoch'; readonly label: string; readonly log: EpochLog }
+  | {
+      readonly kind: 'batch';
+      readonly label: string;
+      readonly done: number;
+      readonly total: number;
+    };
+
+export async function runTrainJob(
+  job: TrainJob,
+  emit: (e: JobEvent) => void = () => {},
+  signal?: AbortSignal,
+): Promise<TrainJobResult> {
+  const t0 = performance.now();
+  const label = job.label ?? job.kind;
+  const backend = describeBackend(await selectBackend({ quiet: true }));
+  const config = resolveModelConfig(job.config);
+  const index = indexSamples(job.shards, {
+    needs: modelInputs(job.kind, config),
+    excludeFlagged: job.excludeFlagged,
+  });
+  let model = buildModel(job.kind, config);
+  let transferred: readonly string[] = [];
+  if (job.initFrom) {
+    const pre = await loadModel(job.initFrom);
+    transferred = transferWeights(pre, model).copied;
+    pre.dispose();
+  }
+  mkdirSync(job.outDir, { recursive: true });
+  const s = job.train ?? {};
+  const valIds = new Set(job.valIds);
+  const result = await trainModel(model, {
+    index,
+    trainIds: new Set(job.trainIds),
+    valIds,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    patience: s.patience,
+    classWeighting: s.classWeighting,
+    shuffleSeed: s.shuffleSeed,
+    checkpointDir: path.join(job.outDir, 'checkpoints'),
+    onEpoch: (log) => emit({ kind: 'epoch', label, log }),
+    onBatch: (done, total) => emit({ kind: 'batch', label, done, total }),
+    signal,
+  });
+  model = result.model;
+  const modelDir = path.join(job.outDir, 'model');
+  await saveModel(model, modelDir);
+  writeFileSync(path.join(job.outDir, 'history.csv'), historyCsv(result.history));
+  const best = result.history.find((h) => h.epoch === result.bestEpoch);
+  let test: TrainJobResult['test'] = null;
+  let predictions: JobPredictions | null = null;
+  if (job.testIds && job.testIds.length > 0) {
+    const p = await predictSamples(model, index, { ids: new Set(job.testIds), signal });
+    const sc = scorePredictions(p);
+    test = { loss: sc.loss, accuracy: sc.accuracy };
+    predictions = { ids: p.keys.map(sampleId), labels: p.labels, probs: p.probs };
+  }
+  model.dispose();
+  tf.disposeVariables();
+  return {
+    label,
+    kind: job.kind,
+    config,
+    backend,
+    history: result.history,
+    bestEpoch: result.bestEpoch,
+    bestValLoss: result.bestValLoss,
+    valAccuracy: best?.valAccuracy ?? null,
+    stoppedEarly: result.stoppedEarly,
+    resumedAt: result.resumedAt,
+    samples: { ...result.samples, test: predictions?.ids.length ?? 0 },
+    classWeights: result.classWeights,
+    transferred,
+    seconds: (performance.now() - t0) / 1000,
+    modelDir,
+    test,
+    predictions,
+  };
+}
+
+/** Class probabilities of a saved model for the given samples of the shards (in this process). */
+export async function predictSaved(
+  modelDir: string,
+  shards: readonly SubjectShards[],
+  ids?: readonly string[],
+  opts: { readonly excludeFlagged?: boolean; readonly signal?: AbortSignal } = {},
+): Promise<JobPredictions & { readonly backend: string }> {
+  const backend = describeBackend(await selectBackend({ quiet: true }));
+  const model = await loadModel(modelDir);
+  try {
+    const { config, kind } = modelSignatureOf(model, modelDir);
+    const index = indexSamples(shards, {
+      needs: modelInputs(kind, config),
+      excludeFlagged: opts.excludeFlagged,
+    });
+    const p = await predictSamples(model, index, {
+      ids: ids ? new Set(ids) : undefined,
+      signal: opts.signal,
+    });
+    return { ids: p.keys.map(sampleId), labels: p.labels, probs: p.probs, backend };
+  } finally {
+    model.dispose();
+  }
+}
+
+function modelSignatureOf(model: tf.LayersModel, dir: string) {
+  try {
+    return modelSignature(model);
+  } catch (e) {
+    throw new Error(`${dir}: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,165 @@
+// Training jobs in worker processes, grid search on validation loss, pretraining the face CNN
+// and moving its weights into the hybrid, and inference on a user's shards.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readPredictionsShard } from '@emo/datasets';
+import { muteCpuBanner } from '../backend/testing.js';
+import type { SubjectShards } from '../data/index.js';
+import { indexSamples, randomSplit } from '../data/index.js';
+import { loadModel } from '../io/index.js';
+import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
+import { TINY_CONFIG } from '../models/testing.js';
+import { writeToyShards } from '../train/testing.js';
+import { transferWeights } from '../train/index.js';
+import { gridSearch, gridTrials } from './grid.js';
+import { WorkerJobError, WorkerPool } from './pool.js';
+import { pretrainFaces } from './pretrain.js';
+import { predictShardRows } from './predict-shard.js';
+
+const cfg = resolveModelConfig({ ...TINY_CONFIG, seed: 3 });
+let shards: SubjectShards[];
+let fold: { train: readonly string[]; val: readonly string[]; test: readonly string[] };
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  muteCpuBanner();
+  const dir = mkdtempSync(join(tmpdir(), 'emo-workers-'));
+  shards = writeToyShards(dir, cfg, { subjects: 2, trials: 10, windowsPerTrial: 3 });
+  const index = indexSamples(shards, { needs: modelInputs('hybrid', cfg) });
+  fold = randomSplit(index, { seed: 2 }).folds[0];
+});
+
+describe('worker processes and grid search', () => {
+  it('gridTrials: the cartesian product, without fields the model kind does not use', () => {
+    const grid = { convLayers: [1, 2], lstmUnits: [4, 8], dropout: [0.1, 0.3] };
+    expect(gridTrials('hybrid', grid)).toHaveLength(8);
+    expect(gridTrials('cnnOnly', grid)).toEqual([
+      { convLayers: 1, dropout: 0.1 },
+      { convLayers: 1, dropout: 0.3 },
+      { convLayers: 2, dropout: 0.1 },
+      { convLayers: 2, dropout: 0.3 },
+    ]);
+    expect(gridTrials('rnnOnly', grid)).toHaveLength(4);
+    expect(gridTrials('hybrid', {})).toEqual([{}]);
+    expect(() => gridTrials('hybrid', { dropout: [] })).toThrow(/dropout/);
+  });
+
+  it('trains trials in parallel worker processes and selects the lowest validation loss', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'emo-grid-'));
+    const pool = new WorkerPool(2);
+    const epochsSeen = new Set<string>();
+    const r = await gridSearch({
+      job: {
+        kind: 'rnnOnly',
+        config: cfg,
+        shards,
+        trainIds: fold.train,
+        valIds: fold.val,
+        testIds: fold.test,
+        train: { epochs: 2, batchSize: 16, patience: 0 },
+      },
+      grid: { lstmUnits: [4, 8], learningRate: [0.03, 0.0001] },
+      workDir: work,
+      pool,
+      onEvent: (e) => {
+        if (e.kind === 'epoch') epochsSeen.add(`${e.label}/${e.log.epoch}`);
+      },
+    });
+    expect(r.trials).toHaveLength(4);
+    expect(epochsSeen.size).toBe(8);
+    const losses = r.trials.map((t) => t.result.bestValLoss as number);
+    expect(r.trials[r.best].result.bestValLoss).toBe(Math.min(...losses));
+    for (const t of r.trials) {
+      expect(t.result.backend).toMatch(/wasm/); // the worker selected its own backend
+      expect(t.result.config.lstmUnits).toBe(t.overrides.lstmUnits);
+      expect(existsSync(join(t.result.modelDir, 'model.json'))).toBe(true);
+      expect(existsSync(join(work, `trial-${t.trial}`, 'history.csv'))).toBe(true);
+      // Trials never look at the test samples.
+      expect(t.result.predictions).toBeNull();
+    }
+  }, 120_000);
+
+  it('a single job returns its test predictions; a failing job names itself', async () => {
+    const pool = new WorkerPool(1);
+    const out = mkdtempSync(join(tmpdir(), 'emo-job-'));
+    const job = {
+      kind: 'rnnOnly' as const,
+      config: cfg,
+      shards,
+      trainIds: fold.train,
+      valIds: fold.val,
+      testIds: fold.test,
+      train: { epochs: 1, batchSize: 16 },
+      outDir: out,
+      label: 'rnn test job',
+    };
+    const r = await pool.run(job);
+    expect(r.predictions?.ids).toHaveLength(fold.test.length);
+    expect(r.predictions?.probs).toHaveLength(fold.test.length * 5);
+    expect(r.test?.accuracy).toBeGreaterThanOrEqual(0);
+    await expect(pool.run({ ...job, trainIds: ['nobody/0/0'] })).rejects.toThrow(WorkerJobError);
+    await expect(pool.run({ ...job, trainIds: ['nobody/0/0'] })).rejects.toThrow(/rnn test job/);
+  }, 60_000);
+});
+
+describe('pretraining the face CNN and fine-tuning in the hybrid', () => {
+  it('pretrains on face crops, scores the held-out part, and its face branch starts a hybrid', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'emo-pretrain-'));
+    const faces = shards.map((s) => s.faces as string);
+    const r = await pretrainFaces({
+      faces,
+      outDir: out,
+      seed: 1,
+      config: TINY_CONFIG,
+      train: { epochs: 15, batchSize: 8, patience: 0 },
+    });
+    expect(r.split.train + r.split.val + r.split.test).toBe(60);
+    expect(r.split.test).toBe(10); // per class (stratified): 12 − round(0.8 · 12) = 2
+    expect(r.heldOutAccuracy).toBeGreaterThan(0.4); // chance 0.2: the toy faces show the class
+    const saved = JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as {
+      heldOutAccuracy: number;
+    };
+    expect(saved.heldOutAccuracy).toBe(r.heldOutAccuracy);
+
+    const pre = await loadModel(r.modelDir);
+    const hybrid = buildModel('hybrid', { ...TINY_CONFIG, seed: 99 });
+    const before = hybrid.getLayer('face_conv1').getWeights()[0].dataSync().slice();
+    const { copied } = transferWeights(pre, hybrid);
+    expect(copied).toEqual(['face_conv1', 'face_conv2']);
+    const after = hybrid.getLayer('face_conv1').getWeights()[0].dataSync();
+    expect(after).toEqual(pre.getLayer('face_conv1').getWeights()[0].dataSync());
+    expect(after).not.toEqual(before);
+    // Another architecture is refused, naming the layer.
+    const wide = buildModel('hybrid', { ...TINY_CONFIG, filters: 8 });
+    expect(() => transferWeights(pre, wide)).toThrow(/face_conv1/);
+    for (const m of [pre, hybrid, wide]) m.dispose();
+  }, 60_000);
+});
+
+describe('inference on a shard', () => {
+  it('gives probabilities for every row, labelled or not, and writes a predictions shard', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-predict-'));
+    const model = buildModel('cnnOnly', cfg);
+    const { saveModel } = await import('../io/index.js');
+    await saveModel(model, join(dir, 'm'));
+    model.dispose();
+    const out = join(dir, 'p.arrow');
+    const r = await predictShardRows(join(dir, 'm'), { faces: shards[0].faces, out });
+    expect(r.kind).toBe('cnnOnly');
+    expect(r.rows).toHaveLength(30);
+    for (const row of r.rows) {
+      expect(row.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(row.label).not.toBeNull();
+    }
+    const shard = readPredictionsShard(out);
+    expect(shard.rows).toHaveLength(30);
+    expect(shard.rows[0].model).toBe('cnnOnly');
+    expect(Array.from(shard.probs.subarray(0, 5))).toEqual(r.rows[0].probs.map(Math.fround));
+    await expect(predictShardRows(join(dir, 'm'), { windows: shards[0].windows })).rejects.toThrow(
+      /needs --faces/,
+    );
+  }, 60_000);
+});

@@ -19,6 +19,8 @@ const SUBCOMMANDS = [
   'ppg',
   'eda',
   'faces',
+  'pretrain-faces',
+  'predict',
 ];
 
 describe('emo command line', () => {

@@ -16,6 +16,7 @@ import { RunInterruptedError } from './engine/index.js';
 import { collectGarbage, exitCodeOf, lastRun, planFull, runFull } from './full.js';
 import { planText, statusText } from './describe.js';
 import { createProgress } from './progress.js';
+import { addModelCommands } from './cli-model.js';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -395,6 +396,8 @@ export function buildProgram(
         );
       },
     );
+
+  addModelCommands(program, out, err);
 
   /** Options every pipeline command shares: the config file and its overrides. */
   const withConfig = (cmd: Command): Command =>

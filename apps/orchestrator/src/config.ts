@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { convertSettings } from './stages/convert.js';
 import { dspParams } from './stages/dsp.js';
 import { visionParams } from './stages/vision.js';
+import { splitParams } from './stages/split.js';
+import { trainParams } from './stages/train.js';
 import { synthParams } from './stages/synth.js';
 
 export const configSchema = z
@@ -28,6 +30,8 @@ export const configSchema = z
     convert: convertSettings.prefault({}),
     dsp: dspParams.prefault({}),
     vision: visionParams.prefault({}),
+    split: splitParams.prefault({}),
+    train: trainParams.prefault({}),
   })
   .strict();
 

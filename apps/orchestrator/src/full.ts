@@ -12,7 +12,7 @@ import {
   runPipelineToEnd,
 } from './engine/index.js';
 import type { EmoConfig } from './config.js';
-import { buildPipeline } from './pipeline.js';
+import { STAGE_IDS, buildPipeline } from './pipeline.js';
 import type { ResultsWritten } from './results.js';
 import { writeResults } from './results.js';
 
@@ -34,8 +34,20 @@ export interface FullResult {
   readonly synthetic: boolean;
 }
 
-/** No model stage is registered yet; issue 6 records the tfjs backend it selects here. */
-const TF_BACKEND = 'none (no model stage in the pipeline yet)';
+/**
+ * The tfjs backend the train stage's worker processes select (by the same rule, with the same
+ * EMO_TF_BACKEND), for the manifest; loads tfjs only when the run reaches the train stage.
+ */
+async function tfBackendOf(stages: readonly { id: string }[], until?: readonly string[]) {
+  const trains = stages.some((s) => s.id === 'train');
+  const reached =
+    !until ||
+    until.length === 0 ||
+    until.some((id) => STAGE_IDS.indexOf(id as never) >= STAGE_IDS.indexOf('train'));
+  if (!trains || !reached) return 'none (no train stage in this run)';
+  const { describeBackend, selectBackend } = await import('@emo/model');
+  return describeBackend(await selectBackend({ quiet: true }));
+}
 
 /** The pipeline, after checking that every --until stage is in it. */
 async function pipelineFor(config: EmoConfig, until?: readonly string[]) {
@@ -54,6 +66,7 @@ async function pipelineFor(config: EmoConfig, until?: readonly string[]) {
 
 export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<FullResult> {
   const p = await pipelineFor(config, o.until);
+  const tfBackend = await tfBackendOf(p.stages, o.until);
   const { manifest, manifestPath } = await runPipelineToEnd(
     p.stages,
     {
@@ -70,7 +83,7 @@ export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<F
           : Object.entries(config.datasets)
               .map(([k, v]) => `${k}: ${v.root}`)
               .join('; '),
-        tfBackend: TF_BACKEND,
+        tfBackend,
       },
     },
     { onEvent: o.onEvent, signal: o.signal },

@@ -9,10 +9,15 @@
  *   dsp       convert   subject   @emo/dsp (+ datasets)    windows shard per subject
  *   vision    convert,  subject   @emo/vision (+ datasets) faces shard per subject (a crop per
  *             dsp                                          window, aligned by trial time)
+ *   split     dsp,      global    @emo/model               train/val/test sample ids per fold
+ *             vision                                       (the seed's random 70/15/15 for now)
+ *   train     split,    model×fold @emo/model (+ datasets) a trained model, its curves and a
+ *             dsp*, vision*                                predictions shard of the fold's test
+ *                                                          samples (* every subject's shard)
  *   report    convert,  global    @emo/datasets + report   report.md, metrics.json
- *             dsp, vision
+ *             dsp, vision, split, train
  *
- * Later issues add join → split → train → evaluate before report.
+ * Issue 7 adds the split protocols and evaluate before report.
  */
 import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
@@ -20,6 +25,9 @@ import { convertStage } from './stages/convert.js';
 import { dspStage } from './stages/dsp.js';
 import { visionStage } from './stages/vision.js';
 import { reportStage } from './stages/report.js';
+import { splitStage } from './stages/split.js';
+import { checkTrainParams, trainStage } from './stages/train.js';
+import { ConfigError } from './config.js';
 import { synthStage } from './stages/synth.js';
 
 export interface EmoPipeline {
@@ -31,15 +39,19 @@ export interface EmoPipeline {
 }
 
 /** Stage ids in pipeline order (for --until, nx targets and messages). */
-export const STAGE_IDS = ['synth', 'convert', 'dsp', 'vision', 'report'] as const;
+export const STAGE_IDS = ['synth', 'convert', 'dsp', 'vision', 'split', 'train', 'report'] as const;
 
 export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   const synthetic = !config.datasets.deap && !config.datasets.amigos;
+  const bad = await checkTrainParams(config.train);
+  if (bad) throw new ConfigError(bad);
   const stages = [
     ...(synthetic ? [await synthStage()] : []),
     await convertStage(synthetic),
     await dspStage(),
     await visionStage(),
+    await splitStage(),
+    await trainStage(),
     await reportStage(),
   ] as Stage<unknown>[];
   const params = {
@@ -53,6 +65,8 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     },
     dsp: config.dsp,
     vision: config.vision,
+    split: config.split,
+    train: config.train,
     report: {},
   };
   return { stages, params, synthetic };

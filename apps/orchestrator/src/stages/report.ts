@@ -17,6 +17,10 @@ import type { DspSummary } from './dsp.js';
 import { readDspSummary } from './dsp.js';
 import type { VisionSummary } from './vision.js';
 import { readVisionSummary } from './vision.js';
+import type { SplitSummary } from './split.js';
+import { SPLIT_SUMMARY } from './split.js';
+import type { TrainSummary } from './train.js';
+import { TRAIN_JSON } from './train.js';
 
 export const reportParams = z.object({}).strict();
 
@@ -36,9 +40,84 @@ export interface DatasetMetrics {
   readonly faces: { rows: number; complete: number; flagged: number; faceShare: number } | null;
 }
 
+/** One trained model of the run (train stage), as metrics.json lists it. */
+export interface ModelMetrics {
+  readonly model: string;
+  readonly fold: number;
+  readonly protocol: string;
+  readonly backend: string;
+  readonly samples: TrainSummary['samples'];
+  readonly epochs: number;
+  readonly bestEpoch: number;
+  readonly valAccuracy: number | null;
+  readonly testAccuracy: number | null;
+  readonly testLoss: number | null;
+  readonly seconds: number;
+  readonly gridTrials: number;
+}
+
 export interface ReportMetrics {
   readonly synthetic: boolean;
   readonly datasets: readonly DatasetMetrics[];
+  readonly split?: SplitSummary;
+  readonly models?: readonly ModelMetrics[];
+}
+
+export function modelMetrics(t: TrainSummary): ModelMetrics {
+  return {
+    model: t.model,
+    fold: t.fold,
+    protocol: t.protocol,
+    backend: t.backend,
+    samples: t.samples,
+    epochs: t.epochs,
+    bestEpoch: t.bestEpoch,
+    valAccuracy: t.valAccuracy,
+    testAccuracy: t.test?.accuracy ?? null,
+    testLoss: t.test?.loss ?? null,
+    seconds: t.seconds,
+    gridTrials: t.grid.length,
+  };
+}
+
+const pct = (v: number | null): string => (v == null ? '—' : `${(100 * v).toFixed(1)} %`);
+
+/** The models section of report.md: test accuracy per model and fold, and how each trained. */
+export function modelsMarkdown(
+  split: SplitSummary | undefined,
+  models: readonly TrainSummary[],
+  synthetic: boolean,
+): string[] {
+  if (!split && models.length === 0) return [];
+  const lines = [`## Models${synthetic ? ' (SYNTHETIC data)' : ''}`, ''];
+  if (split) {
+    lines.push(
+      `Split: ${split.protocol} (seed ${split.seed}) over ${split.samples} labelled windows with a sequence and a face crop from ${split.subjects} subjects; ${split.folds.map((f) => `fold ${f.fold}: ${f.train} train / ${f.val} validation / ${f.test} test`).join('; ')}.`,
+      '',
+      ...split.notes.map((n) => `- ${n}`),
+      '',
+    );
+  }
+  if (models.length) {
+    lines.push(
+      '| model | fold | test accuracy | validation accuracy | epochs (best) | grid trials | train samples/s | backend |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const m of [...models].sort((a, b) => a.fold - b.fold || a.model.localeCompare(b.model))) {
+      const rate = m.history.length
+        ? m.history.reduce((s, h) => s + h.samplesPerSecond, 0) / m.history.length
+        : 0;
+      lines.push(
+        `| ${m.model} | ${m.fold} | ${pct(m.test?.accuracy ?? null)} | ${pct(m.valAccuracy)} | ${m.epochs} (${m.bestEpoch}) | ${m.grid.length || 1} | ${rate.toFixed(0)} | ${m.backend.split(' — ')[0]} |`,
+      );
+    }
+    lines.push(
+      '',
+      "Test accuracy is on the fold's held-out windows; the grid search and early stopping saw only the validation windows. Per-class metrics, confusion matrices, ROC curves and the subject-independent protocols come with the evaluate stage (issue 7).",
+      '',
+    );
+  }
+  return lines;
 }
 
 export const REPORT_MD = 'report.md';
@@ -113,7 +192,7 @@ export function reportMarkdown(
     );
   }
   lines.push(
-    'Stages so far: synth (only without a configured dataset) → convert → dsp → vision → report. Training and evaluation arrive with later issues.',
+    'Stages so far: synth (only without a configured dataset) → convert → dsp → vision → split → train → report. Evaluation (metrics, figures, split protocols) arrives with the evaluate stage.',
     '',
   );
   for (const d of metrics.datasets) {
@@ -158,7 +237,7 @@ export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>
   return defineStage({
     id: 'report',
     version: await packageCodeVersion('@emo/datasets', [fileURLToPath(import.meta.url)]),
-    deps: ['convert', 'dsp', 'vision'],
+    deps: ['convert', 'dsp', 'vision', 'split', 'train'],
     scope: 'global',
     description: 'report.md and metrics.json of the run',
     params: reportParams,
@@ -175,11 +254,24 @@ export async function reportStage(): Promise<Stage<z.infer<typeof reportParams>>
           ...readVisionSummary(a.path),
           dataset: (a.shard ?? '').split('-')[0],
         }));
-        writeFileSync(join(ctx.outDir, REPORT_MD), reportMarkdown(summaries, windows, faces));
-        writeFileSync(
-          join(ctx.outDir, METRICS_JSON),
-          JSON.stringify(recordingsMetrics(summaries, windows, faces), null, 2) + '\n',
+        const split = (ctx.inputs.split ?? []).map(
+          (a) => JSON.parse(readFileSync(join(a.path, SPLIT_SUMMARY), 'utf8')) as SplitSummary,
+        )[0];
+        const models = (ctx.inputs.train ?? []).map(
+          (a) => JSON.parse(readFileSync(join(a.path, TRAIN_JSON), 'utf8')) as TrainSummary,
         );
+        const metrics = recordingsMetrics(summaries, windows, faces);
+        const md = [
+          reportMarkdown(summaries, windows, faces),
+          ...modelsMarkdown(split, models, metrics.synthetic),
+        ].join('\n');
+        writeFileSync(join(ctx.outDir, REPORT_MD), md);
+        const all: ReportMetrics = {
+          ...metrics,
+          ...(split ? { split } : {}),
+          models: models.map(modelMetrics),
+        };
+        writeFileSync(join(ctx.outDir, METRICS_JSON), JSON.stringify(all, null, 2) + '\n');
         return Promise.resolve();
       }),
   });

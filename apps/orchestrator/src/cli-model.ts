@@ -1,0 +1,145 @@
+/**
+ * `emo pretrain-faces` and `emo predict`: the model package's tools on a user's own face shards
+ * and saved models. @emo/model (and tfjs with it) is loaded only when one of them runs.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { EMOTIONS } from '@emo/datasets';
+
+function intArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+const pct = (v: number | null): string => (v == null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
+
+export function addModelCommands(
+  program: Command,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): void {
+  program
+    .command('pretrain-faces')
+    .description(
+      'train the face CNN on labelled face crops (a faces shard, e.g. from emo faces --images); a seeded 70/10/20 split, the held-out 20 % scored',
+    )
+    .requiredOption(
+      '--faces <file>',
+      'a faces shard with labels (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .requiredOption('--out <dir>', 'where the model (model/), history.csv and pretrain.json go')
+    .option('--epochs <n>', 'at most this many epochs', intArg('--epochs', 1, 1000), 30)
+    .option('--patience <n>', 'early stopping patience (epochs)', intArg('--patience', 0, 1000), 5)
+    .option(
+      '--seed <s>',
+      'seed of the split, weights and batch order',
+      intArg('--seed', 0, 2 ** 32 - 1),
+      0,
+    )
+    .option('--balanced', 'weight the loss by inverse class frequency')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (o: {
+        faces: string[];
+        out: string;
+        epochs: number;
+        patience: number;
+        seed: number;
+        balanced?: boolean;
+        json?: boolean;
+      }) => {
+        const { pretrainFaces } = await import('@emo/model');
+        const r = await pretrainFaces({
+          faces: o.faces.map((f) => resolve(f)),
+          outDir: resolve(o.out),
+          seed: o.seed,
+          train: {
+            epochs: o.epochs,
+            patience: o.patience,
+            classWeighting: o.balanced ? 'balanced' : 'none',
+          },
+          onEvent: (e) => {
+            if (!o.json && e.kind === 'epoch') {
+              const l = e.log;
+              err(
+                `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${pct(l.accuracy)}; validation loss ${l.valLoss?.toFixed(4) ?? 'n/a'} acc ${pct(l.valAccuracy)} (${l.samplesPerSecond.toFixed(0)} samples/s)\n`,
+              );
+            }
+          },
+        });
+        const summary = {
+          heldOutAccuracy: r.heldOutAccuracy,
+          heldOutLoss: r.test?.loss ?? null,
+          split: r.split,
+          epochs: r.history.length,
+          bestEpoch: r.bestEpoch,
+          validationAccuracy: r.valAccuracy,
+          backend: r.backend,
+          seconds: r.seconds,
+          model: r.modelDir,
+        };
+        out(
+          o.json
+            ? JSON.stringify(summary) + '\n'
+            : `face CNN: held-out accuracy ${pct(r.heldOutAccuracy)} on ${r.split.test} crops (trained on ${r.split.train}, early-stopped on ${r.split.val}; best epoch ${r.bestEpoch} of ${r.history.length}); model in ${r.modelDir}\n`,
+        );
+      },
+    );
+
+  program
+    .command('predict')
+    .description(
+      'class probabilities of a saved model for every row of a faces and/or windows shard',
+    )
+    .requiredOption('--model <dir>', 'a saved model (model.json + weights.bin)')
+    .option('--faces <file>', 'a faces shard (CNN-only and hybrid models)')
+    .option('--windows <file>', 'a windows shard (RNN-only and hybrid models)')
+    .option('--out <file>', 'also write a predictions shard (.arrow)')
+    .option(
+      '--json',
+      `print {"classes": [${EMOTIONS.map((e) => `"${e}"`).join(',')}], "rows": [{"label", "probs"}…]}`,
+    )
+    .action(
+      async (o: {
+        model: string;
+        faces?: string;
+        windows?: string;
+        out?: string;
+        json?: boolean;
+      }) => {
+        if (!o.faces && !o.windows) throw new Error('give --faces FILE and/or --windows FILE');
+        const { predictShardRows } = await import('@emo/model');
+        const r = await predictShardRows(resolve(o.model), {
+          ...(o.faces ? { faces: resolve(o.faces) } : {}),
+          ...(o.windows ? { windows: resolve(o.windows) } : {}),
+          ...(o.out ? { out: resolve(o.out) } : {}),
+        });
+        if (o.json) {
+          out(
+            JSON.stringify({
+              classes: EMOTIONS,
+              rows: r.rows.map((row) => ({ label: row.label, probs: row.probs })),
+            }) + '\n',
+          );
+          return;
+        }
+        const labelled = r.rows.filter((x) => x.label != null);
+        const correct = labelled.filter((x) => x.label === x.predicted).length;
+        out(
+          `${r.rows.length} rows predicted by ${r.kind} (${r.backend})` +
+            (labelled.length
+              ? `; accuracy on the ${labelled.length} labelled rows ${pct(correct / labelled.length)}`
+              : '') +
+            (o.out ? `; predictions shard ${resolve(o.out)}` : '') +
+            '\n',
+        );
+      },
+    );
+}

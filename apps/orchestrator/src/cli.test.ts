@@ -1,8 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Emotion, FaceRow } from '@emo/datasets';
+import { EMOTIONS, Rng, readPredictionsShard, writeFacesShard } from '@emo/datasets';
 import { runEmo } from './testing.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -104,6 +106,18 @@ describe('emo command line', () => {
         store: 'store',
         results: 'res',
         datasets: { deap: { root: res.deapRoot } },
+        // tiny models for one epoch: this proves the command line, not the learning
+        train: {
+          epochs: 1,
+          model: {
+            convLayers: 1,
+            filters: 4,
+            physioConvLayers: 1,
+            physioFilters: 4,
+            lstmUnits: 8,
+            denseUnits: [8],
+          },
+        },
       }),
     );
     const f = await run('full', '--config', cfg, '--json');
@@ -306,4 +320,155 @@ describe('emo faces', () => {
     },
     60_000,
   );
+});
+
+/**
+ * A labelled faces shard of single images (like `emo faces --images`): 48×48 grey crops whose
+ * brightness tells the label, with seeded noise.
+ */
+function writeToyFaces(path: string, labels: readonly Emotion[]): void {
+  const size = 48;
+  const rng = new Rng(7);
+  const pixels = new Uint8Array(labels.length * size * size);
+  const rows: FaceRow[] = labels.map((label5, i) => {
+    const bright = 40 + 40 * EMOTIONS.indexOf(label5);
+    for (let p = 0; p < size * size; p++) {
+      pixels[i * size * size + p] = Math.round(bright + 30 * (rng.next() - 0.5));
+    }
+    return {
+      dataset: 'toyfaces',
+      subject: 'toy',
+      trial: null,
+      stimulusId: null,
+      window: null,
+      t0: null,
+      t1: null,
+      facesFound: 1,
+      score: 0.9,
+      label5,
+      source: `img${i}.png`,
+      flags: null,
+    };
+  });
+  writeFacesShard(path, rows, pixels, {
+    dataset: 'toyfaces',
+    subject: 'toy',
+    stageVersion: 'test',
+    parameters: {},
+    size,
+    frames: 1,
+    equalisation: 'none',
+    detector: 'none (toy)',
+    synthetic: true,
+    labelMapping: 'toy: brightness',
+    notes: [],
+  });
+}
+
+describe('emo pretrain-faces and emo predict', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emo-face-model-'));
+  const faces = join(dir, 'toy.faces.arrow');
+  const out = join(dir, 'pretrained');
+  const labels = Array.from({ length: 60 }, (_, i) => EMOTIONS[i % EMOTIONS.length]);
+  beforeAll(() => writeToyFaces(faces, labels));
+
+  it('pretrain-faces --json trains the face CNN on a faces shard and saves it', async () => {
+    const r = await run(
+      'pretrain-faces',
+      '--faces',
+      faces,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      heldOutAccuracy: number | null;
+      split: { train: number; val: number; test: number };
+      epochs: number;
+      backend: string;
+      model: string;
+    };
+    // the seeded stratified 70/10/20 split of 12 crops per class: 8/2/2 each
+    expect(j.split).toEqual({ train: 40, val: 10, test: 10 });
+    expect(j.epochs).toBe(2);
+    expect(typeof j.heldOutAccuracy).toBe('number');
+    expect(j.heldOutAccuracy).toBeGreaterThanOrEqual(0);
+    expect(j.heldOutAccuracy).toBeLessThanOrEqual(1);
+    expect(j.model).toBe(join(out, 'model'));
+    expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);
+    expect(existsSync(join(out, 'model', 'weights.bin'))).toBe(true);
+    const summary = JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as {
+      heldOutAccuracy: number | null;
+      split: unknown;
+      kind: string;
+    };
+    expect(summary).toMatchObject({
+      heldOutAccuracy: j.heldOutAccuracy,
+      split: j.split,
+      kind: 'cnnOnly',
+    });
+  }, 60_000);
+
+  it('predict --json gives class probabilities for every row; --out writes a predictions shard', async () => {
+    const r = await run('predict', '--model', join(out, 'model'), '--faces', faces, '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      classes: string[];
+      rows: { label: string | null; probs: number[] }[];
+    };
+    expect(j.classes).toEqual(['happy', 'sad', 'angry', 'neutral', 'fear']);
+    expect(j.rows.map((x) => x.label)).toEqual(labels); // one row per shard row, in order
+    for (const row of j.rows) {
+      expect(row.probs).toHaveLength(5);
+      expect(row.probs.every((v) => v >= 0 && v <= 1)).toBe(true);
+      expect(row.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+
+    const shard = join(dir, 'predictions.arrow');
+    const w = await run('predict', '--model', join(out, 'model'), '--faces', faces, '--out', shard);
+    expect(w.code).toBe(0);
+    expect(w.out).toMatch(
+      new RegExp(
+        `^60 rows predicted by cnnOnly \\(tfjs .*; accuracy on the 60 labelled rows .*; predictions shard ${shard}\\n$`,
+      ),
+    );
+    const p = readPredictionsShard(shard);
+    expect(p.metadata).toMatchObject({ stage: 'predict', synthetic: true });
+    expect(p.rows.map((x) => [x.subject, x.model, x.yTrue, x.trial])).toEqual(
+      labels.map((l) => ['toy', 'cnnOnly', l, null]),
+    );
+    expect(Array.from(p.probs)).toEqual(j.rows.flatMap((x) => x.probs));
+  }, 60_000);
+
+  it('bad input exits non-zero with a one-line reason', async () => {
+    const oneLine = (r: { code: number; err: string }, message: RegExp) => {
+      expect(r.code).not.toBe(0);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(message);
+    };
+    oneLine(
+      await run('predict', '--model', join(out, 'model')),
+      /^emo: give --faces FILE and\/or --windows FILE$/m,
+    );
+    oneLine(
+      await run('predict', '--model', join(dir, 'nowhere'), '--faces', faces),
+      /^emo: .*nowhere\/model\.json: not found \(no model saved in this folder\)$/m,
+    );
+    oneLine(
+      await run('predict', '--model', join(out, 'model'), '--windows', faces),
+      /a cnnOnly model needs --faces \(its inputs: face\)$/m,
+    );
+    oneLine(
+      await run('pretrain-faces', '--out', join(dir, 'x')),
+      /required option '--faces <file>' not specified/,
+    );
+    oneLine(
+      await run('pretrain-faces', '--faces', join(dir, 'missing.arrow'), '--out', join(dir, 'x')),
+      /^emo: .*missing\.arrow/m,
+    );
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  }, 60_000);
 });

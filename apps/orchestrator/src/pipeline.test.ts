@@ -1,6 +1,7 @@
-// The proofs of issue 3 on the real pipeline (synth → convert → report), through the `emo`
-// command line: in-process for most, and as real child processes (the built bin/emo.js) for
-// SIGKILL and for two runs started at once.
+// The proofs of issue 3 on the real pipeline (synth → convert → dsp → vision → split → train →
+// report), through the `emo` command line: in-process for most, and as real child processes (the
+// built bin/emo.js) for SIGKILL and for two runs started at once. Every run trains tiny models
+// for one epoch (TINY_TRAIN): the proofs are about the pipeline, not about learning.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import {
@@ -12,6 +13,7 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -64,6 +66,14 @@ function outputs(m: RunManifest): Record<string, [string | null, string | undefi
   return Object.fromEntries(m.tasks.map((t) => [label(t), [t.key, t.output?.hash]]));
 }
 
+/** Every run manifest of a store, oldest first (run ids begin with their start time). */
+function runManifests(storeDir: string): RunManifest[] {
+  return readdirSync(join(storeDir, 'runs'))
+    .filter((f) => f.endsWith('.json') && f !== 'latest.json')
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(storeDir, 'runs', f), 'utf8')) as RunManifest);
+}
+
 function task(m: RunManifest, l: string): TaskRecord {
   const t = m.tasks.find((x) => label(x) === l);
   if (!t) throw new Error(`no task ${l} in run ${m.runId}`);
@@ -72,6 +82,48 @@ function task(m: RunManifest, l: string): TaskRecord {
 
 interface PlanJson {
   tasks: { stage: string; shard: string | null; action: string; reason: string }[];
+}
+
+/** The train stage's config in every run here: tiny models, one epoch (a few seconds a run). */
+const TINY_TRAIN = {
+  epochs: 1,
+  model: {
+    convLayers: 1,
+    filters: 4,
+    physioConvLayers: 1,
+    physioFilters: 4,
+    lstmUnits: 8,
+    denseUnits: [8],
+  },
+};
+/** TINY_TRAIN as command-line flags. */
+const TINY_SET = [
+  '--set',
+  `train.epochs=${TINY_TRAIN.epochs}`,
+  '--set',
+  `train.model=${JSON.stringify(TINY_TRAIN.model)}`,
+];
+
+const TRAIN_TASKS = ['train/cnnOnly-f0', 'train/hybrid-f0', 'train/rnnOnly-f0'];
+
+/** Every file under a folder, as paths relative to it, sorted. */
+function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
+}
+
+/** Every output file of every task of `m` is byte-identical to `ref`'s (trained models too). */
+function expectSameFiles(m: RunManifest, ref: RunManifest): void {
+  for (const t of m.tasks) {
+    const dir = t.output?.path ?? '';
+    const refDir = task(ref, label(t)).output?.path ?? '';
+    expect([label(t), filesUnder(dir)]).toEqual([label(t), filesUnder(refDir)]);
+    for (const f of filesUnder(dir)) {
+      const same = Buffer.compare(readFileSync(join(dir, f)), readFileSync(join(refDir, f))) === 0;
+      expect([label(t), f, same]).toEqual([label(t), f, true]);
+    }
+  }
 }
 
 const SMALL_SYNTH = {
@@ -100,6 +152,8 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     'vision/deap-s02',
     'vision/amigos-P01',
     'vision/amigos-P02',
+    'split',
+    ...TRAIN_TASKS,
     'report',
   ];
 
@@ -107,7 +161,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     dir = tmp('emo-pipe-synth-');
     store = join(dir, 'store');
     cfg = join(dir, 'emo.config.json');
-    writeFileSync(cfg, JSON.stringify({ store: 'store', results: 'res', synth: SMALL_SYNTH }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({ store: 'store', results: 'res', synth: SMALL_SYNTH, train: TINY_TRAIN }),
+    );
   });
 
   it('runs every stage once, labels the results synthetic, and a re-run runs nothing', async () => {
@@ -146,6 +203,74 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(existsSync(join(dir, 'res', 'runs', m1.runId, 'report.md'))).toBe(true);
   }, 120_000);
 
+  it('the manifest names the tfjs backend; the report and metrics.json show the three models', () => {
+    const m = manifestOf(store);
+    const backend = String(m.info.tfBackend);
+    expect(backend).toMatch(/^tfjs \d+\.\d+\.\d+ (wasm|tensorflow|cpu)\b/);
+    // no native libtensorflow is installed in this repository (its optional packages' binaries
+    // are not downloaded), so tfjs trains on wasm unless EMO_TF_BACKEND says otherwise
+    if (!process.env.EMO_TF_BACKEND) expect(backend).toMatch(/^tfjs \S+ wasm \(SIMD/);
+
+    const latest = join(dir, 'res', 'latest');
+    const metrics = JSON.parse(readFileSync(join(latest, 'metrics.json'), 'utf8')) as {
+      split: {
+        protocol: string;
+        samples: number;
+        folds: { fold: number; train: number; val: number; test: number }[];
+      };
+      models: {
+        model: string;
+        fold: number;
+        backend: string;
+        epochs: number;
+        samples: { train: number; val: number; test: number };
+        testAccuracy: number | null;
+        testLoss: number | null;
+      }[];
+    };
+    const { split, models } = metrics;
+    expect(split.protocol).toBe('random-70-15-15');
+    expect(split.folds.map((f) => f.fold)).toEqual([0]);
+    const [f0] = split.folds;
+    expect(f0.train + f0.val + f0.test).toBe(split.samples);
+    expect(f0.test).toBeGreaterThan(0);
+    expect(models.map((x) => x.model).sort()).toEqual(['cnnOnly', 'hybrid', 'rnnOnly']);
+    for (const x of models) {
+      expect(x).toMatchObject({
+        fold: 0,
+        epochs: 1,
+        backend, // the workers selected the backend by the same rule as the manifest
+        samples: { train: f0.train, val: f0.val, test: f0.test },
+      });
+      expect(typeof x.testAccuracy).toBe('number');
+      expect(x.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(x.testAccuracy).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(x.testLoss)).toBe(true);
+    }
+
+    const md = readFileSync(join(latest, 'report.md'), 'utf8');
+    expect(md).toContain('## Models (SYNTHETIC data)');
+    expect(md).toContain(
+      `Split: random-70-15-15 (seed 0) over ${split.samples} labelled windows with a sequence and a face crop from 4 subjects; fold 0: ${f0.train} train / ${f0.val} validation / ${f0.test} test.`,
+    );
+    expect(md).toContain(
+      '| model | fold | test accuracy | validation accuracy | epochs (best) | grid trials | backend |',
+    );
+    const rows = md.split('\n').filter((l) => /^\| (hybrid|cnnOnly|rnnOnly) \|/.test(l));
+    expect(rows.map((l) => l.split(' | ')[0])).toEqual(['| cnnOnly', '| hybrid', '| rnnOnly']);
+    for (const [i, row] of rows.entries()) {
+      const acc = models.find((x) => row.startsWith(`| ${x.model} |`))?.testAccuracy ?? NaN;
+      expect([i, row]).toEqual([
+        i,
+        expect.stringMatching(
+          new RegExp(
+            `^\\| \\w+ \\| 0 \\| ${(100 * acc).toFixed(1)} % \\| \\d+\\.\\d % \\| 1 \\(1\\) \\| 1 \\| \\d+ \\| tfjs \\S+ \\w+ .*\\|$`,
+          ),
+        ),
+      ]);
+    }
+  });
+
   it('a changed stage parameter re-runs exactly that stage and its downstream, and says why', async () => {
     const set = ['--set', 'convert.nanPolicy=keep'];
     const plan = JSON.parse((await emo('plan', '--config', cfg, ...set, '--json')).out) as PlanJson;
@@ -157,30 +282,30 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
         reason: 'parameter nanPolicy changed ("skip" → "keep")',
       });
     }
-    expect(planned.report.action).toBe('run');
+    // downstream of convert, everything will run: the plan cannot know yet what will change
+    expect(ALL.filter((l) => l !== 'synth' && planned[l].action !== 'run')).toEqual([]);
 
     expect((await emo('full', '--config', cfg, ...set)).code).toBe(0);
     const m = manifestOf(store);
-    expect(statuses(m)).toEqual({
-      synth: 'hit',
-      'convert/deap-s01': 'ran',
-      'convert/deap-s02': 'ran',
-      'convert/amigos-P01': 'ran',
-      'convert/amigos-P02': 'ran',
-      'dsp/deap-s01': 'ran',
-      'dsp/deap-s02': 'ran',
-      'dsp/amigos-P01': 'ran',
-      'dsp/amigos-P02': 'ran',
-      'vision/deap-s01': 'ran',
-      'vision/deap-s02': 'ran',
-      'vision/amigos-P01': 'ran',
-      'vision/amigos-P02': 'ran',
-      report: 'ran',
-    });
+    expect(statuses(m)).toEqual(
+      Object.fromEntries(ALL.map((l) => [l, l === 'synth' ? 'hit' : 'ran'])),
+    );
     expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter nanPolicy changed/);
+    // a windows shard records the sha256 of the recordings shard it came from: it changes
     expect(task(m, 'dsp/deap-s01').reason).toBe('input convert/deap-s01 changed');
+    expect(task(m, 'vision/deap-s01').reason).toBe(
+      'input convert/deap-s01 changed; input dsp/deap-s01 changed',
+    );
+    // vision re-ran but wrote the same face crops, so split and train name only the windows
+    // shards; split wrote the same split, so train does not name it
+    const dspChanged =
+      'input dsp/amigos-P01 changed; input dsp/amigos-P02 changed; input dsp/deap-s01 changed; and 1 more input changes';
+    expect(task(m, 'split').reason).toBe(dspChanged);
+    expect(task(m, 'split').output?.hash).toBe(task(runManifests(store)[0], 'split').output?.hash);
+    for (const l of TRAIN_TASKS) expect(task(m, l).reason).toBe(dspChanged);
 
-    // a parameter of a later stage: only that stage and the report re-run
+    // a parameter of a later stage: that stage and everything downstream of it re-run (split,
+    // every train task and the report, since fewer windows change the split)
     const step = [...set, '--set', 'dsp.stepSec=10'];
     expect((await emo('full', '--config', cfg, ...step)).code).toBe(0);
     const m2 = manifestOf(store);
@@ -193,9 +318,55 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'vision/amigos-P02',
       'vision/deap-s01',
       'vision/deap-s02',
+      'split',
+      ...TRAIN_TASKS,
       'report',
     ]);
     expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (5 → 10)');
+    // 4 windows shards, 4 faces shards and the split changed
+    for (const l of TRAIN_TASKS) {
+      expect(task(m2, l).reason).toBe(
+        'input dsp/amigos-P01 changed; input dsp/amigos-P02 changed; input dsp/deap-s01 changed; and 6 more input changes',
+      );
+    }
+
+    // a train parameter: only the three train tasks and the report re-run; split is cached
+    const epochs = [...step, '--set', 'train.epochs=2'];
+    const ePlan = JSON.parse(
+      (await emo('plan', '--config', cfg, ...epochs, '--json')).out,
+    ) as PlanJson;
+    expect(ePlan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason])).toEqual([
+      ['train/hybrid-f0', 'parameter epochs changed (1 → 2)'],
+      ['train/cnnOnly-f0', 'parameter epochs changed (1 → 2)'],
+      ['train/rnnOnly-f0', 'parameter epochs changed (1 → 2)'],
+      ['report', 'upstream train/hybrid-f0 will re-run'],
+    ]);
+    expect((await emo('full', '--config', cfg, ...epochs)).code).toBe(0);
+    const m3 = manifestOf(store);
+    expect(m3.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
+      ...TRAIN_TASKS,
+      'report',
+    ]);
+    expect(task(m3, 'split').status).toBe('hit');
+    expect(task(m3, 'report').reason).toBe(
+      'input train/cnnOnly-f0 changed; input train/hybrid-f0 changed; input train/rnnOnly-f0 changed',
+    );
+    const trained = JSON.parse(
+      readFileSync(join(dir, 'res', 'latest', 'metrics.json'), 'utf8'),
+    ) as { models: { epochs: number }[] };
+    expect(trained.models.map((x) => x.epochs)).toEqual([2, 2, 2]);
+
+    // a split parameter: split, every train task and the report
+    const seed1 = [...epochs, '--set', 'split.seed=1'];
+    expect((await emo('full', '--config', cfg, ...seed1)).code).toBe(0);
+    const m4 = manifestOf(store);
+    expect(m4.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
+      'split',
+      ...TRAIN_TASKS,
+      'report',
+    ]);
+    expect(task(m4, 'split').reason).toBe('parameter seed changed (0 → 1)');
+    for (const l of TRAIN_TASKS) expect(task(m4, l).reason).toBe('input split changed');
 
     // an upstream parameter: the plan shows everything downstream of synth will re-run
     const seed = JSON.parse(
@@ -207,7 +378,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       reason: 'parameter seed changed (1 → 2)',
     });
     expect(seed.tasks.slice(1).every((t) => t.action === 'run')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 
   it('--until stops the DAG early and leaves results/latest alone; status and gc', async () => {
     const before = readlinkSync(join(dir, 'res', 'latest'));
@@ -216,6 +387,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     const m = manifestOf(store);
     expect(m.tasks.some((t) => t.stage === 'report')).toBe(false);
     expect(m.options.targets).toEqual(['convert']);
+    expect(m.info.tfBackend).toBe('none (no train stage in this run)');
     expect(readlinkSync(join(dir, 'res', 'latest'))).toBe(before);
     expect(existsSync(join(dir, 'res', 'runs', m.runId, 'manifest.json'))).toBe(true);
 
@@ -224,28 +396,35 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(status.out).toMatch(/convert: 4 task\(s\): 4 cached/);
     expect(JSON.parse((await emo('status', '--config', cfg, '--json')).out)).toEqual(m);
 
-    // keep one run (the last: nanPolicy=skip, up to convert): synth and its 4 conversions stay;
-    // the nanPolicy=keep conversions, the 3 × 4 dsp outputs and the 3 reports go
+    // keep one run (the last: nanPolicy=skip, up to convert): synth and its 4 conversions stay.
+    // What goes: the nanPolicy=keep conversions; the dsp and vision outputs of 3 runs (skip,
+    // keep, stepSec=10); the splits of 4 (those 3 and split.seed=1); the train outputs and
+    // reports of 5 (those 4 and train.epochs=2)
     const gc = JSON.parse((await emo('gc', '--config', cfg, '--keep', '1', '--json')).out) as {
       removed: { stage: string }[];
       keptObjects: number;
     };
     const removed: Record<string, number> = {};
     for (const o of gc.removed) removed[o.stage] = (removed[o.stage] ?? 0) + 1;
-    expect(removed).toEqual({ convert: 4, dsp: 12, vision: 12, report: 3 });
+    expect(removed).toEqual({ convert: 4, dsp: 12, vision: 12, split: 4, train: 15, report: 5 });
     expect(gc.keptObjects).toBe(5);
     const skip = JSON.parse((await emo('plan', '--config', cfg, '--json')).out) as PlanJson;
-    expect(skip.tasks.filter((t) => t.action === 'run').map((t) => t.stage)).toEqual([
-      'dsp',
-      'dsp',
-      'dsp',
-      'dsp',
-      'vision',
-      'vision',
-      'vision',
-      'vision',
+    expect(skip.tasks.filter((t) => t.action === 'run').map(label)).toEqual([
+      'dsp/amigos-P01',
+      'dsp/amigos-P02',
+      'dsp/deap-s01',
+      'dsp/deap-s02',
+      'vision/amigos-P01',
+      'vision/amigos-P02',
+      'vision/deap-s01',
+      'vision/deap-s02',
+      'split',
+      'train', // its shards come from the split, and the last run (--until convert) had none
       'report',
     ]);
+    expect(skip.tasks.find((t) => label(t) === 'train')?.reason).toBe(
+      'upstream split will re-run (shards known once it has run)',
+    );
   }, 120_000);
 });
 
@@ -279,6 +458,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       refStore,
       '--results',
       join(refStore, '..', 'res'),
+      ...TINY_SET,
     ]);
     expect(ref.code).toBe(0);
     reference = manifestOf(refStore);
@@ -293,9 +473,10 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     store,
     '--results',
     join(store, '..', 'res'),
+    ...TINY_SET,
   ];
 
-  it("changing one subject's raw file re-runs only that subject's shard and the report", async () => {
+  it("changing one subject's raw file re-runs that subject's shards, split, train and the report", async () => {
     const copy = tmp('emo-pipe-edit-');
     cpSync(download, copy, { recursive: true });
     const store = join(copy, 'store');
@@ -314,13 +495,34 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       ['convert/deap-s02', `source ${s02} changed`],
       ['dsp/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['vision/deap-s02', 'upstream convert/deap-s02 will re-run'],
+      ['split', 'upstream dsp/deap-s02 will re-run'],
+      // train's shards come from the split: until it has run, the plan shows the last run's
+      ['train/cnnOnly-f0', 'upstream split will re-run'],
+      ['train/hybrid-f0', 'upstream split will re-run'],
+      ['train/rnnOnly-f0', 'upstream split will re-run'],
       ['report', 'upstream convert/deap-s02 will re-run'],
     ]);
     expect((await emo('full', ...a)).code).toBe(0);
     const m = manifestOf(store);
     const ran = m.tasks.filter((t) => t.status === 'ran').map(label);
-    expect(ran).toEqual(['convert/deap-s02', 'dsp/deap-s02', 'vision/deap-s02', 'report']);
-    expect(m.counts.hit).toBe(m.tasks.length - 4);
+    // split and train read every subject's windows and faces (gather): all of them re-run
+    expect(ran).toEqual([
+      'convert/deap-s02',
+      'dsp/deap-s02',
+      'vision/deap-s02',
+      'split',
+      ...TRAIN_TASKS,
+      'report',
+    ]);
+    expect(task(m, 'split').reason).toBe(
+      'input dsp/deap-s02 changed; input vision/deap-s02 changed',
+    );
+    for (const l of TRAIN_TASKS) {
+      expect(task(m, l).reason).toBe(
+        'input dsp/deap-s02 changed; input split changed; input vision/deap-s02 changed',
+      );
+    }
+    expect(m.counts.hit).toBe(m.tasks.length - ran.length);
   }, 120_000);
 
   it('a broken subject fails alone: the others and the report go on; --strict makes it an error', async () => {
@@ -339,6 +541,13 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(task(m, 'convert/amigos-P03').error).toMatch(/Data_Preprocessed_P03\.mat/);
     expect(task(m, 'dsp/amigos-P03')).toMatchObject({ status: 'skipped' });
     expect(task(m, 'vision/amigos-P03')).toMatchObject({ status: 'skipped' });
+    // split and train gather every subject's shards: they go on without P03's, and say so
+    for (const l of ['split', ...TRAIN_TASKS]) {
+      expect(task(m, l)).toMatchObject({
+        status: 'ran',
+        missingInputs: ['dsp/amigos-P03', 'vision/amigos-P03'],
+      });
+    }
     expect(task(m, 'report')).toMatchObject({
       status: 'ran',
       missingInputs: ['convert/amigos-P03', 'dsp/amigos-P03', 'vision/amigos-P03'],
@@ -346,6 +555,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     const md = readFileSync(join(copy, 'res', 'latest', 'report.md'), 'utf8');
     expect(md).toMatch(/Failed:\n\n- convert\/amigos-P03: .*Data_Preprocessed_P03\.mat/);
     expect(md).toMatch(/Subjects converted: 3 \(P01, P02, P04\)/);
+    expect(md).toMatch(/over \d+ labelled windows with a sequence and a face crop from 7 subjects/);
 
     const strict = await emo('full', ...a, '--strict');
     expect(strict.code).toBe(1);
@@ -360,8 +570,11 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       'convert/amigos-P03',
       'dsp/amigos-P03',
       'vision/amigos-P03',
+      'split',
+      ...TRAIN_TASKS,
       'report',
     ]);
+    expect(fixed.tasks.filter((t) => t.missingInputs?.length)).toEqual([]);
     expect(task(fixed, 'convert/amigos-P03').reason).toMatch(/Data_Preprocessed_P03\.mat changed/);
   }, 120_000);
 
@@ -393,16 +606,11 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     const m = manifestOf(store);
     expect(m.status).toBe('ok');
     expect(m.counts.hit).toBe(before); // what was complete is reused
-    expect(outputs(m)).toEqual(outputs(reference)); // the same keys and output hashes
-    for (const t of m.tasks) {
-      const ref = task(reference, label(t));
-      for (const f of readdirSync(t.output?.path ?? '')) {
-        const same = readFileSync(join(t.output?.path ?? '', f)).equals(
-          readFileSync(join(ref.output?.path ?? '', f)),
-        );
-        expect([label(t), f, same]).toEqual([label(t), f, true]);
-      }
-    }
+    // the same keys and output hashes: training is deterministic and its outputs hold no timings
+    expect(outputs(m)).toEqual(outputs(reference));
+    // the same files: byte-identical, trained weights and predictions included; the train and
+    // report files only up to those timings
+    expectSameFiles(m, reference);
     expect(readdirSync(join(store, 'tmp'))).toEqual([]); // the killed run's garbage is gone
   }, 120_000);
 
@@ -414,7 +622,10 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     const runs = [a, b].map((x) => JSON.parse(x.out) as { status: string; manifest: string });
     expect(runs.map((r) => r.status)).toEqual(['ok', 'ok']);
     const manifests = runs.map((r) => JSON.parse(readFileSync(r.manifest, 'utf8')) as RunManifest);
-    for (const m of manifests) expect(outputs(m)).toEqual(outputs(reference));
+    // both name the same outputs (one made each, the other found it), those of the reference
+    expect(outputs(manifests[1])).toEqual(outputs(manifests[0]));
+    expect(outputs(manifests[0])).toEqual(outputs(reference));
+    expectSameFiles(manifests[0], reference);
     expect(manifests[0].counts.ran + manifests[1].counts.ran).toBe(reference.tasks.length);
   }, 120_000);
 });

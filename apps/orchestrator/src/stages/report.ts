@@ -52,7 +52,6 @@ export interface ModelMetrics {
   readonly valAccuracy: number | null;
   readonly testAccuracy: number | null;
   readonly testLoss: number | null;
-  readonly seconds: number;
   readonly gridTrials: number;
 }
 
@@ -75,7 +74,6 @@ export function modelMetrics(t: TrainSummary): ModelMetrics {
     valAccuracy: t.valAccuracy,
     testAccuracy: t.test?.accuracy ?? null,
     testLoss: t.test?.loss ?? null,
-    seconds: t.seconds,
     gridTrials: t.grid.length,
   };
 }
@@ -100,15 +98,12 @@ export function modelsMarkdown(
   }
   if (models.length) {
     lines.push(
-      '| model | fold | test accuracy | validation accuracy | epochs (best) | grid trials | train samples/s | backend |',
-      '|---|---|---|---|---|---|---|---|',
+      '| model | fold | test accuracy | validation accuracy | epochs (best) | grid trials | backend |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const m of [...models].sort((a, b) => a.fold - b.fold || a.model.localeCompare(b.model))) {
-      const rate = m.history.length
-        ? m.history.reduce((s, h) => s + h.samplesPerSecond, 0) / m.history.length
-        : 0;
       lines.push(
-        `| ${m.model} | ${m.fold} | ${pct(m.test?.accuracy ?? null)} | ${pct(m.valAccuracy)} | ${m.epochs} (${m.bestEpoch}) | ${m.grid.length || 1} | ${rate.toFixed(0)} | ${m.backend.split(' — ')[0]} |`,
+        `| ${m.model} | ${m.fold} | ${pct(m.test?.accuracy ?? null)} | ${pct(m.valAccuracy)} | ${m.epochs} (${m.bestEpoch}) | ${m.grid.length || 1} | ${m.backend.split(' — ')[0]} |`,
       );
     }
     lines.push(

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { PredictionRow, WindowRow } from '@emo/datasets';
 import { EMOTIONS, readWindowsShard, writePredictionsShard } from '@emo/datasets';
 import type {
+  EpochCurve,
   JobEvent,
   ModelKind,
   SampleKey,
@@ -96,10 +97,10 @@ export interface TrainSummary {
   readonly bestValLoss: number | null;
   readonly valAccuracy: number | null;
   readonly test: { readonly loss: number; readonly accuracy: number } | null;
-  readonly seconds: number;
   readonly config: Readonly<Record<string, unknown>>;
   readonly transferred: readonly string[];
-  readonly history: TrainJobResult['history'];
+  /** Curves without timings (outputs are content-hashed; timings are in the run manifest). */
+  readonly history: readonly EpochCurve[];
   readonly grid: readonly {
     trial: number;
     overrides: Readonly<Record<string, unknown>>;
@@ -270,10 +271,9 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           bestValLoss: result.bestValLoss,
           valAccuracy: result.valAccuracy,
           test: result.test ?? testScore(m.scorePredictions, predictions),
-          seconds: result.seconds,
           config: { ...result.config },
           transferred: result.transferred,
-          history: result.history,
+          history: m.curvesOf(result.history),
           grid,
           selectedTrial,
         };

@@ -115,6 +115,23 @@ describe('indexSamples', () => {
     );
   });
 
+  it('keys samples by the given subject id when the shards name the subject differently', () => {
+    const dir = tmp();
+    const s = writeTinySubject(dir, {
+      subject: 'P01',
+      subjectNo: 1,
+      trials: 2,
+      windowsPerTrial: 2,
+    });
+    const index = indexSamples([{ ...s, subject: 'amigos-P01', shardSubject: 'P01' }], {
+      needs: ALL,
+    });
+    expect(index.entries.map(sampleId)).toContain('amigos-P01/1/1');
+    expect(() => indexSamples([{ ...s, subject: 'amigos-P01' }], { needs: ALL })).toThrow(
+      /windows shard of subject 'P01', expected 'amigos-P01'/,
+    );
+  });
+
   it('refuses shards whose sizes differ, naming both', () => {
     const dir = tmp();
     const a = writeTinySubject(dir, { subject: 'a', subjectNo: 1, trials: 1, windowsPerTrial: 1 });

@@ -23,7 +23,10 @@ import { defaultShardReader } from './reader.js';
 
 /** One subject's shard files: windows and/or faces. */
 export interface SubjectShards {
+  /** The subject's id in sample ids (unique across the index, e.g. the pipeline's 'amigos-P01'). */
   readonly subject: string;
+  /** The subject as the shards name it, when it differs from `subject` (e.g. 'P01'). */
+  readonly shardSubject?: string;
   readonly windows?: string;
   readonly faces?: string;
 }
@@ -266,10 +269,13 @@ export function indexSamples(shards: readonly SubjectShards[], opts: IndexOption
     if (!s.windows && !s.faces) throw new Error(`subject '${s.subject}': no windows or faces file`);
     // One subject at a time: these shards are dropped at the end of this callback.
     const windows = s.windows
-      ? { path: s.windows, shard: checkedWindows(s.windows, s.subject, reader, dims) }
+      ? {
+          path: s.windows,
+          shard: checkedWindows(s.windows, s.shardSubject ?? s.subject, reader, dims),
+        }
       : null;
     const faces = s.faces
-      ? { path: s.faces, shard: checkedFaces(s.faces, s.subject, reader, dims) }
+      ? { path: s.faces, shard: checkedFaces(s.faces, s.shardSubject ?? s.subject, reader, dims) }
       : null;
     for (const c of joinRows(windows, faces)) {
       const found = labelOf(c, windows, faces);

@@ -50,7 +50,7 @@ export function loadSubject(
   let features: Float32Array | null = null;
   if (needWindows) {
     if (!s.windows) throw new Error(`subject '${s.subject}': no windows file`);
-    const w = checkedWindows(s.windows, s.subject, reader, dims);
+    const w = checkedWindows(s.windows, s.shardSubject ?? s.subject, reader, dims);
     for (const e of entries) {
       const r = e.windowsRow === null ? undefined : w.rows[e.windowsRow];
       if (!r || r.trial !== e.trial || r.window !== e.window) {
@@ -64,7 +64,7 @@ export function loadSubject(
   }
   if (needFace) {
     if (!s.faces) throw new Error(`subject '${s.subject}': no faces file`);
-    const f = checkedFaces(s.faces, s.subject, reader, dims);
+    const f = checkedFaces(s.faces, s.shardSubject ?? s.subject, reader, dims);
     for (const e of entries) {
       const r = e.facesRow === null ? undefined : f.rows[e.facesRow];
       const key = r && facesRowKey(r, e.facesRow as number);

@@ -96,10 +96,13 @@ describe('classifiers', () => {
 });
 
 describe('branches', () => {
-  it('the face CNN maps 48×48×K to an embedding as wide as its last conv layer', () => {
+  it('the face CNN maps 48×48×K to its flattened last map, or pools it globally', () => {
     const enc = buildFaceCnn({ frames: 3, convLayers: 2, filters: [4, 6] });
     expect(enc.inputs[0].shape).toEqual([null, 48, 48, 3]);
-    expect(enc.outputs[0].shape).toEqual([null, 6]);
+    expect(enc.outputs[0].shape).toEqual([null, 12 * 12 * 6]);
+    expect(enc.layers.at(-1)?.name).toBe(FACE_EMBEDDING_LAYER);
+    const avg = buildFaceCnn({ convLayers: 2, filters: [4, 6], facePooling: 'avg' });
+    expect(avg.outputs[0].shape).toEqual([null, 6]);
     expect(enc.layers.at(-1)?.name).toBe(FACE_EMBEDDING_LAYER);
     const max = buildFaceCnn({ convLayers: 1, filters: 4, facePooling: 'max' });
     expect(max.layers.at(-1)?.getClassName()).toBe('GlobalMaxPooling2D');
@@ -241,7 +244,9 @@ describe('modelSummary', () => {
     const physio = 5 * 4 * 32 + 32 + (5 * 32 * 64 + 64) + 4 * (64 * (4 * 0 + 64 + 64) + 64);
     const features = useFeatures && kind !== 'cnnOnly' ? 22 : 0;
     const fused =
-      (kind !== 'rnnOnly' ? 128 : 0) + (kind !== 'cnnOnly' ? 64 : 0) + (features ? 11 : 0);
+      (kind !== 'rnnOnly' ? 6 * 6 * 128 : 0) + // the flattened 6×6×128 face map
+      (kind !== 'cnnOnly' ? 64 : 0) +
+      (features ? 11 : 0);
     const head = fused * 128 + 128 + (128 * 5 + 5);
     return {
       face: kind === 'rnnOnly' ? 0 : face,
@@ -252,9 +257,9 @@ describe('modelSummary', () => {
   }
 
   it.each([
-    ['hybrid', 1, false, 162021],
-    ['hybrid', 3, true, 164027],
-    ['cnnOnly', 1, false, 109829],
+    ['hybrid', 1, false, 735461],
+    ['hybrid', 3, true, 737467],
+    ['cnnOnly', 1, false, 683269],
     ['rnnOnly', 1, false, 52965],
     ['rnnOnly', 1, true, 54395],
   ] as [ModelKind, number, boolean, number][])(

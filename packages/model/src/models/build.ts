@@ -79,17 +79,24 @@ export function faceBranch(face: tf.SymbolicTensor, cfg: ModelConfig): tf.Symbol
         filters,
         kernelSize: cfg.kernelSize,
         padding: 'same',
-        activation: 'relu',
+        activation: cfg.faceBatchNorm ? 'linear' : 'relu',
         kernelInitializer: glorot(cfg, name),
       }),
       h,
     );
+    if (cfg.faceBatchNorm) {
+      // Momentum 0.9 (PyTorch's default): moving statistics settle within an epoch of a small set.
+      h = applyLayer(tf.layers.batchNormalization({ name: `face_bn${i + 1}`, momentum: 0.9 }), h);
+      h = applyLayer(tf.layers.reLU({ name: `face_relu${i + 1}` }), h);
+    }
     h = applyLayer(tf.layers.maxPooling2d({ name: `face_pool${i + 1}`, poolSize: 2 }), h);
   });
   const pool =
     cfg.facePooling === 'avg'
       ? tf.layers.globalAveragePooling2d({ name: FACE_EMBEDDING_LAYER })
-      : tf.layers.globalMaxPooling2d({ name: FACE_EMBEDDING_LAYER });
+      : cfg.facePooling === 'max'
+        ? tf.layers.globalMaxPooling2d({ name: FACE_EMBEDDING_LAYER })
+        : tf.layers.flatten({ name: FACE_EMBEDDING_LAYER });
   return applyLayer(pool, h);
 }
 

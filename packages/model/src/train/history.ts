@@ -15,16 +15,29 @@ export interface EpochLog {
   readonly samplesPerSecond: number;
 }
 
-/** The history as CSV (epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_second). */
-export function historyCsv(history: readonly EpochLog[]): string {
+/** An epoch's record without its timings: what a deterministic output may contain. */
+export type EpochCurve = Omit<EpochLog, 'seconds' | 'samplesPerSecond'>;
+
+/**
+ * The curves without wall-clock timings, so that the same training gives the same bytes (cached
+ * outputs are content-hashed; timings go to progress messages and run manifests instead).
+ */
+export function curvesOf(history: readonly EpochLog[]): EpochCurve[] {
+  return history.map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({
+    epoch,
+    loss,
+    accuracy,
+    valLoss,
+    valAccuracy,
+  }));
+}
+
+/** The curves as CSV (epoch,loss,accuracy,val_loss,val_accuracy), without timings. */
+export function historyCsv(history: readonly EpochCurve[]): string {
   const f = (v: number | null): string => (v == null ? '' : String(v));
-  const lines = ['epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_second'];
+  const lines = ['epoch,loss,accuracy,val_loss,val_accuracy'];
   for (const h of history) {
-    lines.push(
-      [h.epoch, h.loss, h.accuracy, h.valLoss, h.valAccuracy, h.seconds, h.samplesPerSecond]
-        .map(f)
-        .join(','),
-    );
+    lines.push([h.epoch, h.loss, h.accuracy, h.valLoss, h.valAccuracy].map(f).join(','));
   }
   return lines.join('\n') + '\n';
 }

@@ -30,7 +30,15 @@ const UNUSED: Record<ModelKind, readonly (keyof ModelConfig)[]> = {
     'lstmLayers',
     'lstmUnits',
   ],
-  rnnOnly: ['imageSize', 'frames', 'convLayers', 'filters', 'kernelSize', 'facePooling'],
+  rnnOnly: [
+    'imageSize',
+    'frames',
+    'convLayers',
+    'filters',
+    'kernelSize',
+    'facePooling',
+    'faceBatchNorm',
+  ],
 };
 
 /**

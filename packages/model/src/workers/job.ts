@@ -14,6 +14,7 @@ import type { ModelConfig, ModelKind } from '../models/index.js';
 import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
 import type { EpochLog } from '../train/index.js';
 import {
+  curvesOf,
   historyCsv,
   modelSignature,
   predictSamples,
@@ -125,7 +126,7 @@ export async function runTrainJob(
   model = result.model;
   const modelDir = path.join(job.outDir, 'model');
   await saveModel(model, modelDir);
-  writeFileSync(path.join(job.outDir, 'history.csv'), historyCsv(result.history));
+  writeFileSync(path.join(job.outDir, 'history.csv'), historyCsv(curvesOf(result.history)));
   const best = result.history.find((h) => h.epoch === result.bestEpoch);
   let test: TrainJobResult['test'] = null;
   let predictions: JobPredictions | null = null;

@@ -4,7 +4,7 @@
  * validation (early stopping) and a held-out test part, the CNN-only model trained on it, and
  * its held-out accuracy. Its face branch can then start the hybrid (`TrainJob.initFrom`).
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readFacesShard } from '@emo/datasets';
 import type { SubjectShards } from '../data/index.js';
@@ -65,6 +65,8 @@ export async function pretrainFaces(opts: PretrainOptions): Promise<PretrainResu
     heldOutAccuracy: result.test?.accuracy ?? null,
     split: { train: fold.train.length, val: fold.val.length, test: fold.test.length },
   };
+  // Checkpoints served a crashed run's resume; a finished one keeps model/ and its curves.
+  rmSync(path.join(opts.outDir, 'checkpoints'), { recursive: true, force: true });
   const { predictions: _p, ...summary } = out;
   writeFileSync(path.join(opts.outDir, 'pretrain.json'), JSON.stringify(summary, null, 1));
   return out;

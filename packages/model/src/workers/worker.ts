@@ -10,15 +10,20 @@ const send = (m: WorkerMessage): void => {
   process.send?.(m);
 };
 
+// The parent is gone (killed, crashed): stop training instead of computing for nobody.
+process.on('disconnect', () => process.exit(1));
+
 process.once('message', (job: TrainJob) => {
   runTrainJob(job, (event) => send({ type: 'event', event })).then(
     (result) => {
       send({ type: 'result', result });
+      process.removeAllListeners('disconnect');
       process.disconnect?.();
     },
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
       send({ type: 'error', message: e.message, stack: e.stack ?? '' });
+      process.removeAllListeners('disconnect');
       process.disconnect?.();
     },
   );

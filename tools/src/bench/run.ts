@@ -3,12 +3,14 @@
  */
 import { runDatasetsBench } from './datasets-bench.js';
 import { runDspBench } from './dsp-bench.js';
+import { runModelBench } from './model-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 import { runVisionBench } from './vision-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   datasets: runDatasetsBench,
   dsp: runDspBench,
+  model: runModelBench,
   pipeline: runPipelineBench,
   vision: runVisionBench,
 };

@@ -69,7 +69,11 @@ describe('resolveModelConfig', () => {
     [{ filters: [32, 64] }, 'filters', /filters lists 2 filter counts but convLayers is 3/],
     [{ filters: 'many' }, 'filters', /filters must be a positive integer or an array/],
     [{ physioFilters: [8] }, 'physioFilters', /physioFilters lists 1 .* physioConvLayers is 2/],
-    [{ facePooling: 'mean' }, 'facePooling', /facePooling must be 'avg', 'max' or 'flatten', got "mean"/],
+    [
+      { facePooling: 'mean' },
+      'facePooling',
+      /facePooling must be 'avg', 'max' or 'flatten', got "mean"/,
+    ],
     [{ useFeatures: 'yes' }, 'useFeatures', /useFeatures must be true or false/],
     [{ denseUnits: 128 }, 'denseUnits', /denseUnits must be an array of positive integers/],
     [{ denseUnits: [64, 0] }, 'denseUnits', /denseUnits must be an array/],

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emotion, FaceRow } from '@emo/datasets';
 import { EMOTIONS, Rng, readPredictionsShard, writeFacesShard } from '@emo/datasets';
-import { runEmo } from './testing.js';
+import { TINY_TRAIN, runEmo } from './testing.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const run = runEmo;
@@ -107,17 +107,7 @@ describe('emo command line', () => {
         results: 'res',
         datasets: { deap: { root: res.deapRoot } },
         // tiny models for one epoch: this proves the command line, not the learning
-        train: {
-          epochs: 1,
-          model: {
-            convLayers: 1,
-            filters: 4,
-            physioConvLayers: 1,
-            physioFilters: 4,
-            lstmUnits: 8,
-            denseUnits: [8],
-          },
-        },
+        train: TINY_TRAIN,
       }),
     );
     const f = await run('full', '--config', cfg, '--json');

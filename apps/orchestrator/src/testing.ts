@@ -13,3 +13,16 @@ export async function runEmo(
   );
   return { code, out, err };
 }
+
+/** The train stage's config in tests: tiny models, one epoch (a few seconds a run). */
+export const TINY_TRAIN = {
+  epochs: 1,
+  model: {
+    convLayers: 1,
+    filters: 4,
+    physioConvLayers: 1,
+    physioFilters: 4,
+    lstmUnits: 8,
+    denseUnits: [8],
+  },
+};

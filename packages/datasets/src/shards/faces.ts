@@ -18,7 +18,7 @@ import {
   utf8Column,
   writeShardFile,
 } from './arrow.js';
-import { windowKeyColumns } from './windows.js';
+import { windowKeyColumns, windowKeyReader } from './windows.js';
 
 export const FACES_SCHEMA_VERSION = '1';
 
@@ -129,16 +129,11 @@ export function readFacesShard(path: string): FacesShard {
       `${path}: not a faces shard of schema ${FACES_SCHEMA_VERSION} (schema_version ${version}, stage ${md.get('stage')})`,
     );
   }
-  const { str, num, flat } = shardColumns(table, path, 'faces');
+  const columns = shardColumns(table, path, 'faces');
+  const { str, num, flat } = columns;
   const faces = flat<Uint8Array>('face');
+  const key = windowKeyReader(columns);
   const cols = {
-    dataset: str('dataset'),
-    subject: str('subject'),
-    trial: num('trial'),
-    stimulusId: str('stimulus_id'),
-    window: num('window'),
-    t0: num('t0'),
-    t1: num('t1'),
     facesFound: num('faces_found'),
     score: num('score'),
     label5: str('label5'),
@@ -148,13 +143,7 @@ export function readFacesShard(path: string): FacesShard {
   const rows: FaceRow[] = [];
   for (let i = 0; i < table.numRows; i++) {
     rows.push({
-      dataset: cols.dataset(i) ?? '',
-      subject: cols.subject(i) ?? '',
-      trial: cols.trial(i),
-      stimulusId: cols.stimulusId(i),
-      window: cols.window(i),
-      t0: cols.t0(i),
-      t1: cols.t1(i),
+      ...key(i),
       facesFound: cols.facesFound(i) ?? 0,
       score: cols.score(i),
       label5: cols.label5(i) as Emotion | null,

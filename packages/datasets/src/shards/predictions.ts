@@ -18,7 +18,7 @@ import {
   writeShardFile,
 } from './arrow.js';
 import type { WindowKey } from './windows.js';
-import { windowKeyColumns } from './windows.js';
+import { windowKeyColumns, windowKeyReader } from './windows.js';
 
 export const PREDICTIONS_SCHEMA_VERSION = '1';
 
@@ -143,15 +143,10 @@ export function readPredictionsShard(path: string): PredictionsShard {
       `${path}: classes ${JSON.stringify(classes)} differ from ${JSON.stringify(EMOTIONS)}`,
     );
   }
-  const { str, num, flat } = shardColumns(table, path, 'predictions');
+  const columns = shardColumns(table, path, 'predictions');
+  const { str, num, flat } = columns;
+  const key = windowKeyReader(columns);
   const cols = {
-    dataset: str('dataset'),
-    subject: str('subject'),
-    trial: num('trial'),
-    stimulusId: str('stimulus_id'),
-    window: num('window'),
-    t0: num('t0'),
-    t1: num('t1'),
     protocol: str('protocol'),
     fold: num('fold'),
     model: str('model'),
@@ -160,13 +155,7 @@ export function readPredictionsShard(path: string): PredictionsShard {
   const rows: PredictionRow[] = [];
   for (let i = 0; i < table.numRows; i++) {
     rows.push({
-      dataset: cols.dataset(i) ?? '',
-      subject: cols.subject(i) ?? '',
-      trial: cols.trial(i),
-      stimulusId: cols.stimulusId(i),
-      window: cols.window(i),
-      t0: cols.t0(i),
-      t1: cols.t1(i),
+      ...key(i),
       protocol: cols.protocol(i) ?? '',
       fold: cols.fold(i) ?? 0,
       model: cols.model(i) ?? '',

@@ -5,6 +5,7 @@
  * HRV/EDA values (NaN only where the row's `flags` say why).
  */
 import type { Table } from 'apache-arrow';
+import type { ShardColumns } from './arrow.js';
 import type { Emotion } from '../emotions.js';
 import { EMOTIONS } from '../emotions.js';
 import type { LabelSource } from '../labels.js';
@@ -83,6 +84,28 @@ export interface WindowKey {
   readonly window: number | null;
   readonly t0: number | null;
   readonly t1: number | null;
+}
+
+/** A reader of the key columns of a shard that has them, by row (see windowKeyColumns). */
+export function windowKeyReader(cols: ShardColumns): (row: number) => WindowKey {
+  const c = {
+    dataset: cols.str('dataset'),
+    subject: cols.str('subject'),
+    trial: cols.num('trial'),
+    stimulusId: cols.str('stimulus_id'),
+    window: cols.num('window'),
+    t0: cols.num('t0'),
+    t1: cols.num('t1'),
+  };
+  return (i) => ({
+    dataset: c.dataset(i) ?? '',
+    subject: c.subject(i) ?? '',
+    trial: c.trial(i),
+    stimulusId: c.stimulusId(i),
+    window: c.window(i),
+    t0: c.t0(i),
+    t1: c.t1(i),
+  });
 }
 
 /** Columns dataset, subject, trial, stimulus_id, window, t0, t1. */

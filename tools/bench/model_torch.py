@@ -289,8 +289,12 @@ def main():
         cmd += ["--config", args.config]
         cmd += ["--models", args.models, "--batch", str(args.batch), "--warmup", str(args.warmup)]
         cmd += ["--min-batches", str(args.min_batches), "--min-seconds", str(args.min_seconds)]
-        out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
-        runs.append(json.loads(out))
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr)
+            lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+            sys.exit(f"{threads} thread(s): {lines[-1]}")
+        runs.append(json.loads(done.stdout))
         for kind, m in runs[-1]["models"].items():
             print(
                 f"torch {threads} thread(s) {kind}: {m['params']:,} params, "

@@ -145,6 +145,8 @@ interface TorchModel {
 
 interface TorchReport {
   available: boolean;
+  /** torch imports, but the script failed. */
+  failed?: boolean;
   reason?: string;
   torch?: string;
   python?: string;
@@ -160,7 +162,7 @@ function findTorchPython(): { python?: string; tried: string[] } {
   const tried: string[] = [];
   for (const python of [...new Set(candidates)]) {
     try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+      execFileSync(python, ['-c', 'import torch; torch.zeros(1)'], { stdio: 'ignore' });
       return { python, tried };
     } catch {
       tried.push(python);
@@ -175,7 +177,7 @@ function runTorch(config: object): TorchReport {
   const args = [TORCH_SCRIPT, '--threads', '1,2', '--config', JSON.stringify(config)];
   const out = execFileSync(python, args, {
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env },
   });
   return JSON.parse(out) as TorchReport;
@@ -254,7 +256,9 @@ function printTable(rows: Row[], torch: TorchReport): void {
     const t2 = torchOf(r.kind, 2);
     const ratio = t2 ? r.train2.sum / t2.train.samplesPerS : undefined;
     const verdict =
-      ratio === undefined ? '—' : `${fmt(ratio)} ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW'}`;
+      ratio === undefined
+        ? '—'
+        : `${ratio >= 0.1 ? ratio.toFixed(3) : fmt(ratio)} ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW'}`;
     return [
       r.kind,
       r.backend + (r.trainBatch !== 64 ? ` (b${r.trainBatch})` : ''),
@@ -303,7 +307,10 @@ export async function runModelBench(): Promise<void> {
   try {
     torch = runTorch(config);
   } catch (err) {
-    torch = { available: false, reason: (err as Error).message.split('\n')[0] };
+    // execFileSync's error carries the script's stderr: its last line says what went wrong.
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    const reason = stderr ? stderr.split('\n').slice(-1)[0] : (err as Error).message;
+    torch = { available: false, failed: true, reason: `${TORCH_SCRIPT}: ${reason.slice(0, 300)}` };
   }
   const torchOthers = othersShare(torchStart, cpuTicks());
   if (torch.available) {
@@ -313,7 +320,11 @@ export async function runModelBench(): Promise<void> {
         (torchOthers === undefined ? '' : `; other processes meanwhile ${pct(torchOthers)}`),
     );
   } else {
-    console.log(`PyTorch not available (apt-get install python3-torch): ${torch.reason ?? ''}`);
+    console.log(
+      torch.failed
+        ? `PyTorch reference failed: ${torch.reason}`
+        : `PyTorch not available (apt-get install python3-torch): ${torch.reason ?? ''}`,
+    );
   }
 
   // Which backends load: the default order, unforced, records why the others were skipped.

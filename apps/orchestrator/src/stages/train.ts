@@ -270,7 +270,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           stoppedEarly: result.stoppedEarly,
           bestValLoss: result.bestValLoss,
           valAccuracy: result.valAccuracy,
-          test: result.test ?? testScore(m.scorePredictions, predictions),
+          test: testScore(m.scorePredictions, predictions),
           config: { ...result.config },
           transferred: result.transferred,
           history: m.curvesOf(result.history),

@@ -33,8 +33,8 @@ export interface PredictShardInput {
   readonly out?: string;
 }
 
-/** The window keys of the shard rows, by sample id (for the predictions shard). */
-function rowKeys(input: PredictShardInput): Map<string, WindowKey> {
+/** What the input shards say of themselves: subject, synthetic, and row keys by sample id. */
+function readInput(input: PredictShardInput) {
   const keys = new Map<string, WindowKey>();
   const add = (subject: string, rows: readonly WindowKey[]): void => {
     rows.forEach((r, i) => {
@@ -43,22 +43,12 @@ function rowKeys(input: PredictShardInput): Map<string, WindowKey> {
       keys.set(sampleId({ subject, trial, window }), r);
     });
   };
-  if (input.windows) {
-    const w = readWindowsShard(input.windows);
-    add(w.metadata.subject, w.rows);
-  }
-  if (input.faces) {
-    const f = readFacesShard(input.faces);
-    add(f.metadata.subject, f.rows);
-  }
-  return keys;
-}
-
-function shardInfo(input: PredictShardInput): { subject: string; synthetic: boolean } {
-  const m = input.windows
-    ? readWindowsShard(input.windows).metadata
-    : readFacesShard(input.faces ?? '').metadata;
-  return { subject: m.subject, synthetic: m.synthetic };
+  const w = input.windows ? readWindowsShard(input.windows) : null;
+  const f = input.faces ? readFacesShard(input.faces) : null;
+  if (w) add(w.metadata.subject, w.rows);
+  if (f) add(f.metadata.subject, f.rows);
+  const m = (w ?? f)?.metadata;
+  return { subject: m?.subject ?? '', synthetic: m?.synthetic ?? false, keys };
 }
 
 export async function predictShardRows(
@@ -77,7 +67,7 @@ export async function predictShardRows(
         `${modelDir}: a ${sig.kind} model needs ${missing.includes('face') ? '--faces' : '--windows'} (its inputs: ${sig.inputs.join(', ')})`,
       );
     }
-    const info = shardInfo(input);
+    const info = readInput(input);
     const index = indexSamples(
       [
         {
@@ -102,9 +92,8 @@ export async function predictShardRows(
       };
     });
     if (input.out) {
-      const keys = rowKeys(input);
       const out: PredictionRow[] = rows.map((r) => {
-        const w = keys.get(sampleId(r.key));
+        const w = info.keys.get(sampleId(r.key));
         return {
           dataset: w?.dataset ?? '',
           subject: r.key.subject,

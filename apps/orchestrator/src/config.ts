@@ -10,7 +10,9 @@ import { dspParams } from './stages/dsp.js';
 import { visionParams } from './stages/vision.js';
 import { splitParams } from './stages/split.js';
 import { trainParams } from './stages/train.js';
+import { evaluateParams } from './stages/evaluate.js';
 import { synthParams } from './stages/synth.js';
+import { reportParams } from './stages/report.js';
 
 export const configSchema = z
   .object({
@@ -32,6 +34,9 @@ export const configSchema = z
     vision: visionParams.prefault({}),
     split: splitParams.prefault({}),
     train: trainParams.prefault({}),
+    evaluate: evaluateParams.prefault({}),
+    /** Published numbers to show beside ours (e.g. the seed study's table). */
+    report: reportParams.pick({ published: true }).prefault({}),
   })
   .strict();
 

@@ -9,15 +9,16 @@
  *   dsp       convert   subject   @emo/dsp (+ datasets)    windows shard per subject
  *   vision    convert,  subject   @emo/vision (+ datasets) faces shard per subject (a crop per
  *             dsp                                          window, aligned by trial time)
- *   split     dsp,      global    @emo/model               train/val/test sample ids per fold
- *             vision                                       (the seed's random 70/15/15 for now)
- *   train     split,    model×fold @emo/model (+ datasets) a trained model, its curves and a
- *             dsp*, vision*                                predictions shard of the fold's test
- *                                                          samples (* every subject's shard)
- *   report    convert,  global    @emo/datasets + report   report.md, metrics.json
- *             dsp, vision, split, train
- *
- * Issue 7 adds the split protocols and evaluate before report.
+ *   split     dsp,      global    @emo/eval splits         train/val/test sample ids per protocol
+ *             vision                                       and fold (random 70/15/15, subject
+ *                                                          k-fold, within-subject), leakage-checked
+ *   train     split,    protocol× @emo/model (+ datasets)  a trained model, its curves and a
+ *             dsp*,     model×fold                         predictions shard of the fold's test
+ *             vision*                                      samples (* every subject's shard)
+ *   evaluate  split,    global    @emo/eval                metrics with intervals, McNemar, SVG
+ *             train                                        figures
+ *   report    convert,  global    @emo/eval (+ datasets)   report.html, report.md, metrics.json,
+ *             dsp, vision, split, evaluate                 emo.config.json
  */
 import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
@@ -25,6 +26,7 @@ import { convertStage } from './stages/convert.js';
 import { dspStage } from './stages/dsp.js';
 import { visionStage } from './stages/vision.js';
 import { reportStage } from './stages/report.js';
+import { evaluateStage } from './stages/evaluate.js';
 import { splitStage } from './stages/split.js';
 import { checkTrainParams, trainStage } from './stages/train.js';
 import { ConfigError } from './config.js';
@@ -39,7 +41,16 @@ export interface EmoPipeline {
 }
 
 /** Stage ids in pipeline order (for --until, nx targets and messages). */
-export const STAGE_IDS = ['synth', 'convert', 'dsp', 'vision', 'split', 'train', 'report'] as const;
+export const STAGE_IDS = [
+  'synth',
+  'convert',
+  'dsp',
+  'vision',
+  'split',
+  'train',
+  'evaluate',
+  'report',
+] as const;
 
 export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   const synthetic = !config.datasets.deap && !config.datasets.amigos;
@@ -52,9 +63,10 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     await visionStage(),
     await splitStage(),
     await trainStage(),
+    await evaluateStage(),
     await reportStage(),
   ] as Stage<unknown>[];
-  const params = {
+  const stageParams = {
     ...(synthetic ? { synth: config.synth } : {}),
     convert: {
       ...config.convert,
@@ -67,7 +79,10 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     vision: config.vision,
     split: config.split,
     train: config.train,
-    report: {},
+    evaluate: config.evaluate,
   };
+  // The report shows the settings and writes them as an emo.config.json that reproduces the run.
+  const { store: _store, results: _results, ...settings } = config;
+  const params = { ...stageParams, report: { published: config.report.published, settings } };
   return { stages, params, synthetic };
 }

@@ -5,6 +5,7 @@
  */
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -16,7 +17,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { RunManifest, TaskRecord } from './engine/index.js';
-import { METRICS_JSON, REPORT_MD } from './stages/report.js';
+import { CONFIG_JSON, METRICS_JSON, REPORT_HTML, REPORT_MD } from './stages/report.js';
+import { FIGURES_DIR } from './stages/evaluate.js';
 
 const MAX_LISTED = 40;
 
@@ -78,6 +80,19 @@ export function runSection(m: RunManifest, manifestFile: string): string {
   return lines.join('\n');
 }
 
+const escapeHtml = (t: string): string =>
+  t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * The report's HTML with the run section (the Markdown of {@link runSection}, as preformatted
+ * text) before `</body>`: the stage's report is content-addressed and cannot know the run.
+ */
+export function withRunSection(html: string, runMarkdown: string): string {
+  const section = `<section id="this-run"><h2>This run</h2><pre>${escapeHtml(runMarkdown.replace(/^## This run\n+/, ''))}</pre></section>\n`;
+  const at = html.lastIndexOf('</body>');
+  return at < 0 ? html + section : html.slice(0, at) + section + html.slice(at);
+}
+
 export interface ResultsWritten {
   readonly dir: string;
   /** `results/latest`, when this run updated it. */
@@ -99,13 +114,18 @@ export function writeResults(
   mkdirSync(dir, { recursive: true });
   const report = manifest.tasks.find((t) => t.stage === 'report' && t.output);
   let md: string;
+  const run = runSection(manifest, manifestFile);
   if (report?.output) {
-    md = readFileSync(join(report.output.path, REPORT_MD), 'utf8');
-    copyFileSync(join(report.output.path, METRICS_JSON), join(dir, METRICS_JSON));
+    const from = report.output.path;
+    md = readFileSync(join(from, REPORT_MD), 'utf8');
+    for (const f of [METRICS_JSON, CONFIG_JSON]) copyFileSync(join(from, f), join(dir, f));
+    cpSync(join(from, FIGURES_DIR), join(dir, FIGURES_DIR), { recursive: true });
+    const html = readFileSync(join(from, REPORT_HTML), 'utf8');
+    writeFileSync(join(dir, REPORT_HTML), withRunSection(html, run));
   } else {
     md = `# emo run ${manifest.runId}\n\nNo report in this run (the report stage did not run to completion).\n`;
   }
-  writeFileSync(join(dir, REPORT_MD), `${md.trimEnd()}\n\n${runSection(manifest, manifestFile)}`);
+  writeFileSync(join(dir, REPORT_MD), `${md.trimEnd()}\n\n${run}`);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   if (!updateLatest) return { dir, latest: null };
   // results/latest is a relative symlink, replaced atomically by renaming a new link over it

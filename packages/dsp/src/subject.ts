@@ -36,7 +36,7 @@ export interface DspParams {
 
 export const DSP_DEFAULTS: DspParams = {
   windowSec: 10,
-  stepSec: 5,
+  stepSec: 10,
   seqRate: 32,
   normalise: 'baseline',
   powerline: 50,

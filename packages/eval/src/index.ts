@@ -1,2 +1,9 @@
-// Public API of @emo/eval. The package arrives with its own issue; see README.md.
-export {};
+// Public API of @emo/eval: split protocols and their leakage guard, metrics with confidence
+// intervals and paired tests, the evaluation of a run, figures (SVG) and the report (HTML,
+// Markdown). See README.md.
+export type * from './types.js';
+export * from './splits/index.js';
+export * from './metrics/index.js';
+export { evaluate } from './evaluate.js';
+export type { EvaluateOptions, PredictionSet } from './evaluate.js';
+export * from './figures/index.js';

@@ -8,3 +8,4 @@ export { DETECTOR_NAME, VISION_DEFAULTS, processSubjectFaces } from './subject.j
 export type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from './subject.js';
 export { convertVideoFaces } from './video-faces.js';
 export type { VideoFacesOptions, VideoFacesResult } from './video-faces.js';
+export { processSubjectFacesInChild } from './worker/parent.js';

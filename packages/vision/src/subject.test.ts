@@ -11,6 +11,7 @@ import {
   writeWindowsShard,
 } from '@emo/datasets';
 import { processSubjectFaces } from './subject.js';
+import { processSubjectFacesInChild } from './worker/parent.js';
 
 let dir: string;
 
@@ -132,5 +133,31 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
       const rows = f.rows.filter((x) => x.trial === t);
       expect(rows.filter((x) => x.facesFound === 1).length).toBeGreaterThanOrEqual(rows.length - 1);
     }
+  }, 240_000);
+
+  it('in a child process: the same shard, byte for byte, with progress; a bad input names the file', async () => {
+    const rec = join(dir, 'rec', 'amigos-P01.arrow');
+    const win = join(dir, 'amigos-P01.windows.arrow');
+    windowsFor(rec, win);
+    const here = join(dir, 'here.faces.arrow');
+    const child = join(dir, 'child.faces.arrow');
+    const a = await processSubjectFaces(rec, win, here, {}, { sourceName: 'x' });
+    const progress: number[] = [];
+    const b = await processSubjectFacesInChild(
+      rec,
+      win,
+      child,
+      {},
+      {
+        sourceName: 'x',
+        onProgress: (done) => progress.push(done),
+      },
+    );
+    expect(b).toEqual(a);
+    expect(readFileSync(child).equals(readFileSync(here))).toBe(true);
+    expect(progress.length).toBeGreaterThan(1);
+    await expect(
+      processSubjectFacesInChild(join(dir, 'missing.arrow'), win, join(dir, 'bad.faces.arrow')),
+    ).rejects.toThrow(/missing\.arrow/);
   }, 240_000);
 });

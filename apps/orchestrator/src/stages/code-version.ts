@@ -35,22 +35,25 @@ function jsFiles(dir: string): string[] {
  * `<version>+<hash>` for workspace package `name`: its package.json version and the content of
  * its built `dist/**\/*.js` (its `src/` when it has not been built, e.g. under jest), of the
  * `alsoPackages` it relies on for its output (e.g. the shard writers of @emo/datasets), and of
- * `extraFiles` (the stage's own wiring module).
+ * `extraFiles` (the stage's own wiring module). With `subdir`, only that folder of `name`'s code
+ * counts (e.g. 'splits' of @emo/eval, so that a change to its report does not re-run the split
+ * and every training).
  */
 export async function packageCodeVersion(
   name: string,
   extraFiles: readonly string[] = [],
   alsoPackages: readonly string[] = [],
+  subdir?: string,
 ): Promise<string> {
-  const code = (pkg: string) => {
+  const code = (pkg: string, sub = '') => {
     const dir = packageDir(pkg);
-    const dist = join(dir, 'dist');
-    return existsSync(dist) ? jsFiles(dist) : [join(dir, 'src')];
+    const dist = join(dir, 'dist', sub);
+    return existsSync(dist) ? jsFiles(dist) : [join(dir, 'src', sub)];
   };
   const dir = packageDir(name);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
   return codeVersion(pkg.version ?? '0.0.0', [
-    ...code(name),
+    ...code(name, subdir),
     ...alsoPackages.flatMap(code),
     ...extraFiles,
   ]);

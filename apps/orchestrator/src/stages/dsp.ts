@@ -16,7 +16,8 @@ import { packageCodeVersion } from './code-version.js';
 export const dspParams = z
   .object({
     windowSec: z.number().positive().max(600).default(10),
-    stepSec: z.number().positive().max(600).default(5),
+    /** Non-overlapping windows by default: overlap makes the random split even more optimistic. */
+    stepSec: z.number().positive().max(600).default(10),
     seqRate: z.number().positive().max(1000).default(32),
     normalise: z.enum(['baseline', 'trials', 'none']).default('baseline'),
     powerline: z.union([z.literal(50), z.literal(60), z.null()]).default(50),

@@ -24,7 +24,7 @@ import type {
 import type { ProgressEvent, Stage } from '../engine/index.js';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
-import { SPLIT_JSON } from './split.js';
+import { readSplitSummary, splitFile } from './split.js';
 import { subjectShards } from './subject-shards.js';
 
 /** @emo/model loads tfjs (about 0.7 s): only when a train task, or a model config, needs it. */
@@ -111,16 +111,24 @@ export interface TrainSummary {
   readonly selectedTrial: number | null;
 }
 
-/** `hybrid-f0` ↔ (hybrid, 0). */
-export const trainShard = (kind: ModelKind, fold: number): string => `${kind}-f${fold}`;
+/**
+ * `random-70-15-15.hybrid.f0` ↔ (protocol, model, fold): one task per protocol × model × fold.
+ * Protocol ids have no dots.
+ */
+export const trainShard = (protocol: string, kind: ModelKind, fold: number): string =>
+  `${protocol}.${kind}.f${fold}`;
 
-function parseShard(shard: string): { kind: ModelKind; fold: number } {
-  const m = /^(.+)-f(\d+)$/.exec(shard);
-  const kind = MODEL_KINDS.find((k) => k === m?.[1]);
+export function parseTrainShard(shard: string): {
+  protocol: string;
+  kind: ModelKind;
+  fold: number;
+} {
+  const m = /^([^.]+)\.([^.]+)\.f(\d+)$/.exec(shard);
+  const kind = MODEL_KINDS.find((k) => k === m?.[2]);
   if (!m || !kind) {
-    throw new Error(`train: bad shard id '${shard}' (expected <model>-f<fold>)`);
+    throw new Error(`train: bad shard id '${shard}' (expected <protocol>.<model>.f<fold>)`);
   }
-  return { kind, fold: Number(m[2]) };
+  return { protocol: m[1], kind, fold: Number(m[3]) };
 }
 
 function progressOf(e: JobEvent): ProgressEvent {
@@ -165,10 +173,12 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
     description:
       'hybrid, CNN-only and RNN-only per fold (grid search on validation, early stopping)',
     params: trainParams,
-    shards: async (ctx) => {
-      const { readSplit } = await model();
-      const split = readSplit(join(inputOf(ctx.inputs, 'split').path, SPLIT_JSON));
-      return split.folds.flatMap((f) => ctx.params.models.map((k) => trainShard(k, f.fold)));
+    // Model by model (the hybrid, the slowest, first), so the worker pool ends evenly loaded.
+    shards: (ctx) => {
+      const { protocols } = readSplitSummary(inputOf(ctx.inputs, 'split').path);
+      return ctx.params.models.flatMap((k) =>
+        protocols.flatMap((p) => p.folds.map((f) => trainShard(p.protocol, k, f.fold))),
+      );
     },
     sources: (ctx) => (ctx.params.pretrainedFaces ? [ctx.params.pretrainedFaces] : []),
     run: (ctx) =>
@@ -176,10 +186,10 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
         const m = await model();
         const { gridSearch, gridTrials, predictSaved, readSplit, sampleId, sharedPool } = m;
         const p = ctx.params;
-        const { kind, fold: foldNo } = parseShard(ctx.shard ?? '');
-        const split = readSplit(join(inputOf(ctx.inputs, 'split').path, SPLIT_JSON));
+        const { protocol, kind, fold: foldNo } = parseTrainShard(ctx.shard ?? '');
+        const split = readSplit(splitFile(inputOf(ctx.inputs, 'split').path, protocol));
         const fold = split.folds.find((f) => f.fold === foldNo);
-        if (!fold) throw new Error(`train: the split has no fold ${foldNo}`);
+        if (!fold) throw new Error(`train: split ${protocol} has no fold ${foldNo}`);
         const shards = subjectShards(ctx.inputs['dsp'] ?? [], ctx.inputs['vision'] ?? []);
         const job: Omit<TrainJob, 'outDir'> = {
           kind,
@@ -196,7 +206,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
             shuffleSeed: p.seed,
           },
           ...(p.pretrainedFaces && kind !== 'rnnOnly' ? { initFrom: p.pretrainedFaces } : {}),
-          label: `${kind} fold ${foldNo}`,
+          label: `${kind} ${protocol} fold ${foldNo}`,
         };
         const onEvent = (e: JobEvent): void => emit(progressOf(e));
         let result: TrainJobResult;

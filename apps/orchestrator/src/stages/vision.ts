@@ -1,13 +1,14 @@
 /**
  * `vision`: each subject's face videos → its faces shard, one row per window of its windows
  * shard (`@emo/vision` does the work): BlazeFace boxes smoothed over time, a margin, grey 48×48
- * crops with histogram equalisation, and flags where no face or no video was found.
+ * crops with histogram equalisation, and flags where no face or no video was found. Each task
+ * runs in a child process, so `--jobs` concurrent subjects use as many cores.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { processSubjectFaces } from '@emo/vision';
+import { processSubjectFacesInChild } from '@emo/vision';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
@@ -63,7 +64,8 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
         const recFile = arrowIn(rec, '.arrow');
         const winFile = arrowIn(win, '.windows.arrow');
         const name = recFile.replace(/\.arrow$/, '.faces.arrow');
-        const r = await processSubjectFaces(
+        // In a child process: concurrent subjects detect faces on every core.
+        const r = await processSubjectFacesInChild(
           join(rec, recFile),
           join(win, winFile),
           join(ctx.outDir, name),

@@ -18,6 +18,7 @@ export type { Batch, BatchOptions, StreamStats } from './batches.js';
 export { classWeights, countByLabel } from './class-weights.js';
 export { randomSplit, readSplit, subjectHoldoutSplit, writeSplit } from './split.js';
 export type {
+  LabelledKey,
   RandomSplitOptions,
   SplitArtifact,
   SplitFold,

@@ -40,6 +40,11 @@ export interface SampleIndexEntry extends SampleKey {
   readonly facesRow: number | null;
   /** A row this sample needs carries flags (doubtful features, face not found, …). */
   readonly flagged: boolean;
+  /**
+   * The stimulus watched, `dataset/stimulus_id` (stimulus ids are per data set), from the
+   * windows row (else the faces row); null for images without one.
+   */
+  readonly stimulus: string | null;
 }
 
 /** The label of a sample kept without one (IndexOptions.keepUnlabelled). */
@@ -250,6 +255,21 @@ function labelOf(
   return k;
 }
 
+/** `dataset/stimulus_id` of a joined sample (windows row first), or null. */
+function stimulusOf(
+  c: Candidate,
+  windows: { shard: WindowsShard } | null,
+  faces: { shard: FacesShard } | null,
+): string | null {
+  const r =
+    c.windowsRow !== null && windows
+      ? windows.shard.rows[c.windowsRow]
+      : c.facesRow !== null && faces
+        ? faces.shard.rows[c.facesRow]
+        : null;
+  return r && r.stimulusId ? `${r.dataset}/${r.stimulusId}` : null;
+}
+
 /** Index the samples of the given subjects (see the file comment). */
 export function indexSamples(shards: readonly SubjectShards[], opts: IndexOptions): SampleIndex {
   const reader = opts.reader ?? defaultShardReader;
@@ -293,7 +313,14 @@ export function indexSamples(shards: readonly SubjectShards[], opts: IndexOption
           skipped.flagged++;
           continue;
         }
-        const entry = { subject: s.subject, ...c, label, shard, flagged };
+        const entry = {
+          subject: s.subject,
+          ...c,
+          label,
+          shard,
+          flagged,
+          stimulus: stimulusOf(c, windows, faces),
+        };
         const id = sampleId(entry);
         if (ids.has(id)) throw new Error(`subject '${s.subject}': sample id '${id}' repeats`);
         ids.add(id);

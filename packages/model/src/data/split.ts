@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { EMOTIONS, Rng, writeFileAtomic } from '@emo/datasets';
+import type { SampleKey } from './keys.js';
 import { sampleId } from './keys.js';
 import type { SampleIndex } from './sample-index.js';
 
@@ -33,8 +34,14 @@ export interface RandomSplitOptions {
   readonly stratify?: boolean;
 }
 
+/** A sample as a split sees it: its key and label index. */
+export type LabelledKey = SampleKey & { readonly label: number };
+
 /** Random train/val/test split of the index's samples; protocol `random-70-15-15`. */
-export function randomSplit(index: SampleIndex, opts: RandomSplitOptions): SplitArtifact {
+export function randomSplit(
+  index: { readonly entries: readonly LabelledKey[] },
+  opts: RandomSplitOptions,
+): SplitArtifact {
   const fractions = opts.fractions ?? [0.7, 0.15, 0.15];
   const stratify = opts.stratify ?? true;
   if (

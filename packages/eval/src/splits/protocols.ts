@@ -1,0 +1,233 @@
+/**
+ * The three split protocols reported side by side (DESIGN.md, Evaluation), each seeded and
+ * written as a split artefact of @emo/model (lists of sample ids per fold):
+ *
+ * - `random-70-15-15` ({@link randomProtocol}): the seed study's split. Windows are drawn at
+ *   random per label, so windows of one subject and one trial land in training and test. It is
+ *   optimistic; the leakage guard says what it shares.
+ * - `subject-kfold-K` ({@link subjectKFoldSplit}): subject-independent. Subjects are dealt into
+ *   K groups; fold i tests the subjects of group i. With `holdOutStimuli` (the default) the
+ *   stimuli are dealt into K groups too. Fold i then tests only group i's subjects watching
+ *   group i's stimuli, and trains only on the other subjects watching the other stimuli. The
+ *   cross blocks (a test subject on a training stimulus, and the reverse) are left out and
+ *   counted. Validation is whole training subjects. K = number of subjects is
+ *   leave-one-subject-out (`subject-loso`).
+ * - `within-subject-trials` ({@link withinSubjectSplit}): every subject is in training and
+ *   test, but whole trials are held out. Each subject's trials are split 70/15/15, stratified by
+ *   the trial's label, so no trial has windows on both sides.
+ */
+import { EMOTIONS, Rng } from '@emo/datasets';
+import type { LabelledKey, SplitArtifact, SplitFold } from '@emo/model';
+import { randomSplit, sampleId } from '@emo/model';
+import type { ProtocolKind } from '../types.js';
+
+/** A sample as the protocols see it (an index entry of @emo/model fits). */
+export interface SplitSample extends LabelledKey {
+  /** `dataset/stimulus_id`; null when unknown (then only the subject decides). */
+  readonly stimulus: string | null;
+}
+
+/** A split artefact with the protocol's kind and a sentence describing it. */
+export interface ProtocolSplit extends SplitArtifact {
+  readonly kind: ProtocolKind;
+  readonly description: string;
+}
+
+export type Fractions = readonly [number, number, number];
+
+function checkFractions(f: Fractions): void {
+  if (f.some((x) => !(x >= 0)) || Math.abs(f[0] + f[1] + f[2] - 1) > 1e-9) {
+    throw new RangeError(`split fractions must be ≥ 0 and sum to 1, got ${f.join(', ')}`);
+  }
+}
+
+const pct = (f: Fractions): string => f.map((x) => Math.round(x * 100)).join('-');
+
+/** The seed's random window split (stratified by label); protocol `random-70-15-15`. */
+export function randomProtocol(
+  samples: readonly SplitSample[],
+  opts: { readonly seed: number; readonly fractions?: Fractions },
+): ProtocolSplit {
+  const fractions = opts.fractions ?? [0.7, 0.15, 0.15];
+  checkFractions(fractions);
+  const s = randomSplit({ entries: samples }, { seed: opts.seed, fractions });
+  return {
+    ...s,
+    kind: 'random',
+    description: `windows drawn at random per label, ${pct(fractions)} (the seed study's split)`,
+  };
+}
+
+export interface SubjectKFoldOptions {
+  readonly seed: number;
+  /** Subject groups (folds); 'loso' = one per subject. Default 3. */
+  readonly k?: number | 'loso';
+  /** Deal stimuli into k groups too and test each fold on its own stimuli only (default true). */
+  readonly holdOutStimuli?: boolean;
+  /** Share of each fold's training subjects used for validation (default 0.15, at least 1). */
+  readonly valShare?: number;
+}
+
+/** Sorted distinct values. */
+const distinct = <T>(xs: Iterable<T>): T[] => [...new Set(xs)].sort();
+
+/** Deal items into k groups round-robin after a seeded shuffle: item → group. */
+function deal(items: readonly string[], k: number, rng: Rng): Map<string, number> {
+  const order = rng.shuffle([...items]);
+  return new Map(order.map((x, i) => [x, i % k]));
+}
+
+/**
+ * Stimuli dealt into k groups so that each group gets stimuli of every label where possible:
+ * stimuli are ordered by their most frequent label, shuffled within it, then dealt in turn.
+ */
+function dealStimuli(samples: readonly SplitSample[], k: number, rng: Rng): Map<string, number> {
+  const counts = new Map<string, number[]>();
+  for (const s of samples) {
+    if (s.stimulus === null) continue;
+    const c = counts.get(s.stimulus) ?? EMOTIONS.map(() => 0);
+    if (s.label >= 0 && s.label < c.length) c[s.label]++;
+    counts.set(s.stimulus, c);
+  }
+  const byLabel: string[][] = EMOTIONS.map(() => []);
+  for (const stim of distinct(counts.keys())) {
+    const c = counts.get(stim) as number[];
+    byLabel[c.indexOf(Math.max(...c))].push(stim);
+  }
+  const out = new Map<string, number>();
+  let next = 0;
+  for (const group of byLabel) {
+    for (const stim of rng.shuffle(group)) out.set(stim, next++ % k);
+  }
+  return out;
+}
+
+/** Subject-independent k-fold (stimuli held out too by default); see the file comment. */
+export function subjectKFoldSplit(
+  samples: readonly SplitSample[],
+  opts: SubjectKFoldOptions,
+): ProtocolSplit {
+  const subjects = distinct(samples.map((s) => s.subject));
+  const k = opts.k === 'loso' ? subjects.length : (opts.k ?? 3);
+  const holdOutStimuli = opts.holdOutStimuli ?? true;
+  const valShare = opts.valShare ?? 0.15;
+  if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2, got ${k}`);
+  if (subjects.length < k) {
+    throw new RangeError(`${k} subject folds need at least ${k} subjects, got ${subjects.length}`);
+  }
+  if (subjects.length - Math.ceil(subjects.length / k) < 2) {
+    throw new RangeError(
+      `${subjects.length} subjects in ${k} folds leave fewer than 2 training subjects (one is needed for validation)`,
+    );
+  }
+  const rng = new Rng(opts.seed).fork('subjectKFoldSplit');
+  const subjectGroup = deal(subjects, k, rng.fork('subjects'));
+  const stimulusGroup = holdOutStimuli ? dealStimuli(samples, k, rng.fork('stimuli')) : null;
+  const folds: SplitFold[] = [];
+  let dropped = 0;
+  for (let fold = 0; fold < k; fold++) {
+    const testSubject = (s: SplitSample) => subjectGroup.get(s.subject) === fold;
+    // A sample without a stimulus follows its subject.
+    const testStimulus = (s: SplitSample) =>
+      !stimulusGroup || s.stimulus === null || stimulusGroup.get(s.stimulus) === fold;
+    const trainStimulus = (s: SplitSample) =>
+      !stimulusGroup || s.stimulus === null || stimulusGroup.get(s.stimulus) !== fold;
+    const trainSubjects = subjects.filter((s) => subjectGroup.get(s) !== fold);
+    const nVal = Math.max(1, Math.round(trainSubjects.length * valShare));
+    const val = new Set(
+      rng
+        .fork(`val${fold}`)
+        .shuffle([...trainSubjects])
+        .slice(0, nVal),
+    );
+    const part: Record<'train' | 'val' | 'test', string[]> = { train: [], val: [], test: [] };
+    for (const s of samples) {
+      if (testSubject(s)) {
+        if (testStimulus(s)) part.test.push(sampleId(s));
+        else dropped++;
+      } else if (trainStimulus(s)) {
+        part[val.has(s.subject) ? 'val' : 'train'].push(sampleId(s));
+      } else dropped++;
+    }
+    folds.push({ fold, ...part });
+  }
+  const loso = k === subjects.length;
+  const stimuliNote = stimulusGroup
+    ? `stimuli dealt into ${k} groups too: each fold tests its subjects on its own stimuli only; ${dropped} sample-fold pairs of a test subject on a training stimulus (or the reverse) left out`
+    : 'stimuli are not held out: a test subject may have watched a training stimulus';
+  return {
+    protocol: loso ? 'subject-loso' : `subject-kfold-${k}`,
+    kind: 'subject-independent',
+    seed: opts.seed,
+    description: `${loso ? 'leave-one-subject-out' : `${k}-fold by subject`}${stimulusGroup ? ', stimuli held out too' : ''}; validation on whole training subjects`,
+    folds,
+    notes: [
+      `${subjects.length} subjects dealt into ${k} groups (seed ${opts.seed}); fold i tests group i`,
+      stimuliNote,
+    ],
+  };
+}
+
+export interface WithinSubjectOptions {
+  readonly seed: number;
+  /** Shares of each subject's trials for train, validation and test (default 0.7/0.15/0.15). */
+  readonly fractions?: Fractions;
+}
+
+/** Within-subject split with whole trials held out; protocol `within-subject-trials`. */
+export function withinSubjectSplit(
+  samples: readonly SplitSample[],
+  opts: WithinSubjectOptions,
+): ProtocolSplit {
+  const fractions = opts.fractions ?? [0.7, 0.15, 0.15];
+  checkFractions(fractions);
+  const rng = new Rng(opts.seed).fork('withinSubjectSplit');
+  // trial key → label of its first window (a trial has one label).
+  const trials = new Map<string, { subject: string; label: number }>();
+  for (const s of samples) {
+    const key = `${s.subject}/${s.trial}`;
+    if (!trials.has(key)) trials.set(key, { subject: s.subject, label: s.label });
+  }
+  const part = new Map<string, 0 | 1 | 2>();
+  let short = 0;
+  for (const subject of distinct(samples.map((s) => s.subject))) {
+    // The subject's trials ordered by label, shuffled within each label, then dealt so that
+    // the parts get their shares of every label: position j of n goes to the part whose
+    // cumulative share first exceeds (j + offset) / n.
+    const keys = distinct([...trials.keys()].filter((t) => trials.get(t)?.subject === subject));
+    const byLabel = EMOTIONS.map((_, l) => keys.filter((t) => trials.get(t)?.label === l));
+    const ordered = byLabel.flatMap((g) => rng.shuffle(g));
+    const n = ordered.length;
+    const nTest = n >= 3 ? Math.max(1, Math.round(n * fractions[2])) : 0;
+    const nVal = n >= 3 && fractions[1] > 0 ? Math.max(1, Math.round(n * fractions[1])) : 0;
+    if (n < 3) short++;
+    // Every k-th trial (spread over the label order) goes to test, then validation.
+    const slots: (0 | 1 | 2)[] = new Array<0 | 1 | 2>(n).fill(0);
+    const offset = rng.next();
+    const pick = (count: number, value: 1 | 2) => {
+      const free = slots.map((v, i) => (v === 0 ? i : -1)).filter((i) => i >= 0);
+      for (let j = 0; j < count; j++) {
+        slots[free[Math.floor(((j + offset) * free.length) / count) % free.length]] = value;
+      }
+    };
+    pick(nTest, 2);
+    pick(nVal, 1);
+    ordered.forEach((t, i) => part.set(t, slots[i]));
+  }
+  const names = ['train', 'val', 'test'] as const;
+  const fold: Record<(typeof names)[number], string[]> = { train: [], val: [], test: [] };
+  for (const s of samples) {
+    fold[names[part.get(`${s.subject}/${s.trial}`) ?? 0]].push(sampleId(s));
+  }
+  return {
+    protocol: 'within-subject-trials',
+    kind: 'within-subject',
+    seed: opts.seed,
+    description: `every subject in training and test, whole trials held out (${pct(fractions)} of each subject's trials, by label)`,
+    folds: [{ fold: 0, ...fold }],
+    notes: [
+      `each subject's trials split ${pct(fractions)} by label (seed ${opts.seed}); no trial has windows on both sides`,
+      ...(short > 0 ? [`${short} subject(s) with fewer than 3 trials train only`] : []),
+    ],
+  };
+}

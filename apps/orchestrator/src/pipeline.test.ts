@@ -87,12 +87,15 @@ interface PlanJson {
 /** TINY_TRAIN as command-line flags. */
 const TINY_SET = [
   '--set',
+  'split.protocols=["random"]',
+  '--set',
   `train.epochs=${TINY_TRAIN.epochs}`,
   '--set',
   `train.model=${JSON.stringify(TINY_TRAIN.model)}`,
 ];
 
-const TRAIN_TASKS = ['train/cnnOnly-f0', 'train/hybrid-f0', 'train/rnnOnly-f0'];
+const RANDOM = 'random-70-15-15';
+const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'rnnOnly'].map((m) => `train/${RANDOM}.${m}.f0`);
 
 /** Every file under a folder, as paths relative to it, sorted. */
 function filesUnder(dir: string): string[] {
@@ -142,6 +145,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     'vision/amigos-P02',
     'split',
     ...TRAIN_TASKS,
+    'evaluate',
     'report',
   ];
 
@@ -151,7 +155,13 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     cfg = join(dir, 'emo.config.json');
     writeFileSync(
       cfg,
-      JSON.stringify({ store: 'store', results: 'res', synth: SMALL_SYNTH, train: TINY_TRAIN }),
+      JSON.stringify({
+        store: 'store',
+        results: 'res',
+        synth: SMALL_SYNTH,
+        split: { protocols: ['random'] },
+        train: TINY_TRAIN,
+      }),
     );
   });
 
@@ -164,7 +174,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(m1.info.synthetic).toBe(true);
     const latest = join(dir, 'res', 'latest');
     expect(readlinkSync(latest)).toBe(join('runs', m1.runId));
-    expect(readFileSync(join(latest, 'report.md'), 'utf8')).toMatch(/\*\*SYNTHETIC DATA\.\*\*/);
+    expect(readFileSync(join(latest, 'report.md'), 'utf8')).toMatch(/SYNTHETIC/);
     const metrics = JSON.parse(readFileSync(join(latest, 'metrics.json'), 'utf8')) as {
       synthetic: boolean;
       datasets: { dataset: string; subjects: string[] }[];
@@ -202,61 +212,60 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     const latest = join(dir, 'res', 'latest');
     const metrics = JSON.parse(readFileSync(join(latest, 'metrics.json'), 'utf8')) as {
       split: {
-        protocol: string;
         samples: number;
-        folds: { fold: number; train: number; val: number; test: number }[];
+        protocols: {
+          protocol: string;
+          leakage: { verdict: string };
+          folds: { fold: number; train: number; val: number; test: number }[];
+        }[];
       };
-      models: {
+      trainings: {
         model: string;
         fold: number;
+        protocol: string;
         backend: string;
         epochs: number;
         samples: { train: number; val: number; test: number };
-        testAccuracy: number | null;
-        testLoss: number | null;
+        test: { accuracy: number; loss: number } | null;
       }[];
+      evaluation: {
+        models: { model: string; protocol: string; metrics: { n: number; accuracy: number } }[];
+        comparisons: { a: string; b: string }[];
+      };
     };
-    const { split, models } = metrics;
-    expect(split.protocol).toBe('random-70-15-15');
-    expect(split.folds.map((f) => f.fold)).toEqual([0]);
-    const [f0] = split.folds;
+    const { split, trainings, evaluation } = metrics;
+    expect(split.protocols.map((p) => [p.protocol, p.leakage.verdict])).toEqual([
+      [RANDOM, 'shares-trials'],
+    ]);
+    const [f0] = split.protocols[0].folds;
     expect(f0.train + f0.val + f0.test).toBe(split.samples);
     expect(f0.test).toBeGreaterThan(0);
-    expect(models.map((x) => x.model).sort()).toEqual(['cnnOnly', 'hybrid', 'rnnOnly']);
-    for (const x of models) {
+    expect(trainings.map((x) => x.model).sort()).toEqual(['cnnOnly', 'hybrid', 'rnnOnly']);
+    for (const x of trainings) {
       expect(x).toMatchObject({
         fold: 0,
+        protocol: RANDOM,
         epochs: 1,
         backend, // the workers selected the backend by the same rule as the manifest
         samples: { train: f0.train, val: f0.val, test: f0.test },
       });
-      expect(typeof x.testAccuracy).toBe('number');
-      expect(x.testAccuracy).toBeGreaterThanOrEqual(0);
-      expect(x.testAccuracy).toBeLessThanOrEqual(1);
-      expect(Number.isFinite(x.testLoss)).toBe(true);
+      // the evaluate stage scores the same predictions the train stage scored
+      const ev = evaluation.models.find((m) => m.model === x.model && m.protocol === RANDOM);
+      expect(ev?.metrics.n).toBe(f0.test);
+      expect(ev?.metrics.accuracy).toBeCloseTo(x.test?.accuracy ?? NaN, 12);
     }
+    expect(evaluation.comparisons.map((c) => `${c.a}/${c.b}`)).toEqual([
+      'hybrid/cnnOnly',
+      'hybrid/rnnOnly',
+    ]);
 
     const md = readFileSync(join(latest, 'report.md'), 'utf8');
-    expect(md).toContain('## Models (SYNTHETIC data)');
-    expect(md).toContain(
-      `Split: random-70-15-15 (seed 0) over ${split.samples} labelled windows with a sequence and a face crop from 4 subjects; fold 0: ${f0.train} train / ${f0.val} validation / ${f0.test} test.`,
-    );
-    expect(md).toContain(
-      '| model | fold | test accuracy | validation accuracy | epochs (best) | grid trials | backend |',
-    );
-    const rows = md.split('\n').filter((l) => /^\| (hybrid|cnnOnly|rnnOnly) \|/.test(l));
-    expect(rows.map((l) => l.split(' | ')[0])).toEqual(['| cnnOnly', '| hybrid', '| rnnOnly']);
-    for (const [i, row] of rows.entries()) {
-      const acc = models.find((x) => row.startsWith(`| ${x.model} |`))?.testAccuracy ?? NaN;
-      expect([i, row]).toEqual([
-        i,
-        expect.stringMatching(
-          new RegExp(
-            `^\\| \\w+ \\| 0 \\| ${(100 * acc).toFixed(1)} % \\| \\d+\\.\\d % \\| 1 \\(1\\) \\| 1 \\| tfjs \\S+ \\w+ .*\\|$`,
-          ),
-        ),
-      ]);
-    }
+    expect(md).toMatch(/SYNTHETIC/);
+    for (const m of evaluation.models) expect(md).toContain(m.metrics.accuracy.toFixed(3));
+    const html = readFileSync(join(latest, 'report.html'), 'utf8');
+    expect(html).toContain(`<figure id="fig-confusion-${RANDOM}-hybrid"`);
+    expect(html).toContain('<section id="this-run">');
+    expect(readdirSync(join(latest, 'figures'))).toContain(`roc-${RANDOM}-hybrid.svg`);
   });
 
   it('a changed stage parameter re-runs exactly that stage and its downstream, and says why', async () => {
@@ -308,6 +317,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'vision/deap-s02',
       'split',
       ...TRAIN_TASKS,
+      'evaluate',
       'report',
     ]);
     expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (5 → 10)');
@@ -323,26 +333,30 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     const ePlan = JSON.parse(
       (await emo('plan', '--config', cfg, ...epochs, '--json')).out,
     ) as PlanJson;
-    expect(ePlan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason])).toEqual([
-      ['train/hybrid-f0', 'parameter epochs changed (1 → 2)'],
-      ['train/cnnOnly-f0', 'parameter epochs changed (1 → 2)'],
-      ['train/rnnOnly-f0', 'parameter epochs changed (1 → 2)'],
-      ['report', 'upstream train/hybrid-f0 will re-run'],
+    const toRun = ePlan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason]);
+    expect(toRun.slice(0, 4)).toEqual([
+      [`train/${RANDOM}.hybrid.f0`, 'parameter epochs changed (1 → 2)'],
+      [`train/${RANDOM}.cnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
+      [`train/${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
+      ['evaluate', `upstream train/${RANDOM}.hybrid.f0 will re-run`],
     ]);
+    // the report shows the settings (and writes them as emo.config.json): they changed too
+    expect(toRun.slice(4)).toEqual([['report', expect.stringMatching(/^parameter settings/)]]);
     expect((await emo('full', '--config', cfg, ...epochs)).code).toBe(0);
     const m3 = manifestOf(store);
     expect(m3.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
       ...TRAIN_TASKS,
+      'evaluate',
       'report',
     ]);
     expect(task(m3, 'split').status).toBe('hit');
-    expect(task(m3, 'report').reason).toBe(
-      'input train/cnnOnly-f0 changed; input train/hybrid-f0 changed; input train/rnnOnly-f0 changed',
+    expect(task(m3, 'evaluate').reason).toBe(
+      TRAIN_TASKS.map((l) => `input ${l} changed`).join('; '),
     );
     const trained = JSON.parse(
       readFileSync(join(dir, 'res', 'latest', 'metrics.json'), 'utf8'),
-    ) as { models: { epochs: number }[] };
-    expect(trained.models.map((x) => x.epochs)).toEqual([2, 2, 2]);
+    ) as { trainings: { epochs: number }[] };
+    expect(trained.trainings.map((x) => x.epochs)).toEqual([2, 2, 2]);
 
     // a split parameter: split, every train task and the report
     const seed1 = [...epochs, '--set', 'split.seed=1'];
@@ -351,6 +365,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(m4.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
       'split',
       ...TRAIN_TASKS,
+      'evaluate',
       'report',
     ]);
     expect(task(m4, 'split').reason).toBe('parameter seed changed (0 → 1)');
@@ -394,7 +409,15 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     };
     const removed: Record<string, number> = {};
     for (const o of gc.removed) removed[o.stage] = (removed[o.stage] ?? 0) + 1;
-    expect(removed).toEqual({ convert: 4, dsp: 12, vision: 12, split: 4, train: 15, report: 5 });
+    expect(removed).toEqual({
+      convert: 4,
+      dsp: 12,
+      vision: 12,
+      split: 4,
+      train: 15,
+      evaluate: 5,
+      report: 5,
+    });
     expect(gc.keptObjects).toBe(5);
     const skip = JSON.parse((await emo('plan', '--config', cfg, '--json')).out) as PlanJson;
     expect(skip.tasks.filter((t) => t.action === 'run').map(label)).toEqual([
@@ -408,6 +431,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'vision/deap-s02',
       'split',
       'train', // its shards come from the split, and the last run (--until convert) had none
+      'evaluate',
       'report',
     ]);
     expect(skip.tasks.find((t) => label(t) === 'train')?.reason).toBe(
@@ -485,9 +509,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       ['vision/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['split', 'upstream dsp/deap-s02 will re-run'],
       // train's shards come from the split: until it has run, the plan shows the last run's
-      ['train/cnnOnly-f0', 'upstream split will re-run'],
-      ['train/hybrid-f0', 'upstream split will re-run'],
-      ['train/rnnOnly-f0', 'upstream split will re-run'],
+      ...TRAIN_TASKS.map((l) => [l, 'upstream split will re-run']),
       ['report', 'upstream convert/deap-s02 will re-run'],
     ]);
     expect((await emo('full', ...a)).code).toBe(0);
@@ -500,6 +522,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       'vision/deap-s02',
       'split',
       ...TRAIN_TASKS,
+      'evaluate',
       'report',
     ]);
     expect(task(m, 'split').reason).toBe(
@@ -542,8 +565,16 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     });
     const md = readFileSync(join(copy, 'res', 'latest', 'report.md'), 'utf8');
     expect(md).toMatch(/Failed:\n\n- convert\/amigos-P03: .*Data_Preprocessed_P03\.mat/);
-    expect(md).toMatch(/Subjects converted: 3 \(P01, P02, P04\)/);
-    expect(md).toMatch(/over \d+ labelled windows with a sequence and a face crop from 7 subjects/);
+    const metrics = JSON.parse(
+      readFileSync(join(copy, 'res', 'latest', 'metrics.json'), 'utf8'),
+    ) as { datasets: { dataset: string; subjects: string[] }[]; split: { subjects: number } };
+    expect(metrics.datasets.find((d) => d.dataset === 'amigos')?.subjects).toEqual([
+      'P01',
+      'P02',
+      'P04',
+    ]);
+    expect(metrics.split.subjects).toBe(7);
+    expect(md).toMatch(/P01, P02, P04/);
 
     const strict = await emo('full', ...a, '--strict');
     expect(strict.code).toBe(1);
@@ -560,6 +591,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       'vision/amigos-P03',
       'split',
       ...TRAIN_TASKS,
+      'evaluate',
       'report',
     ]);
     expect(fixed.tasks.filter((t) => t.missingInputs?.length)).toEqual([]);

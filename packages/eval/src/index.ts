@@ -7,3 +7,4 @@ export * from './metrics/index.js';
 export { evaluate } from './evaluate.js';
 export type { EvaluateOptions, PredictionSet } from './evaluate.js';
 export * from './figures/index.js';
+export * from './report/index.js';

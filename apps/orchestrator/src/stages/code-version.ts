@@ -54,7 +54,7 @@ export async function packageCodeVersion(
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
   return codeVersion(pkg.version ?? '0.0.0', [
     ...code(name, subdir),
-    ...alsoPackages.flatMap(code),
+    ...alsoPackages.flatMap((p) => code(p)),
     ...extraFiles,
   ]);
 }

@@ -76,7 +76,7 @@ export function recordingsMetrics(
   summaries: readonly ConvertSummary[],
   windows: readonly Tagged<DspSummary>[] = [],
   faces: readonly Tagged<VisionSummary>[] = [],
-): ReportMetrics {
+): RecordingsMetrics {
   const datasets: DatasetMetrics[] = [];
   for (const name of ['deap', 'amigos'] as const) {
     const list = summaries.filter((s) => s.dataset === name);
@@ -128,10 +128,14 @@ export const PUBLISHED_ANCHORS: readonly PublishedAnchor[] = [
   },
 ];
 
-/** What metrics.json holds: the data used, the splits and the whole evaluation. */
-export interface ReportMetrics {
+/** The data used, per dataset (convert, dsp and vision summaries). */
+export interface RecordingsMetrics {
   readonly synthetic: boolean;
   readonly datasets: readonly DatasetMetrics[];
+}
+
+/** What metrics.json holds: the data used, the splits and the whole evaluation. */
+export interface ReportMetrics extends RecordingsMetrics {
   readonly split: SplitSummary;
   readonly evaluation: Evaluation;
   readonly trainings: readonly Omit<TrainSummary, 'history'>[];
@@ -165,6 +169,9 @@ function skippedItems(summaries: readonly ConvertSummary[], split: SplitSummary)
   ];
   for (const [n, reason] of windows) {
     if (n > 0) out.push({ what: `${n} window(s)`, reason });
+  }
+  for (const p of split.skippedProtocols) {
+    out.push({ what: `protocol '${p.protocol}'`, reason: p.reason });
   }
   return out;
 }
@@ -228,7 +235,7 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         const input: ReportInput = {
           title: 'Multimodal emotion recognition: hybrid CNN-LSTM against its unimodal baselines',
           runId: `evaluation ${evaluated.key.slice(0, 12)}`,
-          created: 'see manifest.json',
+          created: 'the run and its date: “This run” at the end, and manifest.json',
           synthetic,
           data: dataSummaries(recordings.datasets),
           labelMapping: recordings.datasets[0]?.labelMapping ?? '',

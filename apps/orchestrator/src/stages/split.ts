@@ -67,6 +67,8 @@ export interface SplitSummary {
   };
   /** Each protocol: id, kind, seed, folds with counts, leakage report, notes. */
   readonly protocols: readonly ProtocolSummary[];
+  /** Configured protocols that could not be made from these subjects, and why. */
+  readonly skippedProtocols: readonly { protocol: string; reason: string }[];
 }
 
 export function readSplitSummary(dir: string): SplitSummary {
@@ -119,8 +121,18 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
         };
         mkdirSync(join(ctx.outDir, SPLITS_DIR));
         const protocols: ProtocolSummary[] = [];
+        const skippedProtocols: { protocol: string; reason: string }[] = [];
         for (const name of p.protocols) {
-          const split = make(name);
+          let split: ReturnType<typeof make>;
+          try {
+            split = make(name);
+          } catch (e) {
+            // too few subjects or trials for this protocol: the others go on, the report says why
+            if (!(e instanceof RangeError)) throw e;
+            skippedProtocols.push({ protocol: name, reason: e.message });
+            emit({ kind: 'log', message: `${name}: left out (${e.message})` });
+            continue;
+          }
           const leakage = ev.guardSplit(split, byId, {
             stimuliHeldOut: name === 'subject' && p.holdOutStimuli,
           });
@@ -151,7 +163,13 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
           perClass: Object.fromEntries(EMOTIONS.map((e, i) => [e, counts[i]])),
           skipped: index.skipped,
           protocols,
+          skippedProtocols,
         };
+        if (protocols.length === 0) {
+          throw new Error(
+            `split: no protocol could be made (${skippedProtocols.map((x) => `${x.protocol}: ${x.reason}`).join('; ')})`,
+          );
+        }
         writeFileSync(join(ctx.outDir, SPLIT_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
       }),
   });

@@ -1,124 +1,199 @@
 /**
- * All figures of an evaluation, in report order: per protocol the hybrid's per-class bars,
- * confusion heat map and ROC curves, the model comparison, the error share and the training
- * curves; then models × protocols with intervals. Ids are file names (`<id>.svg`) and name
- * their protocol (`…-<protocol>…`), which is how the report files them.
+ * All figures of an evaluation as SVG, in report order. For each protocol (in the order of
+ * `evaluation.protocols`, then any other protocol the model results name):
+ *
+ *   per-class-<protocol>-<model>   precision/recall/F1 per class  (the hybrid, else the first model)
+ *   confusion-<protocol>-<model>   confusion heat map             (same model)
+ *   roc-<protocol>-<model>         one-vs-rest ROC curves         (same model)
+ *   models-<protocol>              accuracy and macro F1 of every model
+ *   errors-<protocol>              share of each model's errors per true class
+ *   curves-<protocol>              training curves; left out when no model has any epoch
+ *
+ * then `protocols`: every model under every protocol with its bootstrap intervals.
+ *
+ * Ids are file names (`<id>.svg`): characters other than letters, digits, '.', '_' and '-'
+ * become '-'. A protocol with no model result has no figure; an evaluation with no model
+ * result at all is an error (a report without any figure would hide it). When the evaluation
+ * is synthetic, every figure's subtitle, title and caption say "SYNTHETIC data".
  */
-import type { Evaluation, Figure, ModelEvaluation } from '../types.js';
+import type { TopLevelSpec } from 'vega-lite';
+import type { Evaluation, Figure, ModelEvaluation, ProtocolKind } from '../types.js';
+import type { RenderOptions } from './render.js';
 import { renderSvg } from './render.js';
 import {
   confusionHeatmapSpec,
   errorShareSpec,
   modelComparisonSpec,
-  modelName,
   perClassMetricsSpec,
   protocolComparisonSpec,
   rocCurvesSpec,
   trainingCurvesSpec,
 } from './specs.js';
+import { modelName, orderModels } from './style.js';
 
-const KIND_LABEL = {
+export type FiguresOptions = Pick<RenderOptions, 'onWarning'>;
+
+const KIND_LABEL: Readonly<Record<ProtocolKind, string>> = {
   random: 'random window split',
   'subject-independent': 'subject-independent',
   'within-subject': 'within-subject',
-} as const;
+};
 
+/** "subject-kfold-3 (subject-independent)": the protocol id and what kind of split it is. */
 export const protocolLabel = (m: Pick<ModelEvaluation, 'protocol' | 'kind'>): string =>
   `${m.protocol} (${KIND_LABEL[m.kind]})`;
 
-export async function figuresFor(e: Evaluation): Promise<Figure[]> {
-  if (e.models.length === 0) throw new Error('figures: the evaluation has no model results');
-  const tag = e.synthetic ? 'SYNTHETIC data — ' : '';
+/** A string safe as a file name: letters, digits, '.', '_' and '-'. */
+export const safeId = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+
+const SYNTHETIC = 'SYNTHETIC data';
+
+/** What one figure is before it is drawn. */
+interface Planned {
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** Renders every figure of `evaluation` (see the module comment for which, and their ids). */
+export async function figuresFor(
+  evaluation: Evaluation,
+  opts: FiguresOptions = {},
+): Promise<Figure[]> {
+  if (evaluation.models.length === 0) {
+    throw new Error('figures: the evaluation has no model result; there is nothing to draw');
+  }
+  const planned = [
+    ...protocolsOf(evaluation).flatMap((p) => protocolFigures(evaluation, p)),
+    protocolComparison(evaluation),
+  ];
   const figures: Figure[] = [];
-  const add = async (f: Omit<Figure, 'svg'>, spec: Parameters<typeof renderSvg>[0]) => {
-    figures.push({ ...f, svg: await renderSvg(spec, `fig-${f.id}`) });
-  };
-  for (const p of e.protocols) {
-    const ms = e.models.filter((m) => m.protocol === p.protocol);
-    if (ms.length === 0) continue;
-    const main = ms.find((m) => m.model === 'hybrid') ?? ms[0];
-    const sub = `${tag}${modelName(main.model)}, ${protocolLabel(main)}, n = ${main.metrics.n}`;
-    const id = (what: string, model?: string) => `${what}-${p.protocol}${model ? `-${model}` : ''}`;
-    await add(
-      {
-        id: id('per-class', main.model),
-        title: `Per-class metrics — ${modelName(main.model)}, ${p.protocol}`,
-        caption: `Precision, recall and F1 of each class on the test windows of ${p.protocol} (folds pooled).`,
-      },
-      perClassMetricsSpec(e.classes, main.metrics, sub),
-    );
-    await add(
-      {
-        id: id('confusion', main.model),
-        title: `Confusion matrix — ${modelName(main.model)}, ${p.protocol}`,
-        caption: 'Counts and the share of each true class (row) predicted as each class.',
-      },
-      confusionHeatmapSpec(e.classes, main.metrics, sub),
-    );
-    await add(
-      {
-        id: id('roc', main.model),
-        title: `ROC curves — ${modelName(main.model)}, ${p.protocol}`,
-        caption:
-          'One-vs-rest ROC curve of each class from the predicted probabilities; the dashed diagonal is chance.',
-      },
-      rocCurvesSpec(e.classes, main.roc, sub),
-    );
-    const psub = `${tag}${protocolLabel(main)}`;
-    await add(
-      {
-        id: id('models'),
-        title: `Model comparison — ${p.protocol}`,
-        caption:
-          'Accuracy and macro F1 of the hybrid and the unimodal baselines on the same test windows.',
-      },
-      modelComparisonSpec(
-        ms.map((m) => ({
+  const used = new Set<string>();
+  for (const f of planned) {
+    if (used.has(f.id)) throw new Error(`figures: two figures have the id ${f.id}`);
+    used.add(f.id);
+    const svg = await renderSvg(f.spec, { onWarning: opts.onWarning, idPrefix: `${f.id}-` });
+    const title = evaluation.synthetic ? `${f.title} (${SYNTHETIC})` : f.title;
+    const caption = evaluation.synthetic ? `${SYNTHETIC}: ${f.caption}` : f.caption;
+    figures.push({ id: f.id, title, caption, svg });
+  }
+  return figures;
+}
+
+/** Protocol ids with a model result: those of `evaluation.protocols` first, in their order. */
+function protocolsOf(evaluation: Evaluation): string[] {
+  const withResults = new Set(evaluation.models.map((m) => m.protocol));
+  const listed = evaluation.protocols.map((p) => p.protocol).filter((p) => withResults.has(p));
+  return [...new Set([...listed, ...withResults])];
+}
+
+/** The subtitle's first line: "SYNTHETIC data · " when synthetic, then `text`. */
+function subtitleOf(evaluation: Evaluation, text: string): string {
+  return evaluation.synthetic ? `${SYNTHETIC} · ${text}` : text;
+}
+
+function chanceOf(evaluation: Evaluation): number | null {
+  return evaluation.classes.length > 0 ? 1 / evaluation.classes.length : null;
+}
+
+function protocolFigures(evaluation: Evaluation, protocol: string): Planned[] {
+  const { classes } = evaluation;
+  const byModel = new Map(
+    evaluation.models.filter((m) => m.protocol === protocol).map((m) => [m.model, m]),
+  );
+  const models = orderModels([...byModel.keys()]).map((id) => byModel.get(id) as ModelEvaluation);
+  const main = models[0]; // the hybrid when present (orderModels puts it first)
+  const label = protocolLabel(main);
+  const pid = safeId(protocol);
+  const mid = `${pid}-${safeId(main.model)}`;
+  const name = modelName(main.model);
+  const folds = main.folds === 1 ? '1 fold' : `${main.folds} folds pooled`;
+  const mainSub = subtitleOf(evaluation, `${name} · ${label} · ${folds}`);
+  const allSub = subtitleOf(evaluation, label);
+  const k = classes.length;
+  const out: Planned[] = [
+    {
+      id: `per-class-${mid}`,
+      title: `Per-class precision, recall and F1 — ${name}, ${protocol}`,
+      caption: `Precision, recall and F1 of each class for ${name} under ${label}, from the test predictions of all folds pooled (n = ${main.metrics.n}); the number under each class is its test support.`,
+      spec: perClassMetricsSpec(classes, main.metrics, mainSub),
+    },
+    {
+      id: `confusion-${mid}`,
+      title: `Confusion matrix — ${name}, ${protocol}`,
+      caption: `Confusion matrix of ${name} under ${label}: each cell gives how many test samples of the true class (row) were predicted as the column's class, and that count as a percentage of the row, which the colour also shows.`,
+      spec: confusionHeatmapSpec(classes, main.metrics, mainSub),
+    },
+    {
+      id: `roc-${mid}`,
+      title: `ROC curves — ${name}, ${protocol}`,
+      caption: `One-vs-rest ROC curve of each class for ${name} under ${label}, from the pooled test predictions; the legend gives each class's AUC ("n/a" when its test samples are all positive or all negative) and the dashed diagonal is chance.`,
+      spec: rocCurvesSpec(classes, main.roc, mainSub),
+    },
+    {
+      id: `models-${pid}`,
+      title: `Model comparison — ${protocol}`,
+      caption: `Test accuracy and macro F1 of each model under ${label} (point estimates; the protocol comparison shows their intervals); the dashed line is 1/${k}, a uniform guess over ${k} classes.`,
+      spec: modelComparisonSpec(
+        models.map((m) => ({
           model: m.model,
           accuracy: m.metrics.accuracy,
           macroF1: m.metrics.macro.f1,
         })),
-        psub,
+        allSub,
+        { chance: chanceOf(evaluation) },
       ),
-    );
-    await add(
-      {
-        id: id('errors'),
-        title: `Error share per class — ${p.protocol}`,
-        caption: "The share of each model's errors whose true class is each class.",
-      },
-      errorShareSpec(e.classes, ms, psub),
-    );
-    await add(
-      {
-        id: id('curves'),
-        title: `Training curves — ${p.protocol}`,
-        caption:
-          'Loss and accuracy per epoch on the training and validation windows of every fold.',
-      },
-      trainingCurvesSpec(
-        ms.flatMap((m) =>
-          m.curves.map((c) => ({ model: m.model, fold: c.fold, epochs: c.epochs })),
-        ),
-        psub,
-      ),
-    );
-  }
-  await add(
-    {
-      id: 'protocols',
-      title: 'Models × protocols',
-      caption:
-        'Test accuracy of every model under every protocol with 95 % bootstrap intervals (subjects resampled for subject-independent protocols); the dashed line is chance (5 classes).',
     },
-    protocolComparisonSpec(
-      e.models.map((m) => ({
-        protocolLabel: protocolLabel(m),
-        model: m.model,
-        accuracy: m.intervals.accuracy,
-      })),
-      `${tag}every protocol side by side`,
-    ),
+    {
+      id: `errors-${pid}`,
+      title: `Errors per true class — ${protocol}`,
+      caption: `For each model under ${label}, the share of its misclassified test samples whose true class is each class (a model's bars sum to 100 %, or are all 0 when it made no error).`,
+      spec: errorShareSpec(classes, models, allSub),
+    },
+  ];
+  const curves = models.flatMap((m) =>
+    m.curves.map((c) => ({ model: m.model, fold: c.fold, epochs: c.epochs })),
   );
-  return figures;
+  if (curves.some((c) => c.epochs.length > 0)) {
+    const maxFolds = Math.max(...models.map((m) => m.curves.length));
+    out.push({
+      id: `curves-${pid}`,
+      title: `Training curves — ${protocol}`,
+      caption: `Loss and accuracy per epoch of each model trained under ${label}, training solid and validation dashed${maxFolds > 1 ? ', one line per fold' : ''}; epochs without a validation value have no validation point.`,
+      spec: trainingCurvesSpec(curves, allSub),
+    });
+  }
+  return out;
+}
+
+function protocolComparison(evaluation: Evaluation): Planned {
+  const order = protocolsOf(evaluation);
+  const rows = [...evaluation.models]
+    .sort((a, b) => order.indexOf(a.protocol) - order.indexOf(b.protocol))
+    .map((m) => ({
+      protocol: m.protocol,
+      protocolLabel: protocolLabel(m),
+      model: m.model,
+      accuracy: m.intervals.accuracy,
+      macroF1: m.intervals.macroF1,
+    }));
+  const levels = [...new Set(evaluation.models.map((m) => m.bootstrap.level))];
+  const level = levels.length === 1 ? levels[0] : undefined;
+  const resampled = order.map((p) => {
+    const m = evaluation.models.find((x) => x.protocol === p) as ModelEvaluation;
+    return `${m.bootstrap.unit}s for ${p}`;
+  });
+  const pct = level === undefined ? '' : `${Math.round(level * 100)} % `;
+  const k = evaluation.classes.length;
+  return {
+    id: 'protocols',
+    title: 'Models × protocols, with bootstrap intervals',
+    caption: `Test accuracy and macro F1 of every model under every protocol, each with its ${pct}percentile-bootstrap interval (resampling ${resampled.join(', ')}); a point without a bar has no interval, and the dashed line is 1/${k}, a uniform guess.`,
+    spec: protocolComparisonSpec(
+      rows,
+      subtitleOf(evaluation, 'points: estimates on the pooled test predictions; bars: intervals'),
+      { chance: chanceOf(evaluation), level },
+    ),
+  };
 }

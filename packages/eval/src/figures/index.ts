@@ -1,13 +1,25 @@
-export { renderSvg } from './render.js';
+// The report's figures: vega-lite specs (specs.ts), rendered to SVG in Node (render.ts), and
+// every figure of an evaluation at once (figures.ts).
+export { deterministicIds, renderSvg } from './render.js';
+export type { RenderOptions } from './render.js';
 export {
   confusionHeatmapSpec,
   errorShareSpec,
-  MODEL_NAMES,
   modelComparisonSpec,
-  modelName,
   perClassMetricsSpec,
   protocolComparisonSpec,
   rocCurvesSpec,
+  rocLabel,
   trainingCurvesSpec,
 } from './specs.js';
-export { figuresFor, protocolLabel } from './figures.js';
+export type {
+  ChanceOption,
+  ErrorShareRow,
+  ModelScoreRow,
+  ProtocolComparisonOptions,
+  ProtocolScoreRow,
+  TrainingCurveRow,
+} from './specs.js';
+export { MODEL_NAMES, modelName } from './style.js';
+export { figuresFor, protocolLabel, safeId } from './figures.js';
+export type { FiguresOptions } from './figures.js';

@@ -8,14 +8,16 @@
  * prefixed with a hash of the figure, which also keeps them unique when several figures are
  * inlined into one HTML page (two inline SVGs that both define `#clip1` would clash).
  *
- * Text widths are estimated by vega without node-canvas, so long labels may be placed a few
- * pixels off; sizes in the specs leave room for that.
+ * There is no canvas to measure text: widths come from Helvetica's character widths
+ * (text-width.ts, installed into vega on the first render), so a label may be placed a few
+ * pixels off where the viewer's font differs.
  */
 import { createHash } from 'node:crypto';
 import { logger, parse, View, Warn } from 'vega';
 import type { LoggerInterface } from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { installTextWidth } from './text-width.js';
 
 export interface RenderOptions {
   /**
@@ -31,6 +33,7 @@ export interface RenderOptions {
 export async function renderSvg(spec: TopLevelSpec, opts: RenderOptions = {}): Promise<string> {
   const warn = opts.onWarning ?? ((message: string) => console.warn(`figures: ${message}`));
   const log = warningLogger(warn);
+  installTextWidth();
   let view: View | undefined;
   try {
     const compiled = compile(spec, { logger: log }).spec;
@@ -70,7 +73,7 @@ function titleOf(spec: TopLevelSpec): string | undefined {
  * order of first appearance, and its references (`url(#…)`, `href="#…"`) with it.
  */
 export function deterministicIds(svg: string, idPrefix?: string): string {
-  const ids = [...new Set([...svg.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]))];
+  const ids = [...new Set([...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]))];
   if (ids.length === 0) return svg;
   const numbered = renameIds(svg, ids, (i) => `__id${i + 1}__`);
   const prefix = idPrefix ?? `v${createHash('sha256').update(numbered).digest('hex').slice(0, 8)}-`;
@@ -81,7 +84,7 @@ function renameIds(svg: string, ids: readonly string[], name: (i: number) => str
   const next = new Map(ids.map((id, i) => [id, name(i)]));
   const rename = (id: string) => next.get(id) ?? id;
   return svg
-    .replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${rename(id)}"`)
+    .replace(/(\s)id="([^"]+)"/g, (_m, sp: string, id: string) => `${sp}id="${rename(id)}"`)
     .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${rename(id)})`)
     .replace(/href="#([^"]+)"/g, (_m, id: string) => `href="#${rename(id)}"`);
 }

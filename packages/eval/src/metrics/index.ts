@@ -1,10 +1,15 @@
+// Metrics of @emo/eval: classification metrics, ROC curves, bootstrap intervals and McNemar's
+// test, each checked against scikit-learn or scipy (metrics.test.ts).
 export {
+  accuracyOf,
   classificationMetrics,
   confusionMatrix,
+  kappaOf,
+  macroF1Of,
   metricsFromConfusion,
-  summaryOfConfusion,
 } from './classification.js';
+export type { ConfusionStatistic } from './classification.js';
 export { ovrRoc, rocCurve } from './roc.js';
-export { bootstrapIntervals, percentile } from './bootstrap.js';
+export { bootstrapIntervals, DEFAULT_STATISTICS, percentile } from './bootstrap.js';
 export type { BootstrapInput, BootstrapIntervals } from './bootstrap.js';
-export { chiSquare1Sf, mcnemar } from './mcnemar.js';
+export { binomialHalfCdf, chiSquare1Sf, erfc, mcnemar } from './mcnemar.js';

@@ -1,8 +1,27 @@
+// Classification metrics, ROC curves and McNemar's test against numbers computed by scikit-learn
+// 1.2.1 and scipy 1.10.1 (tools/fixtures/make_eval_reference.py → __fixtures__), plus small
+// examples worked out by hand.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { bootstrapIntervals, classificationMetrics, mcnemar, ovrRoc, percentile } from './index.js';
+import {
+  binomialHalfCdf,
+  chiSquare1Sf,
+  classificationMetrics,
+  erfc,
+  mcnemar,
+  metricsFromConfusion,
+  ovrRoc,
+  rocCurve,
+} from './index.js';
 
-interface Case {
+interface Curve {
+  fpr: number[];
+  tpr: number[];
+  auc: number;
+  /** Points of sklearn's curve with drop_intermediate=False. */
+  pointsWithoutDrop: number;
+}
+interface ClassificationCase {
   name: string;
   yTrue: number[];
   yPred: number[];
@@ -14,32 +33,90 @@ interface Case {
   support: number[];
   macro: { precision: number; recall: number; f1: number };
   weighted: { precision: number; recall: number; f1: number };
+  macroF1: number;
+  weightedF1: number;
   kappa: number;
   confusion: number[][];
-  roc: ({ fpr: number[]; tpr: number[]; auc: number } | null)[];
-  macroAuc: number | null;
+  roc: (Curve | null)[];
+  macroAucDefined: number | null;
+  macroAucSklearn: number | null;
+}
+interface Reference {
+  versions: Record<string, string>;
+  classification: ClassificationCase[];
+  roc: (Curve & { name: string; y: number[]; score: number[] })[];
+  mcnemar: { b: number; c: number; pExact: number; chi2: number; pChi2: number }[];
+  erfc: { x: number; erfc: number }[];
+  chi2Sf: { x: number; sf: number }[];
 }
 const ref = JSON.parse(
   readFileSync(new URL('./__fixtures__/sklearn-reference.json', import.meta.url), 'utf8'),
-) as {
-  classification: Case[];
-  mcnemar: { b: number; c: number; pExact: number; chi2: number; pChi2: number }[];
-};
+) as Reference;
 
-const close = (a: number, b: number, tol = 1e-12) =>
-  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol);
-const allClose = (a: readonly number[], b: readonly number[], tol = 1e-12) => {
-  expect(a).toHaveLength(b.length);
-  a.forEach((x, i) => close(x, b[i], tol));
+const K = 5;
+const close = (actual: number, expected: number, tol = 1e-12) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tol);
+const allClose = (actual: readonly number[], expected: readonly number[], tol = 1e-12) => {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((x, i) => close(x, expected[i], tol));
 };
+/** |actual − expected| ≤ rel·|expected| (p-values span hundreds of orders of magnitude). */
+const relClose = (actual: number, expected: number, rel: number) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.abs(expected));
+
+describe('the reference', () => {
+  it('was computed by the versions the generator names', () => {
+    expect(ref.versions).toMatchObject({ sklearn: '1.2.1', scipy: '1.10.1' });
+  });
+
+  it('spans zero division, absent classes, ties, collinear points and both extremes', () => {
+    const byName = new Map(ref.classification.map((c) => [c.name, c]));
+    const noisy = ref.classification[0];
+    expect(noisy.accuracy).toBeGreaterThan(0.4);
+    expect(noisy.accuracy).toBeLessThan(0.8);
+    // a class never predicted: precision 0 (zero_division), though it has true samples
+    const never = byName.get('class 3 never predicted');
+    expect(never?.precision[3]).toBe(0);
+    expect(never?.support[3]).toBeGreaterThan(0);
+    // absent classes: no ROC curve, and macro F1 over all 5 classes below the mean of the present
+    expect(byName.get('class 4 absent from the truth')?.roc[4]).toBeNull();
+    const absent = byName.get('classes 3 and 4 absent altogether');
+    expect(absent?.support.slice(3)).toEqual([0, 0]);
+    expect(absent?.macro.f1).toBeCloseTo(
+      ((absent?.f1[0] ?? 0) + (absent?.f1[1] ?? 0) + (absent?.f1[2] ?? 0)) / 5,
+      12,
+    );
+    // ties: 200 samples, about ten distinct scores per class
+    const tied = byName.get('tied scores (rounded to 0.1)');
+    expect(tied?.yTrue).toHaveLength(200);
+    expect(tied?.roc[0]?.fpr.length).toBeLessThan(15);
+    // drop_intermediate removed points in the random case
+    expect(noisy.roc[0]?.fpr.length).toBeLessThan(noisy.roc[0]?.pointsWithoutDrop ?? 0);
+    expect(ref.classification.some((c) => c.accuracy === 1)).toBe(true);
+    expect(ref.classification.some((c) => c.accuracy === 0 && c.kappa < 0)).toBe(true);
+  });
+});
 
 describe.each(ref.classification.map((c) => [c.name, c] as const))(
   'against scikit-learn: %s',
   (_, c) => {
-    const m = classificationMetrics(c.yTrue, c.yPred, 5);
+    const m = classificationMetrics(c.yTrue, c.yPred, K);
 
-    it('accuracy, per-class precision/recall/F1/support, averages, kappa, confusion', () => {
+    it('accuracy, confusion matrix and kappa', () => {
+      expect(m.n).toBe(c.yTrue.length);
       close(m.accuracy, c.accuracy);
+      expect(m.confusion).toEqual(c.confusion);
+      m.confusionNormalised.forEach((row, i) => {
+        const total = c.confusion[i].reduce((a, b) => a + b, 0);
+        allClose(
+          row,
+          c.confusion[i].map((v) => (total ? v / total : 0)),
+        );
+      });
+      close(m.kappa, c.kappa);
+    });
+
+    it('per-class precision, recall, F1 and support (zero_division=0)', () => {
       allClose(
         m.perClass.map((x) => x.precision),
         c.precision,
@@ -53,59 +130,115 @@ describe.each(ref.classification.map((c) => [c.name, c] as const))(
         c.f1,
       );
       expect(m.perClass.map((x) => x.support)).toEqual(c.support);
+    });
+
+    it('macro and weighted averages over all five classes', () => {
       for (const avg of ['macro', 'weighted'] as const) {
         close(m[avg].precision, c[avg].precision);
         close(m[avg].recall, c[avg].recall);
         close(m[avg].f1, c[avg].f1);
       }
-      close(m.kappa, c.kappa);
-      expect(m.confusion).toEqual(c.confusion);
-      m.confusionNormalised.forEach((row, i) => {
-        const n = c.confusion[i].reduce((a, b) => a + b, 0);
-        allClose(
-          row,
-          c.confusion[i].map((v) => (n ? v / n : 0)),
-        );
-      });
+      close(m.macro.f1, c.macroF1);
+      close(m.weighted.f1, c.weightedF1);
     });
 
     it('one-vs-rest ROC curves (points and AUC) and the macro AUC', () => {
-      const roc = ovrRoc(c.yTrue, c.probs, 5);
+      const roc = ovrRoc(c.yTrue, c.probs, K);
       roc.perClass.forEach((curve, k) => {
         const r = c.roc[k];
         if (r === null) {
-          expect(curve.auc).toBeNull();
+          expect(curve).toEqual({ fpr: [], tpr: [], auc: null });
           return;
         }
         allClose(curve.fpr, r.fpr);
         allClose(curve.tpr, r.tpr);
         close(curve.auc ?? NaN, r.auc);
       });
-      if (c.macroAuc !== null) close(roc.macroAuc ?? NaN, c.macroAuc);
+      close(roc.macroAuc ?? NaN, c.macroAucDefined ?? NaN);
+      if (c.macroAucSklearn !== null) close(roc.macroAuc ?? NaN, c.macroAucSklearn);
     });
   },
 );
 
-describe('the reference cases are not trivial', () => {
-  it('spans zero-division, an absent class, ties and both extremes', () => {
-    const names = ref.classification.map((c) => c.name);
-    expect(names).toHaveLength(6);
-    const noisy = ref.classification[0];
-    expect(noisy.accuracy).toBeGreaterThan(0.3);
-    expect(noisy.accuracy).toBeLessThan(0.9);
-    expect(ref.classification[1].precision[3]).toBe(0); // never predicted → 0, not NaN
-    expect(ref.classification[2].roc[4]).toBeNull();
-    expect(ref.classification[3].roc[0]?.fpr.length).toBeLessThan(30); // ties grouped
+describe('binary ROC curves against scikit-learn', () => {
+  it.each(ref.roc.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const curve = rocCurve(c.y, c.score);
+    allClose(curve.fpr, c.fpr);
+    allClose(curve.tpr, c.tpr);
+    close(curve.auc ?? NaN, c.auc);
+    // booleans and 0/1 give the same curve
+    expect(
+      rocCurve(
+        c.y.map((v) => v === 1),
+        c.score,
+      ),
+    ).toEqual(curve);
+  });
+
+  it('exercise the dropping of collinear points', () => {
+    const runs = ref.roc[0];
+    expect(runs.fpr.length).toBeLessThan(runs.pointsWithoutDrop / 2);
   });
 });
 
-describe('a hand-computed example', () => {
-  it('gives the numbers worked out on paper', () => {
+describe('ROC curves worked out by hand', () => {
+  it('groups ties and drops collinear points', () => {
+    // scores 0.9 0.8 0.8 0.7 0.6 0.5 for labels 1 1 0 1 0 0: distinct-score points
+    // (fp, tp) = (0,1) (1,2) (1,3) (2,3) (3,3); (2,3) lies between (1,3) and (3,3) and goes
+    const c = rocCurve([1, 1, 0, 1, 0, 0], [0.9, 0.8, 0.8, 0.7, 0.6, 0.5]);
+    expect(c.fpr).toEqual([0, 0, 1 / 3, 1 / 3, 1]);
+    expect(c.tpr).toEqual([0, 1 / 3, 2 / 3, 1, 1]);
+    // area: (1/3)·(1/3 + 2/3)/2 + (2/3)·1 = 1/6 + 2/3 = 5/6
+    expect(c.auc).toBeCloseTo(5 / 6, 15);
+  });
+
+  it('has no curve and no AUC without positives or without negatives', () => {
+    expect(rocCurve([0, 0, 0], [0.1, 0.5, 0.2])).toEqual({ fpr: [], tpr: [], auc: null });
+    expect(rocCurve([true, true], [0.1, 0.5])).toEqual({ fpr: [], tpr: [], auc: null });
+    expect(rocCurve([], [])).toEqual({ fpr: [], tpr: [], auc: null });
+    const roc = ovrRoc(
+      [0, 0, 0],
+      [
+        [0.5, 0.5],
+        [0.6, 0.4],
+        [0.2, 0.8],
+      ],
+      2,
+    );
+    expect(roc.macroAuc).toBeNull();
+  });
+
+  it('rejects bad input', () => {
+    expect(() => rocCurve([1, 0], [0.5])).toThrow(/2 labels but 1 scores/);
+    expect(() => rocCurve([1, 2], [0.5, 0.1])).toThrow(/isPositive\[1\] = 2/);
+    expect(() => rocCurve([1, 0], [0.5, NaN])).toThrow(/score\[1\] = NaN/);
+    expect(() => ovrRoc([0, 1], [[1, 0]], 2)).toThrow(/2 labels but 1 probability rows/);
+    expect(() => ovrRoc([0, 1], [[1, 0], [1]], 2)).toThrow(/probs\[1\] has 1 scores/);
+    expect(() =>
+      ovrRoc(
+        [0, 3],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        2,
+      ),
+    ).toThrow(/yTrue\[1\] = 3/);
+  });
+});
+
+describe('classification metrics worked out by hand', () => {
+  it('gives the numbers computed on paper', () => {
     // true 0 0 1 1 2 2, predicted 0 1 1 1 2 0
     const m = classificationMetrics([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0], 3);
+    expect(m.n).toBe(6);
     expect(m.accuracy).toBeCloseTo(4 / 6, 15);
     expect(m.perClass.map((x) => x.precision)).toEqual([0.5, 2 / 3, 1]);
     expect(m.perClass.map((x) => x.recall)).toEqual([0.5, 1, 0.5]);
+    // F1 = 2PR/(P+R): 0.5, 0.8, 2/3
+    m.perClass.forEach((x, i) => expect(x.f1).toBeCloseTo([0.5, 0.8, 2 / 3][i], 15));
+    expect(m.perClass.map((x) => x.support)).toEqual([2, 2, 2]);
+    expect(m.macro.f1).toBeCloseTo((0.5 + 0.8 + 2 / 3) / 3, 15);
     // po = 4/6, pe = (2·2 + 2·3 + 2·1)/36 = 1/3, kappa = (2/3 − 1/3)/(2/3) = 0.5
     expect(m.kappa).toBeCloseTo(0.5, 15);
     expect(m.confusion).toEqual([
@@ -113,83 +246,76 @@ describe('a hand-computed example', () => {
       [0, 2, 0],
       [1, 0, 1],
     ]);
+    expect(m.confusionNormalised).toEqual([
+      [0.5, 0.5, 0],
+      [0, 1, 0],
+      [0.5, 0, 0.5],
+    ]);
   });
 
-  it('names a bad label', () => {
+  it('averages over every class, keeps zero rows zero, and is 0 where undefined', () => {
+    // class 2 of 3 never occurs: its row stays zeros and it counts as 0 in the macro mean
+    const m = classificationMetrics([0, 1, 1], [0, 1, 0], 3);
+    expect(m.confusionNormalised[2]).toEqual([0, 0, 0]);
+    expect(m.perClass[2]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(m.macro.recall).toBeCloseTo((1 + 0.5 + 0) / 3, 15);
+    expect(m.weighted.recall).toBeCloseTo((1 * 1 + 0.5 * 2) / 3, 15);
+    // one class, always right: chance agreement is 1 and kappa undefined (sklearn: NaN) → 0
+    expect(classificationMetrics([1, 1], [1, 1], 3).kappa).toBe(0);
+    expect(metricsFromConfusion(m.confusion)).toEqual(m);
+  });
+
+  it('names a bad label and refuses no samples', () => {
     expect(() => classificationMetrics([0, 7], [0, 1], 5)).toThrow(/yTrue\[1\] = 7/);
+    expect(() => classificationMetrics([0, 1], [0, 1.5], 5)).toThrow(/yPred\[1\] = 1.5/);
+    expect(() => classificationMetrics([0, -1], [0, 1], 5)).toThrow(RangeError);
     expect(() => classificationMetrics([0], [0, 1], 5)).toThrow(/1 true labels but 2/);
+    expect(() => classificationMetrics([], [], 5)).toThrow(/no samples/);
+    expect(() => classificationMetrics([0], [0], 0)).toThrow(/numClasses/);
   });
 });
 
 describe('McNemar against scipy', () => {
   it.each(ref.mcnemar.map((r) => [r.b, r.c, r] as const))('b=%i c=%i', (b, c, r) => {
-    const a = [...Array(b).fill(true), ...Array(c).fill(false), true, false];
-    const bb = [...Array(b).fill(false), ...Array(c).fill(true), true, false];
+    // b samples only A gets right, c only B, plus one both get right and one both get wrong
+    const a = [...Array<boolean>(b).fill(true), ...Array<boolean>(c).fill(false), true, false];
+    const bb = [...Array<boolean>(b).fill(false), ...Array<boolean>(c).fill(true), true, false];
     const t = mcnemar(a, bb);
-    expect([t.aOnly, t.bOnly, t.n]).toEqual([b, c, b + c + 2]);
-    expect(Math.abs(t.pExact - r.pExact)).toBeLessThanOrEqual(1e-12 * Math.max(1, r.pExact));
+    expect([t.n, t.aOnly, t.bOnly]).toEqual([b + c + 2, b, c]);
+    relClose(t.pExact, r.pExact, 1e-12);
     close(t.chi2, r.chi2);
-    expect(Math.abs(t.pChi2 - r.pChi2)).toBeLessThanOrEqual(1e-12 + 1e-10 * r.pChi2);
+    relClose(t.pChi2, r.pChi2, 1e-12);
     expect(t.method).toBe(b + c < 25 ? 'exact' : 'chi2-corrected');
     expect(t.p).toBe(b + c < 25 ? t.pExact : t.pChi2);
   });
+
+  it('is symmetric and worked out by hand for tiny counts', () => {
+    // b=2, c=0: P[X ≤ 0] = 1/4 for X ~ Bin(2, 1/2), two-sided 1/2; chi2 = (2−1)²/2
+    const t = mcnemar([true, true, false], [false, false, false]);
+    expect([t.pExact, t.chi2, t.p]).toEqual([0.5, 0.5, 0.5]);
+    expect(mcnemar([false, false], [true, true]).pExact).toBe(
+      mcnemar([true, true], [false, false]).pExact,
+    );
+    const none = mcnemar([true, false], [true, false]);
+    expect([none.pExact, none.chi2, none.pChi2, none.p]).toEqual([1, 0, 1, 1]);
+    expect(() => mcnemar([true], [])).toThrow(RangeError);
+  });
+
+  it('sums binomial tails exactly for small n and without underflow for large n', () => {
+    expect(binomialHalfCdf(0, 3)).toBe(1 / 8);
+    expect(binomialHalfCdf(1, 3)).toBe(1 / 2);
+    expect(binomialHalfCdf(5, 10)).toBe(638 / 1024);
+    expect(binomialHalfCdf(2000, 4000)).toBeGreaterThan(0.5);
+    expect(binomialHalfCdf(2000, 4000)).toBeLessThan(0.52);
+  });
 });
 
-describe('bootstrap intervals', () => {
-  // 8 subjects: four predicted well, four badly, 40 windows each
-  const yTrue: number[] = [];
-  const yPred: number[] = [];
-  const subjects: string[] = [];
-  for (let s = 0; s < 8; s++) {
-    for (let i = 0; i < 40; i++) {
-      const t = i % 5;
-      yTrue.push(t);
-      yPred.push(s < 4 ? t : i % 3 === 0 ? t : (t + 1) % 5);
-      subjects.push(`s${s}`);
-    }
-  }
-  const run = (groups: string[] | null, seed = 1) =>
-    bootstrapIntervals({ yTrue, yPred, numClasses: 5, groups, iterations: 500, seed, level: 0.95 });
-
-  it('is seeded, contains the estimate, and subjects give wider intervals than windows', () => {
-    const bySubject = run(subjects);
-    expect(run(subjects)).toEqual(bySubject);
-    // (subject resamples take few distinct values: compare the seeds on windows)
-    expect(run(null, 2)).not.toEqual(run(null, 1));
-    const acc = bySubject.accuracy;
-    expect(acc.estimate).toBeCloseTo(classificationMetrics(yTrue, yPred, 5).accuracy, 12);
-    expect(acc.lower).toBeLessThan(acc.estimate);
-    expect(acc.upper).toBeGreaterThan(acc.estimate);
-    const byWindow = run(null).accuracy;
-    const width = (x: typeof acc) => (x.upper ?? 0) - (x.lower ?? 0);
-    expect(width(acc)).toBeGreaterThan(2 * width(byWindow));
+describe('erfc and the chi-square tail against scipy', () => {
+  it.each(ref.erfc.map((r) => [r.x, r.erfc] as const))('erfc(%p)', (x, expected) => {
+    relClose(erfc(x), expected, 1e-13);
   });
 
-  it('collapses when every group is the same, and has no bounds with one group', () => {
-    const same = bootstrapIntervals({
-      yTrue: [0, 1, 0, 1],
-      yPred: [0, 0, 0, 0],
-      numClasses: 2,
-      groups: ['a', 'a', 'b', 'b'],
-      iterations: 200,
-      seed: 0,
-      level: 0.9,
-    });
-    expect([same.accuracy.lower, same.accuracy.upper]).toEqual([0.5, 0.5]);
-    const one = bootstrapIntervals({
-      yTrue: [0, 1],
-      yPred: [0, 0],
-      numClasses: 2,
-      groups: ['a', 'a'],
-      iterations: 200,
-      seed: 0,
-      level: 0.9,
-    });
-    expect(one.accuracy).toEqual({ estimate: 0.5, lower: null, upper: null });
-  });
-
-  it('takes percentiles as numpy does (linear interpolation)', () => {
-    expect(percentile([1, 2, 3, 4], 0.5)).toBe(2.5);
-    expect(percentile([0, 10], 0.025)).toBeCloseTo(0.25, 12);
+  it.each(ref.chi2Sf.map((r) => [r.x, r.sf] as const))('chi2.sf(%p, 1)', (x, expected) => {
+    relClose(chiSquare1Sf(x), expected, 1e-12);
   });
 });

@@ -68,7 +68,7 @@ export function randomSplit(
     folds: [{ fold: 0, train: ids(0), val: ids(1), test: ids(2) }],
     notes: [
       `windows drawn at random${stratify ? ' per label' : ''} (fractions ${fractions.join(', ')}, seed ${opts.seed})`,
-      'windows of one subject and trial land on both sides of the split (overlapping windows): optimistic, not subject-independent',
+      'windows of one subject and trial land on both sides of the split (neighbouring, or overlapping, windows of one recording): optimistic, not subject-independent',
     ],
   };
 }

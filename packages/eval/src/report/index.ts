@@ -1,0 +1,5 @@
+// The report: one self-contained HTML page and a Markdown summary of an evaluation.
+// (The headless-browser check, browser-check.ts, is for tests and is not exported here.)
+export { renderHtml } from './html.js';
+export { renderMarkdown } from './markdown.js';
+export type { MarkdownOptions } from './markdown.js';

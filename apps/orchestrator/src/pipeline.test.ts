@@ -284,8 +284,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
 
     expect((await emo('full', '--config', cfg, ...set)).code).toBe(0);
     const m = manifestOf(store);
+    // the windows' values did not change, so train wrote the same predictions: evaluate is a
+    // cache hit (the report re-runs: it names the recordings shards' parameters)
     expect(statuses(m)).toEqual(
-      Object.fromEntries(ALL.map((l) => [l, l === 'synth' ? 'hit' : 'ran'])),
+      Object.fromEntries(ALL.map((l) => [l, l === 'synth' || l === 'evaluate' ? 'hit' : 'ran'])),
     );
     expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter nanPolicy changed/);
     // a windows shard records the sha256 of the recordings shard it came from: it changes
@@ -302,8 +304,8 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     for (const l of TRAIN_TASKS) expect(task(m, l).reason).toBe(dspChanged);
 
     // a parameter of a later stage: that stage and everything downstream of it re-run (split,
-    // every train task and the report, since fewer windows change the split)
-    const step = [...set, '--set', 'dsp.stepSec=10'];
+    // every train task and the report, since more windows change the split)
+    const step = [...set, '--set', 'dsp.stepSec=5'];
     expect((await emo('full', '--config', cfg, ...step)).code).toBe(0);
     const m2 = manifestOf(store);
     expect(m2.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
@@ -320,7 +322,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'evaluate',
       'report',
     ]);
-    expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (5 → 10)');
+    expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (10 → 5)');
     // 4 windows shards, 4 faces shards and the split changed
     for (const l of TRAIN_TASKS) {
       expect(task(m2, l).reason).toBe(
@@ -340,8 +342,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       [`train/${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
       ['evaluate', `upstream train/${RANDOM}.hybrid.f0 will re-run`],
     ]);
-    // the report shows the settings (and writes them as emo.config.json): they changed too
-    expect(toRun.slice(4)).toEqual([['report', expect.stringMatching(/^parameter settings/)]]);
+    expect(toRun.slice(4)).toEqual([['report', 'upstream evaluate will re-run']]);
     expect((await emo('full', '--config', cfg, ...epochs)).code).toBe(0);
     const m3 = manifestOf(store);
     expect(m3.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
@@ -350,6 +351,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'report',
     ]);
     expect(task(m3, 'split').status).toBe('hit');
+    // the report shows the settings (and writes them as emo.config.json): they changed too
+    expect(task(m3, 'report').reason).toBe(
+      'parameter settings.train.epochs changed (1 → 2); input evaluate changed',
+    );
     expect(task(m3, 'evaluate').reason).toBe(
       TRAIN_TASKS.map((l) => `input ${l} changed`).join('; '),
     );
@@ -401,8 +406,9 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
 
     // keep one run (the last: nanPolicy=skip, up to convert): synth and its 4 conversions stay.
     // What goes: the nanPolicy=keep conversions; the dsp and vision outputs of 3 runs (skip,
-    // keep, stepSec=10); the splits of 4 (those 3 and split.seed=1); the train outputs and
-    // reports of 5 (those 4 and train.epochs=2)
+    // keep, stepSec=5); the splits of 4 (those 3 and split.seed=1); the train outputs and
+    // reports of 5 (those 4 and train.epochs=2); the evaluations of 4 (keep's train tasks wrote
+    // what skip's did, so its evaluation is skip's)
     const gc = JSON.parse((await emo('gc', '--config', cfg, '--keep', '1', '--json')).out) as {
       removed: { stage: string }[];
       keptObjects: number;
@@ -415,7 +421,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       vision: 12,
       split: 4,
       train: 15,
-      evaluate: 5,
+      evaluate: 4,
       report: 5,
     });
     expect(gc.keptObjects).toBe(5);
@@ -510,6 +516,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       ['split', 'upstream dsp/deap-s02 will re-run'],
       // train's shards come from the split: until it has run, the plan shows the last run's
       ...TRAIN_TASKS.map((l) => [l, 'upstream split will re-run']),
+      ['evaluate', 'upstream split will re-run'],
       ['report', 'upstream convert/deap-s02 will re-run'],
     ]);
     expect((await emo('full', ...a)).code).toBe(0);

@@ -29,16 +29,16 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('processRecordingsShard (synthetic recordings in the real formats)', () => {
-  it('DEAP: 10-s windows every 5 s after the baseline, beats from the plethysmograph', async () => {
+  it('DEAP: non-overlapping 10-s windows after the baseline (the default step), beats from the plethysmograph', async () => {
     const out = join(dir, 'deap-s01.windows.arrow');
     const r = await processRecordingsShard(join(dir, 'rec', 'deap-s01.arrow'), out);
     const w = readWindowsShard(out);
-    // 5 trials × 60 s: windows at 0, 5, …, 50 s
-    expect(r).toMatchObject({ trials: 5, windows: 55 });
-    expect(w.rows).toHaveLength(55);
+    // 5 trials × 60 s: windows at 0, 10, …, 50 s
+    expect(r).toMatchObject({ trials: 5, windows: 30 });
+    expect(w.rows).toHaveLength(30);
     expect(w.rows.slice(0, 2).map((x) => [x.trial, x.window, x.t0, x.t1])).toEqual([
       [1, 0, 0, 10],
-      [1, 1, 5, 15],
+      [1, 1, 10, 20],
     ]);
     expect(w.metadata).toMatchObject({
       cardiacSource: 'ppg',
@@ -49,7 +49,7 @@ describe('processRecordingsShard (synthetic recordings in the real formats)', ()
       featureNames: [...FEATURES],
     });
     expect(w.metadata.notes.join(' ')).toMatch(/plethysmograph .* not ECG/);
-    expect(w.physio).toHaveLength(55 * 320 * CHANNELS.length);
+    expect(w.physio).toHaveLength(30 * 320 * CHANNELS.length);
     expect(w.physio.every((v) => Number.isFinite(v))).toBe(true);
     const F = FEATURES.length;
     const meanHr = FEATURES.indexOf('MeanHR');

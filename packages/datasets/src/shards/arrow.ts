@@ -126,6 +126,15 @@ export function listFloat32Column(
   };
 }
 
+/**
+ * The class of a typed array by its tag, not `instanceof`: an array made in another realm (one
+ * that came from a worker or child process through structured clone, inside jest's VM) is not an
+ * instance of this realm's Float32Array, and must not be mistaken for bytes.
+ */
+function typedArrayKind(a: ArrayBufferView): string {
+  return Object.prototype.toString.call(a).slice(8, -1);
+}
+
 /** A FixedSizeList column (e.g. a T×C window or a 48×48 face) from one flat typed array. */
 export function fixedSizeListColumn(
   name: string,
@@ -133,12 +142,16 @@ export function fixedSizeListColumn(
   flat: Float32Array | Uint8Array,
   rows: number,
 ): Column {
+  const kind = typedArrayKind(flat);
+  if (kind !== 'Float32Array' && kind !== 'Uint8Array') {
+    throw new TypeError(`${name}: expected a Float32Array or Uint8Array, got a ${kind}`);
+  }
   if (flat.length !== size * rows) {
     throw new RangeError(
       `${name}: ${rows} rows of ${size} need ${size * rows} values, got ${flat.length}`,
     );
   }
-  const itemType: DataType = flat instanceof Float32Array ? new Float32() : new Uint8();
+  const itemType: DataType = typedArrayKind(flat) === 'Float32Array' ? new Float32() : new Uint8();
   const type = new FixedSizeList(size, new Field('item', itemType, false));
   const child = makeData({
     type: itemType as Float32,
@@ -278,7 +291,7 @@ export function shardColumns(table: Table, path: string, what: string): ShardCol
       if (parts.length === 1) return parts[0];
       const total = parts.reduce((n, p) => n + p.length, 0);
       const out = (
-        parts[0] instanceof Uint8Array ? new Uint8Array(total) : new Float32Array(total)
+        typedArrayKind(parts[0]) === 'Uint8Array' ? new Uint8Array(total) : new Float32Array(total)
       ) as T;
       let o = 0;
       for (const p of parts) {

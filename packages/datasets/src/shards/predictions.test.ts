@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { tableFromIPC } from 'apache-arrow';
 import type { PredictionRow, PredictionsMetadata } from './predictions.js';
 import { readPredictionsShard, writePredictionsShard } from './predictions.js';
@@ -103,5 +104,52 @@ describe('predictions shard', () => {
     );
     writeShardFile(path, makeShardTable(columns, schema.metadata));
     expect(() => readPredictionsShard(path)).toThrow(/wide\.arrow: column 'probs' has 4 values/);
+  });
+
+  it('refuses probabilities stored as bytes, naming the file', () => {
+    const path = tmp('bytes.arrow');
+    writePredictionsShard(path, [], new Float32Array(0), meta);
+    const good = readFileSync(path);
+    const schema = tableFromIPC(good).schema;
+    const columns = schema.fields.map((f) =>
+      f.name === 'probs'
+        ? fixedSizeListColumn('probs', 5, new Uint8Array(0), 0)
+        : { field: f, data: tableFromIPC(good).getChild(f.name)!.data[0] },
+    );
+    writeShardFile(path, makeShardTable(columns, schema.metadata));
+    expect(() => readPredictionsShard(path)).toThrow(
+      /bytes\.arrow: column 'probs' has 5 values of Uint8 per row, expected 5 floats/,
+    );
+  });
+
+  it('writes probabilities made in another realm as floats (what a worker process sends back)', () => {
+    // structured clone from a worker or child process yields arrays of another realm under
+    // jest's VM: `instanceof Float32Array` is false for them, yet they are floats
+    const foreign = runInNewContext(
+      'new Float32Array([0.1, 0.2, 0.3, 0.15, 0.25])',
+    ) as Float32Array;
+    expect(foreign instanceof Float32Array).toBe(false);
+    const path = tmp('foreign.arrow');
+    const row: PredictionRow = {
+      dataset: 'deap',
+      subject: 's01',
+      trial: 1,
+      stimulusId: '1',
+      window: 0,
+      t0: 0,
+      t1: 10,
+      protocol: 'random-70-15-15',
+      fold: 0,
+      model: 'hybrid',
+      yTrue: 'angry',
+    };
+    writePredictionsShard(path, [row], foreign, meta);
+    expect(Array.from(readPredictionsShard(path).probs)).toEqual(Array.from(foreign));
+  });
+
+  it('refuses a column of another typed array, naming the column', () => {
+    expect(() => fixedSizeListColumn('probs', 1, new Float64Array(2) as never, 2)).toThrow(
+      /probs: expected a Float32Array or Uint8Array, got a Float64Array/,
+    );
   });
 });

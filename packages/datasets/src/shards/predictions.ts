@@ -5,6 +5,7 @@
  * where unknown) and `probs`, the model's softmax output over the classes in {@link EMOTIONS}
  * order.
  */
+import { DataType } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { EMOTIONS } from '../emotions.js';
 import type { Emotion } from '../emotions.js';
@@ -116,10 +117,11 @@ function checkPredictionsTable(path: string, table: Table): void {
       `${path}: not a predictions shard of schema ${PREDICTIONS_SCHEMA_VERSION} (schema_version ${version}, stage ${md.get('stage')}${missing.length ? `, missing columns ${missing.join(', ')}` : ''})`,
     );
   }
-  const width = (table.getChild('probs')?.type as { listSize?: number }).listSize;
-  if (width !== EMOTIONS.length) {
+  const type = table.getChild('probs')?.type as { listSize?: number; valueType?: DataType };
+  const width = type.listSize;
+  if (width !== EMOTIONS.length || !DataType.isFloat(type.valueType)) {
     throw new Error(
-      `${path}: column 'probs' has ${width ?? 'no fixed'} values per row, expected ${EMOTIONS.length} (${EMOTIONS.join(', ')})`,
+      `${path}: column 'probs' has ${width ?? 'no fixed'} values of ${String(type.valueType)} per row, expected ${EMOTIONS.length} floats (${EMOTIONS.join(', ')})`,
     );
   }
 }

@@ -219,7 +219,11 @@ export interface PublishedAnchor {
 export interface ReportInput {
   readonly title: string;
   readonly runId: string;
-  readonly created: string;
+  /**
+   * When the report was made. Left out where the report must be the same bytes on every run
+   * (the pipeline's report is a cached artefact; the run's id and date follow in the results).
+   */
+  readonly created?: string;
   readonly synthetic: boolean;
   readonly data: readonly DataSummary[];
   readonly labelMapping: string;

@@ -234,8 +234,7 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         const settings = ctx.params.settings;
         const input: ReportInput = {
           title: 'Multimodal emotion recognition: hybrid CNN-LSTM against its unimodal baselines',
-          runId: `evaluation ${evaluated.key.slice(0, 12)}`,
-          created: 'the run and its date: “This run” at the end, and manifest.json',
+          runId: `evaluation ${evaluated.key.slice(0, 12)}`, // the run id and date: "This run"
           synthetic,
           data: dataSummaries(recordings.datasets),
           labelMapping: recordings.datasets[0]?.labelMapping ?? '',

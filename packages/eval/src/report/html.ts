@@ -71,7 +71,7 @@ export function renderHtml(input: ReportInput): string {
 <header class="page-header">
 <p class="kicker">Evaluation report</p>
 <h1>${esc(input.title)}</h1>
-<p class="meta">Run <code>${esc(input.runId)}</code> · created ${esc(input.created)}</p>
+<p class="meta">Run <code>${esc(input.runId)}</code>${input.created ? ` · created ${esc(input.created)}` : ''}</p>
 ${input.synthetic ? banner() : ''}
 <nav class="toc" aria-label="Contents"><ol>
 ${sections.map((s) => `<li><a href="#${s.id}">${esc(s.title)}</a></li>`).join('\n')}

@@ -47,7 +47,7 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
   out.push(
     `# ${md(input.title)}`,
     '',
-    `Run \`${code(input.runId)}\` · created ${md(input.created)}`,
+    `Run \`${code(input.runId)}\`${input.created ? ` · created ${md(input.created)}` : ''}`,
   );
 
   section(out, 'Summary', summary(input, otherFigures));

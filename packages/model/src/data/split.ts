@@ -83,8 +83,8 @@ export interface SubjectHoldoutOptions {
 /**
  * Whole subjects held out: a seeded shuffle of the subjects, the first ones for test, the next
  * for validation, the rest for training (one fold; protocol `subject-holdout`). No subject's
- * windows are on two sides. Issue 7's packages/eval brings the full subject-independent
- * protocols (k-fold by subject, stimuli held out) and the leakage guard.
+ * windows are on two sides. The pipeline uses packages/eval's subject-independent protocols
+ * (k-fold by subject, stimuli held out) and its leakage guard instead.
  */
 export function subjectHoldoutSplit(
   index: SampleIndex,

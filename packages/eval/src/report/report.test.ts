@@ -171,6 +171,15 @@ describe('renderHtml', () => {
     expect(htmlProblems(evil)).toEqual([]);
   });
 
+  it('says when the report was made, and leaves the date out when it is not given', () => {
+    expect(html).toContain('· created 2025-11-24T12:00:00Z');
+    const undated = fakeReportInput({ created: undefined });
+    expect(renderHtml(undated)).not.toContain('created');
+    expect(renderMarkdown(undated).split('\n').find((l) => l.startsWith('Run '))).toBe(
+      `Run \`${undated.runId}\``,
+    );
+  });
+
   it('shows the summary table with intervals, kappa, n and folds', () => {
     const s = section(html, 'summary');
     expect(s).toContain('0.752 [0.70, 0.80]');

@@ -175,9 +175,11 @@ describe('renderHtml', () => {
     expect(html).toContain('· created 2025-11-24T12:00:00Z');
     const undated = fakeReportInput({ created: undefined });
     expect(renderHtml(undated)).not.toContain('created');
-    expect(renderMarkdown(undated).split('\n').find((l) => l.startsWith('Run '))).toBe(
-      `Run \`${undated.runId}\``,
-    );
+    expect(
+      renderMarkdown(undated)
+        .split('\n')
+        .find((l) => l.startsWith('Run ')),
+    ).toBe(`Run \`${undated.runId}\``);
   });
 
   it('shows the summary table with intervals, kappa, n and folds', () => {

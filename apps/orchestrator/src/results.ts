@@ -80,6 +80,7 @@ export function runSection(m: RunManifest, manifestFile: string): string {
   return lines.join('\n');
 }
 
+// Not @emo/eval's escapeHtml: importing @emo/eval loads tfjs, and every command loads this module.
 const escapeHtml = (t: string): string =>
   t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

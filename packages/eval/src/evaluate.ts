@@ -12,6 +12,7 @@
  */
 import type { PredictionRow } from '@emo/datasets';
 import { EMOTIONS } from '@emo/datasets';
+import { orderModels } from './model-order.js';
 import { bootstrapIntervals, classificationMetrics, mcnemar, ovrRoc } from './metrics/index.js';
 import type {
   Evaluation,
@@ -43,9 +44,6 @@ export interface EvaluateOptions {
 }
 
 const K = EMOTIONS.length;
-const MODEL_ORDER = ['hybrid', 'cnnOnly', 'rnnOnly'];
-const byModelOrder = (a: string, b: string) =>
-  (MODEL_ORDER.indexOf(a) + 1 || 99) - (MODEL_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b);
 
 /** Pooled labelled predictions of one model under one protocol. */
 interface Pooled {
@@ -112,7 +110,7 @@ export function evaluate(
   const comparisons: ModelComparison[] = [];
   for (const protocol of protocols) {
     const mine = sets.filter((s) => s.protocol === protocol.protocol);
-    const names = [...new Set(mine.map((s) => s.model))].sort(byModelOrder);
+    const names = orderModels(mine.map((s) => s.model));
     const pooled = new Map<string, Pooled>();
     for (const model of names) {
       const ofModel = mine.filter((s) => s.model === model);

@@ -5,6 +5,7 @@
  */
 import type { PredictionRow } from '@emo/datasets';
 import { EMOTIONS, Rng } from '@emo/datasets';
+import { STUDY_MODELS } from './model-order.js';
 import type { PredictionSet } from './evaluate.js';
 import type { ProtocolSummary, ProtocolKind } from './types.js';
 
@@ -67,7 +68,7 @@ export function fakeRun(seed = 1): { protocols: ProtocolSummary[]; sets: Predict
         model: '',
         yTrue: EMOTIONS[i % 5],
       }));
-      for (const model of ['hybrid', 'cnnOnly', 'rnnOnly']) {
+      for (const model of STUDY_MODELS) {
         const acc = ACCURACY[p.protocol][model];
         const probs = new Float32Array(rows.length * 5);
         rows.forEach((_, i) => {

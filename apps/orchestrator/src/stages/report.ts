@@ -58,8 +58,12 @@ export interface DatasetMetrics {
   readonly faces: { rows: number; complete: number; flagged: number; faceShare: number } | null;
 }
 
-/** Aggregate the convert summaries (one per subject) per dataset. */
+/** A per-subject summary with the dataset of its shard (`deap-s01` → deap). */
 type Tagged<T> = T & { dataset: string };
+const tagged = <T>(summary: T, shard: string | null): Tagged<T> => ({
+  ...summary,
+  dataset: (shard ?? '').split('-')[0],
+});
 
 function faceTotals(list: readonly VisionSummary[]): DatasetMetrics['faces'] {
   if (list.length === 0) return null;
@@ -72,6 +76,7 @@ function faceTotals(list: readonly VisionSummary[]): DatasetMetrics['faces'] {
   };
 }
 
+/** Aggregate the convert, dsp and vision summaries (one per subject) per dataset. */
 export function recordingsMetrics(
   summaries: readonly ConvertSummary[],
   windows: readonly Tagged<DspSummary>[] = [],
@@ -193,8 +198,9 @@ function protocolNotes(e: Evaluation): string[] {
           : 'Here the subject-independent accuracy is not lower than the random split’s; with few subjects and wide intervals this can happen by chance, but it is unusual: look at the intervals before drawing conclusions.'),
     );
   }
+  const level = Math.round(100 * (e.models[0]?.bootstrap.level ?? 0.95));
   notes.push(
-    'Intervals are 95 % percentile bootstrap intervals. Subject-independent protocols resample whole subjects; the others resample windows, which ignores that windows of one trial are correlated, so their intervals are too narrow.',
+    `Intervals are ${level} % percentile bootstrap intervals. Subject-independent protocols resample whole subjects; the others resample windows, which ignores that windows of one trial are correlated, so their intervals are too narrow.`,
   );
   return notes;
 }
@@ -217,14 +223,10 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         const summaries = (ctx.inputs.convert ?? []).map(
           (a) => JSON.parse(readFileSync(join(a.path, CONVERT_SUMMARY), 'utf8')) as ConvertSummary,
         );
-        const windows = (ctx.inputs.dsp ?? []).map((a) => ({
-          ...readDspSummary(a.path),
-          dataset: (a.shard ?? '').split('-')[0],
-        }));
-        const faces = (ctx.inputs.vision ?? []).map((a) => ({
-          ...readVisionSummary(a.path),
-          dataset: (a.shard ?? '').split('-')[0],
-        }));
+        const windows = (ctx.inputs.dsp ?? []).map((a) => tagged(readDspSummary(a.path), a.shard));
+        const faces = (ctx.inputs.vision ?? []).map((a) =>
+          tagged(readVisionSummary(a.path), a.shard),
+        );
         const split = readSplitSummary(inputOf(ctx.inputs, 'split').path);
         const evaluated = inputOf(ctx.inputs, 'evaluate');
         const { evaluation, figures, trainings } = readEvaluation(evaluated.path);

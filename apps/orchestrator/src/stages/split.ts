@@ -92,7 +92,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
     run: (ctx) =>
       stageTask(async (emit) => {
         // @emo/model and @emo/eval load tfjs: only when this task runs.
-        const { countByLabel, indexSamples, writeSplit } = await import('@emo/model');
+        const { countByLabel, indexSamples, sampleId, writeSplit } = await import('@emo/model');
         const ev = await import('@emo/eval');
         const p = ctx.params;
         const shards = subjectShards(ctx.inputs['dsp'] ?? [], ctx.inputs['vision'] ?? []);
@@ -104,7 +104,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
           throw new Error('split: no labelled window has both a sequence and a face crop');
         }
         const samples = index.entries;
-        const byId = new Map(samples.map((s) => [`${s.subject}/${s.trial}/${s.window}`, s]));
+        const byId = new Map(samples.map((s) => [sampleId(s), s]));
         const make = (name: (typeof PROTOCOLS)[number]) => {
           switch (name) {
             case 'random':

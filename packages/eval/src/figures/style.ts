@@ -5,6 +5,8 @@
  */
 import type { Config, TopLevelSpec } from 'vega-lite';
 
+export { orderModels } from '../model-order.js';
+
 /** A sub-view of a concatenation (one panel). */
 export type Panel = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
 /** One layer of a layered view. */
@@ -52,18 +54,6 @@ export const CLASS_COLOURS = [
   OKABE_ITO.skyBlue,
   OKABE_ITO.black,
 ];
-
-const MODEL_ORDER = Object.keys(MODEL_NAMES);
-
-/** Distinct model ids, the study's three first (hybrid, CNN-only, RNN-only), then the others. */
-export function orderModels(models: readonly string[]): string[] {
-  const distinct = [...new Set(models)];
-  const rank = (m: string) => {
-    const i = MODEL_ORDER.indexOf(m);
-    return i < 0 ? MODEL_ORDER.length + distinct.indexOf(m) : i;
-  };
-  return distinct.sort((a, b) => rank(a) - rank(b));
-}
 
 /** Colour scale over the display names of `models` (ids, already ordered). */
 export function modelColourScale(models: readonly string[]): { domain: string[]; range: string[] } {

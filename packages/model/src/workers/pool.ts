@@ -5,16 +5,17 @@
  * (its backend, memory and crashes stay its own); a pool shared by the whole process
  * ({@link sharedPool}) keeps concurrent callers within the limit.
  */
-import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { builtScript, runChildJob } from '@emo/datasets';
+import type { ChildJobEnd } from '@emo/datasets';
 import type { JobEvent, TrainJob, TrainJobResult } from './job.js';
 
-export type WorkerMessage =
-  | { readonly type: 'event'; readonly event: JobEvent }
-  | { readonly type: 'result'; readonly result: TrainJobResult }
-  | { readonly type: 'error'; readonly message: string; readonly stack: string };
+/** A worker's progress message; it ends with a {@link ChildJobEnd}. */
+export interface WorkerEvent {
+  readonly type: 'event';
+  readonly event: JobEvent;
+}
+export type WorkerMessage = WorkerEvent | ChildJobEnd<TrainJobResult>;
 
 /** A job that failed in its worker process; the message names the job. */
 export class WorkerJobError extends Error {
@@ -33,13 +34,7 @@ export class WorkerJobError extends Error {
  * source (tests), the built one in dist/.
  */
 export function workerScript(): string {
-  const here = fileURLToPath(new URL('./worker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const built = here.replace(/([/\\])src([/\\]workers[/\\]worker\.js)$/, '$1dist$2');
-  if (existsSync(built)) return built;
-  throw new Error(
-    `no built training worker at ${built}: build @emo/model first (nx run model:build)`,
-  );
+  return builtScript(import.meta.url, './worker.js', 'training worker (nx run model:build)');
 }
 
 export interface RunJobOptions {
@@ -106,45 +101,10 @@ export function sharedPool(): WorkerPool {
 
 function runInProcess(job: TrainJob, opts: RunJobOptions): Promise<TrainJobResult> {
   const label = job.label ?? job.kind;
-  return new Promise((resolve, reject) => {
-    const child = fork(workerScript(), [], {
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      execArgv: ['--no-warnings'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    let settled = false;
-    const finish = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      f();
-    };
-    const onAbort = (): void => {
-      child.kill('SIGTERM');
-      finish(() => reject(new WorkerJobError(label, 'cancelled')));
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'event') opts.onEvent?.(m.event);
-      else if (m.type === 'result') finish(() => resolve(m.result));
-      else finish(() => reject(new WorkerJobError(label, m.message, m.stack)));
-    });
-    child.on('error', (e) => finish(() => reject(new WorkerJobError(label, e.message))));
-    child.on('exit', (code, sig) =>
-      finish(() =>
-        reject(
-          new WorkerJobError(
-            label,
-            `worker process exited (${sig ?? `code ${code}`}) without a result`,
-            stderr.trim(),
-          ),
-        ),
-      ),
-    );
-    child.send(job);
+  return runChildJob<TrainJob, TrainJobResult, WorkerEvent>(workerScript(), job, {
+    serialization: 'advanced',
+    signal: opts.signal,
+    onMessage: (m) => opts.onEvent?.(m.event),
+    fail: (message, detail) => new WorkerJobError(label, message, detail),
   });
 }

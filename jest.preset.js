@@ -19,7 +19,7 @@ export default {
     ],
   },
   moduleNameMapper: {
-    '^@emo/(datasets|dsp|vision|model|eval)$': path.join(root, 'packages/$1/src/index.ts'),
+    '^@emo/(runtime|samples|datasets|dsp|vision|model|eval)$': path.join(root, 'packages/$1/src/index.ts'),
     '^@emo/orchestrator$': path.join(root, 'apps/orchestrator/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

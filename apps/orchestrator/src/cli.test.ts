@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emotion, FaceRow } from '@emo/datasets';
-import { EMOTIONS, Rng, readPredictionsShard, writeFacesShard } from '@emo/datasets';
+import { EMOTIONS, readPredictionsShard, writeFacesShard } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import { TINY_TRAIN, runEmo } from './testing.js';
 import { ConfigError, loadConfig } from './config.js';
 

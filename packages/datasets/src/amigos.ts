@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DatasetError } from './errors.js';
-import { findFiles, isDir, missingNumbers, sha256 } from './fsutil.js';
+import { findFiles, isDir, sha256 } from '@emo/runtime';
+import { missingNumbers } from './numbers.js';
 import { readMat } from './mat/index.js';
 import type { MatFile, MatValue } from './mat/types.js';
 

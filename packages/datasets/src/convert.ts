@@ -29,7 +29,7 @@ import {
   readDeapSubjectFile,
   readParticipantRatings,
 } from './deap.js';
-import { findFiles, isFile } from './fsutil.js';
+import { findFiles, isFile } from '@emo/runtime';
 import type { AmigosEmotionFlags, LabelCounts, LabelMappingConfig } from './labels.js';
 import {
   AMIGOS_FLAG_NAMES,

@@ -1,8 +1,6 @@
 // Public API of @emo/datasets.
 export * from './errors.js';
 export * from './ndarray.js';
-export * from './rng.js';
-export * from './child-job.js';
 export * from './emotions.js';
 export * from './labels.js';
 export type * from './mat/types.js';

@@ -4,7 +4,8 @@
  * evaluation must find.
  */
 import type { PredictionRow } from '@emo/datasets';
-import { EMOTIONS, Rng } from '@emo/datasets';
+import { EMOTIONS } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import { STUDY_MODELS } from './model-order.js';
 import type { PredictionSet } from './evaluate.js';
 import type { ProtocolSummary, ProtocolKind } from './types.js';

@@ -15,7 +15,6 @@ import type { MatValue } from '@emo/datasets';
 import {
   AMIGOS_LONG_IDS,
   AMIGOS_SHORT_IDS,
-  Rng,
   convertDataset,
   ndarray,
   readMat,
@@ -27,6 +26,7 @@ import {
   listFloat32Column,
   int32Column,
 } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 
 function best(fn: () => void | Promise<void>, repeat = 3): Promise<number> {
   return (async () => {

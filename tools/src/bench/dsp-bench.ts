@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, convertDataset, writeSyntheticCorpus } from '@emo/datasets';
+import { convertDataset, writeSyntheticCorpus } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import { butter, processRecordingsShard, sosfiltfilt } from '@emo/dsp';
 import type { BandType } from '@emo/dsp';
 

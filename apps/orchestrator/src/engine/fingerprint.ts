@@ -12,7 +12,7 @@ import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '@emo/runtime';
 import { sha256 } from './hash.js';
 
 /** A memo entry whose mtime is this close to its hashing time is re-hashed next time. */

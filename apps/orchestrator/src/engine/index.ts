@@ -25,7 +25,6 @@ export type { TreeDigest } from './fingerprint.js';
 export { KEY_SCHEMA, cacheKey, taskLabel } from './keys.js';
 export type { InputRef, KeyMaterial, SourceRef } from './keys.js';
 export { DEFAULT_STORE, Store, openStore } from './store.js';
-export { writeFileAtomic } from './atomic.js';
 export type { ObjectMeta, Staging } from './store.js';
 export { LockTimeoutError, acquireLock, isStale, readLock } from './lock.js';
 export type { LockInfo, LockOptions, StoreLock } from './lock.js';

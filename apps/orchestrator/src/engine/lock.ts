@@ -12,7 +12,7 @@
 import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { tmpPathFor } from './atomic.js';
+import { tmpPathFor } from '@emo/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LockInfo {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { JsonValue } from './hash.js';
 import type { InputRef, SourceRef } from './keys.js';
 import { taskLabel } from './keys.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '@emo/runtime';
 import type { Store } from './store.js';
 
 /**

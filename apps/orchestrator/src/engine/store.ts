@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JsonValue } from './hash.js';
-import { tmpPathFor } from './atomic.js';
+import { tmpPathFor } from '@emo/runtime';
 import { hashTree } from './fingerprint.js';
 import type { InputRef, SourceRef } from './keys.js';
 import { acquireLock } from './lock.js';

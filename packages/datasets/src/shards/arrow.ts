@@ -3,17 +3,9 @@
  * straight from typed arrays (no per-value builders, so writing runs at memory speed),
  * crash-safe writes (temporary file, then rename) and zero-copy reads.
  */
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import type { AtomicWriteOptions } from '@emo/runtime';
+import { writeFileAtomic } from '@emo/runtime';
 import {
   Bool,
   Field,
@@ -189,52 +181,14 @@ export function makeShardTable(
   return new Table([new RecordBatch(schema, struct)]);
 }
 
-/** Options of atomic writes. */
-export interface AtomicWriteOptions {
-  /**
-   * fsync the file before the rename, so that the data survive an operating-system crash or
-   * power loss, not only a crash or kill of this process (default false: the rename alone
-   * guarantees that no reader ever sees a partial file after a process crash, and fsync costs
-   * the disk's sustained write speed).
-   */
-  readonly durable?: boolean;
-}
-
 /**
- * Write a table as an Arrow IPC file atomically: bytes go to a temporary file in the same
- * folder and the file is renamed into place only when complete. Returns the bytes written.
+ * Write a table as an Arrow IPC file atomically (see @emo/runtime's writeFileAtomic). Returns
+ * the bytes written.
  */
 export function writeShardFile(path: string, table: Table, opts: AtomicWriteOptions = {}): number {
   const bytes = tableToIPC(table, 'file');
   writeFileAtomic(path, bytes, opts);
   return bytes.byteLength;
-}
-
-/** Per-process counter: temporary names are unique per call (pid separates processes). */
-let tmpSeq = 0;
-
-export function writeFileAtomic(
-  path: string,
-  bytes: Uint8Array,
-  opts: AtomicWriteOptions = {},
-): void {
-  mkdirSync(dirname(path), { recursive: true });
-  tmpSeq += 1;
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tmpSeq}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
-      if (opts.durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Read an Arrow IPC file; column buffers are views on the file's bytes (no copy). */

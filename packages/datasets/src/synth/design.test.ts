@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Rng } from '../rng.js';
+import { Rng } from '@emo/runtime';
 import { EMOTIONS, type Emotion } from '../emotions.js';
 import {
   EFFECTS,

@@ -43,7 +43,7 @@
  *   process), SCRs arrive as a Poisson process and facial expressions come and go over time
  *   (`FrameParams.expressionGain`), so short windows vary around the trial's mean.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '@emo/runtime';
 import { EMOTIONS, type Emotion } from '../emotions.js';
 
 export type PhysioGroup = 'high-arousal' | 'positive' | 'low-arousal';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { mkdir } from 'node:fs/promises';
-import { Rng } from '../rng.js';
+import { Rng } from '@emo/runtime';
 import { EMOTIONS, type Emotion } from '../emotions.js';
 import { makeSubject, type SubjectProfile } from './design.js';
 import {

@@ -6,7 +6,7 @@
  * implicit (signed-distance-like) test over the pixels of its own bounding box, with one pixel
  * of anti-aliasing. Colours are accumulated in floats and written to RGB24 with sensor noise.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '@emo/runtime';
 import type { Emotion } from '../emotions.js';
 import {
   EFFECTS,

@@ -12,7 +12,7 @@
  * morphology. Skin-conductance responses are Bateman functions (difference of two
  * exponentials) realised as two one-pole filters over an impulse train.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '@emo/runtime';
 import type { Emotion } from '../emotions.js';
 import { trialPhysio, type SubjectProfile } from './design.js';
 

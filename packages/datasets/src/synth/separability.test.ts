@@ -26,7 +26,7 @@
  * comments); the test itself runs seed 2024 and prints its table.
  */
 import { describe, expect, it } from '@jest/globals';
-import { Rng } from '../rng.js';
+import { Rng } from '@emo/runtime';
 import { EMOTIONS, type Emotion } from '../emotions.js';
 import {
   EFFECTS,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Rng } from '../rng.js';
+import { Rng } from '@emo/runtime';
 import { makeSubject } from './design.js';
 import { animateFrames, expressionFor, renderFace } from './face.js';
 import { decodeVideo, encodeVideo, probeVideo, type VideoCodec } from './video.js';

@@ -3,7 +3,7 @@
 // variation, cluster resampling wider than sample resampling when subjects differ, null bounds
 // with one group). Resampling is random, so there is no scikit-learn reference for it.
 import { describe, expect, it } from '@jest/globals';
-import { Rng } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import { readFileSync } from 'node:fs';
 import type { BootstrapInput } from './index.js';
 import { bootstrapIntervals, classificationMetrics, percentile } from './index.js';

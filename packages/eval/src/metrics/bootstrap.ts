@@ -15,7 +15,7 @@
  * from `new Rng(seed).fork('bootstrap')` of @emo/datasets: the same inputs and seed give the same
  * intervals on every machine.
  */
-import { Rng } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import type { Interval } from '../types.js';
 import type { ConfusionStatistic } from './classification.js';
 import { accuracyOf, checkLabels, kappaOf, macroF1Of } from './classification.js';

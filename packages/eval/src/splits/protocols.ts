@@ -16,7 +16,8 @@
  *   test, but whole trials are held out. Each subject's trials are split 70/15/15, stratified by
  *   the trial's label, so no trial has windows on both sides.
  */
-import { EMOTIONS, Rng } from '@emo/datasets';
+import { EMOTIONS } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import type { LabelledKey, SplitArtifact, SplitFold } from '@emo/model';
 import { randomSplit, sampleId } from '@emo/model';
 import type { ProtocolKind } from '../types.js';

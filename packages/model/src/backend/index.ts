@@ -22,5 +22,5 @@ export {
   registerWasmGradKernels,
   WASM_KERNELS,
   wasmGradKernelsRegistered,
-} from './wasm-kernels.js';
-export type { WasmKernelName } from './wasm-kernels.js';
+} from './wasm-kernels/index.js';
+export type { WasmKernelName } from './wasm-kernels/index.js';

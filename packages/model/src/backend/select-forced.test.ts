@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ENV, selectBackend } from './select.js';
-import { wasmGradKernelsRegistered } from './wasm-kernels.js';
+import { wasmGradKernelsRegistered } from './wasm-kernels/index.js';
 
 const saved = process.env[BACKEND_ENV];
 beforeAll(() => {

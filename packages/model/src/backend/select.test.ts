@@ -10,7 +10,7 @@ import {
   wasmBinaryDir,
   type BackendSelection,
 } from './select.js';
-import { WASM_KERNELS } from './wasm-kernels.js';
+import { WASM_KERNELS } from './wasm-kernels/index.js';
 
 const saved = process.env[BACKEND_ENV];
 const natives = (['tfjs-node-gpu', 'tfjs-node'] as const).map((name) => ({

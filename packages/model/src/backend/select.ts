@@ -11,7 +11,7 @@
  *   the reason.
  * - wasm loads its `.wasm` binaries from the installed @tensorflow/tfjs-backend-wasm's `dist/`
  *   (set with `setWasmPaths` before the backend initialises), and gets the gradient kernels of
- *   ./wasm-kernels.ts.
+ *   ./wasm-kernels/.
  * - The first call decides for the process; later calls return the same selection (and make its
  *   backend the active one again, should other code have switched tfjs to another backend).
  */
@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradKernels } from './wasm-kernels.js';
+import { registerWasmGradKernels } from './wasm-kernels/index.js';
 
 /** tfjs backend names: both native packages register 'tensorflow'. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryDir } from './select.js';
-import { registerWasmGradKernels } from './wasm-kernels.js';
+import { registerWasmGradKernels } from './wasm-kernels/index.js';
 
 /** wasm with our kernels, without selectBackend (so EMO_TF_BACKEND cannot interfere). */
 export async function initWasm(): Promise<void> {

@@ -6,7 +6,7 @@ import {
   registerWasmGradKernels,
   WASM_KERNELS,
   wasmGradKernelsRegistered,
-} from './wasm-kernels.js';
+} from './wasm-kernels/index.js';
 
 const TOLERANCE = 1e-4;
 const worst: Record<string, number> = {};

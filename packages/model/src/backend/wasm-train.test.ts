@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryDir } from './select.js';
 import { muteCpuBanner, randoms, relativeError } from './testing.js';
-import { registerWasmGradKernels, wasmGradKernelsRegistered } from './wasm-kernels.js';
+import { registerWasmGradKernels, wasmGradKernelsRegistered } from './wasm-kernels/index.js';
 
 beforeAll(async () => {
   // Here the wasm backend initialises first and our kernels come after (as when other code in

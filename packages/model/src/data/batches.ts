@@ -10,7 +10,7 @@
  * the same order; every selected sample comes exactly once per epoch. The last batch may be
  * smaller.
  */
-import { Rng } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import type { InputName } from '../models/build.js';
 import type { SampleKey } from './keys.js';
 import { keyOf, sampleId } from './keys.js';

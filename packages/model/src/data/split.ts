@@ -7,7 +7,8 @@
  * both sides, and the notes of the artefact say so.
  */
 import { readFileSync } from 'node:fs';
-import { EMOTIONS, Rng, writeFileAtomic } from '@emo/datasets';
+import { EMOTIONS } from '@emo/datasets';
+import { Rng, writeFileAtomic } from '@emo/runtime';
 import type { SampleKey } from './keys.js';
 import { sampleId } from './keys.js';
 import type { SampleIndex } from './sample-index.js';

@@ -8,10 +8,10 @@
  * the size and SHA-256 of the weights it goes with, so that if a crash falls between the two
  * renames (new weights, old model.json) loading says so instead of using mismatched weights.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { sha256, writeFileAtomic } from '@emo/runtime';
 // The custom layers and initialiser must be registered before a saved model is deserialised.
 import '../models/initializers.js';
 import '../models/layers.js';
@@ -37,10 +37,6 @@ interface SavedModelJson extends tf.io.ModelJSON {
   weightsSha256?: string;
 }
 
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 async function syncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {
@@ -53,23 +49,11 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write `data` to `file` through a flushed temporary file in the same folder and a rename. */
-async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
+/** Write `data` to `file` durably and atomically (flushed temporary file, then rename). */
+function writeDurably(file: string, data: Uint8Array | string): void {
   try {
-    const fh = await fsp.open(tmp, 'wx');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
+    writeFileAtomic(file, data, { durable: true });
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
     throw new ModelIoError(file, `cannot write: ${(err as Error).message}`);
   }
 }
@@ -113,8 +97,8 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
     } catch (err) {
       throw new ModelIoError(dir, `cannot create the folder: ${(err as Error).message}`);
     }
-    await writeFileAtomic(weightsFile, weights);
-    await writeFileAtomic(modelFile, JSON.stringify(json));
+    writeDurably(weightsFile, weights);
+    writeDurably(modelFile, JSON.stringify(json));
     await syncDir(dir);
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   };

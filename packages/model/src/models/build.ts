@@ -22,7 +22,7 @@ import type { ModelConfig, ModelKind } from './config.js';
 import { MODEL_KINDS, ModelConfigError, filtersPerLayer, resolveModelConfig } from './config.js';
 import { SeededOrthogonal } from './initializers.js';
 import { SeededDropout, Standardize } from './layers.js';
-import { subSeed } from './seed.js';
+import { deriveSeed } from '@emo/runtime';
 
 export type InputName = 'face' | 'physio' | 'features';
 
@@ -43,7 +43,7 @@ export interface EmoModelMetadata {
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 
 function glorot(cfg: ModelConfig, name: string): Initializer {
-  return tf.initializers.glorotUniform({ seed: subSeed(cfg.seed, `${name}/kernel`) });
+  return tf.initializers.glorotUniform({ seed: deriveSeed(cfg.seed, `${name}/kernel`) });
 }
 
 function applyLayer(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) {
@@ -145,7 +145,7 @@ export function physioBranch(physio: tf.SymbolicTensor, cfg: ModelConfig): tf.Sy
         unitForgetBias: true,
         kernelInitializer: glorot(cfg, name),
         recurrentInitializer: new SeededOrthogonal({
-          seed: subSeed(cfg.seed, `${name}/recurrent_kernel`),
+          seed: deriveSeed(cfg.seed, `${name}/recurrent_kernel`),
         }),
       }),
       h,
@@ -174,7 +174,11 @@ export function classifierHead(parts: tf.SymbolicTensor[], cfg: ModelConfig): tf
     if (cfg.dropout > 0) {
       const dropName = `head_dropout${i + 1}`;
       h = applyLayer(
-        new SeededDropout({ name: dropName, rate: cfg.dropout, seed: subSeed(cfg.seed, dropName) }),
+        new SeededDropout({
+          name: dropName,
+          rate: cfg.dropout,
+          seed: deriveSeed(cfg.seed, dropName),
+        }),
         h,
       );
     }

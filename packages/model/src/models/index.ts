@@ -2,5 +2,4 @@ export * from './config.js';
 export * from './build.js';
 export * from './layers.js';
 export * from './summary.js';
-export { subSeed } from './seed.js';
 export { SeededOrthogonal, orthogonalMatrix } from './initializers.js';

@@ -6,7 +6,7 @@
  * build *and* every load. This one takes about a millisecond and depends on no backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mix32 } from './seed.js';
+import { mix32 } from '@emo/runtime';
 
 type Initializer = ReturnType<typeof tf.initializers.ones>;
 

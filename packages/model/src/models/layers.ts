@@ -10,7 +10,7 @@
  *   and std as non-trainable weights, so that a saved model carries its feature statistics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { streamSeed } from './seed.js';
+import { streamSeed } from '@emo/runtime';
 
 type Kwargs = Record<string, unknown>;
 

@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '@emo/datasets';
+import { writeFileAtomic } from '@emo/runtime';
 import { loadModel, saveModel } from '../io/index.js';
 import type { EpochLog } from './history.js';
 

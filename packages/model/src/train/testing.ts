@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Emotion, FaceRow, WindowRow } from '@emo/datasets';
-import { EMOTIONS, Rng, writeFacesShard, writeWindowsShard } from '@emo/datasets';
+import { EMOTIONS, writeFacesShard, writeWindowsShard } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import type { SubjectShards } from '../data/index.js';
 import type { ModelConfig } from '../models/index.js';
 

@@ -6,8 +6,8 @@
  * ({@link sharedPool}) keeps concurrent callers within the limit.
  */
 import { availableParallelism } from 'node:os';
-import { builtScript, runChildJob } from '@emo/datasets';
-import type { ChildJobEnd } from '@emo/datasets';
+import { builtScript, runChildJob } from '@emo/runtime';
+import type { ChildJobEnd } from '@emo/runtime';
 import type { JobEvent, TrainJob, TrainJobResult } from './job.js';
 
 /** A worker's progress message; it ends with a {@link ChildJobEnd}. */

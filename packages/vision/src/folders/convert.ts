@@ -21,7 +21,8 @@
  * others go on. Rows are in the order of the sorted relative paths, so a conversion is
  * deterministic.
  */
-import { EMOTIONS, Rng, writeFacesShard } from '@emo/datasets';
+import { EMOTIONS, writeFacesShard } from '@emo/datasets';
+import { Rng } from '@emo/runtime';
 import type { Emotion, FaceRow, FacesMetadata } from '@emo/datasets';
 import { basename, dirname, resolve } from 'node:path';
 import { createFaceDetector, largestFace, withMargin } from '../detect/index.js';

@@ -3,8 +3,8 @@
  * runs on one core per process, so the pipeline's concurrent vision tasks use every core
  * instead of taking turns on the main thread.
  */
-import { builtScript, runChildJob } from '@emo/datasets';
-import type { ChildJobEnd } from '@emo/datasets';
+import { builtScript, runChildJob } from '@emo/runtime';
+import type { ChildJobEnd } from '@emo/runtime';
 import type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from '../subject.js';
 
 export interface FacesJob {

@@ -1,7 +1,8 @@
 /**
- * Per-layer seeds from one model seed. Every initialiser and dropout layer gets its own seed,
- * derived from the model's seed and the layer's (fixed) name, so that two layers of the same
- * shape never start from the same weights while one seed still fixes them all.
+ * Seeds derived from one seed. A run has one top-level seed; every random step derives its own
+ * from it and a fixed label (a stage, a model layer's name, "name/kernel"), so that two steps
+ * never draw the same stream while one seed still fixes them all. The model package seeds each
+ * initialiser and dropout layer this way.
  */
 
 /** A 32-bit finaliser (good avalanche) of an unsigned 32-bit integer. */
@@ -19,8 +20,8 @@ function hashString(s: string): number {
   return mix32(h);
 }
 
-/** The seed of the part `name` (a layer name, "name/kernel", …) of a model seeded with `seed`. */
-export function subSeed(seed: number, name: string): number {
+/** The seed of the part `name` (a layer name, "name/kernel", a stage, …) of something seeded with `seed`. */
+export function deriveSeed(seed: number, name: string): number {
   return hashString(`${seed >>> 0}/${name}`);
 }
 

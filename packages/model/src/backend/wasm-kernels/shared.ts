@@ -1,0 +1,105 @@
+/**
+ * What more than one kernel of this folder uses: running the wasm backend's own kernels on tensor
+ * infos (looked up in tfjs's kernel registry, ours included), releasing intermediates together,
+ * views of the wasm heap, and the kernel description every kernel file exports.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+export type TensorInfo = tf.TensorInfo;
+export type Attrs = tf.NamedAttrMap;
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+export const BACKEND = 'wasm';
+
+/** A kernel's implementation; `original` is the shipped kernel it replaces, if any. */
+export type Impl = (args: KernelArgs, original: tf.KernelFunc) => TensorInfo | TensorInfo[];
+
+/** One kernel registered on the wasm backend: its tfjs kernel name and implementation. */
+export interface WasmKernel<Name extends string = string> {
+  readonly name: Name;
+  readonly impl: Impl;
+}
+
+/** Runs a wasm kernel (as registered now, ours included) on tensor infos. */
+export function run(
+  name: string,
+  backend: BackendWasm,
+  inputs: Record<string, TensorInfo> | TensorInfo[],
+  attrs: Attrs = {},
+): TensorInfo {
+  const kernel = tf.getKernel(name, BACKEND);
+  if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
+  const out = kernel.kernelFunc({
+    inputs: inputs as unknown as tf.NamedTensorInfoMap,
+    backend,
+    attrs,
+  });
+  if (Array.isArray(out)) throw new Error(`wasm kernel ${name} returned several tensors`);
+  return out;
+}
+
+/** Intermediate tensor infos of one kernel call, released together. */
+export class Scratch {
+  private readonly infos: TensorInfo[] = [];
+  constructor(readonly backend: BackendWasm) {}
+  keep(info: TensorInfo): TensorInfo {
+    this.infos.push(info);
+    return info;
+  }
+  run(name: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
+    return this.keep(run(name, this.backend, inputs, attrs));
+  }
+  dispose(): void {
+    for (const info of this.infos.splice(0)) this.backend.disposeData(info.dataId);
+  }
+}
+
+export function reshape(s: Scratch, x: TensorInfo, shape: number[]): TensorInfo {
+  return s.run('Reshape', { x }, { shape });
+}
+
+export function transpose(s: Scratch, x: TensorInfo, perm: number[]): TensorInfo {
+  return s.run('Transpose', { x }, { perm });
+}
+
+/** Explicit padding for the Conv2D kernel (NHWC). */
+export function nhwcPad(top: number, bottom: number, left: number, right: number): Attrs['pad'] {
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ] as unknown as Attrs['pad'];
+}
+
+export function conv2d(
+  s: Scratch,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pad: Attrs['pad'],
+  dilations: [number, number],
+): TensorInfo {
+  return s.run('Conv2D', { x, filter }, { strides: [1, 1], pad, dilations, dataFormat: 'NHWC' });
+}
+
+export function sliceRows(
+  s: Scratch,
+  x: TensorInfo,
+  begin: [number, number, number, number],
+  size: [number, number, number, number],
+): TensorInfo {
+  return s.run('Slice', { x }, { begin, size });
+}
+
+export function heap(backend: BackendWasm, info: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}
+
+/** The attributes both conv gradients share. */
+export interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | number[][];
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}

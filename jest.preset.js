@@ -20,6 +20,7 @@ export default {
   },
   moduleNameMapper: {
     '^@emo/(runtime|samples|datasets|dsp|vision|model|eval)$': path.join(root, 'packages/$1/src/index.ts'),
+    '^@emo/model/spec$': path.join(root, 'packages/model/src/spec.ts'),
     '^@emo/orchestrator$': path.join(root, 'apps/orchestrator/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -36,7 +36,8 @@ import subprocess
 import sys
 import time
 
-# packages/model's DEFAULT_MODEL_CONFIG when this was written (the bench passes the live one).
+# packages/model's DEFAULT_MODEL_CONFIG and the pipeline's default data sizes when this was written
+# (the bench passes the live ones: the config and tools/src/bench/study-shape.ts).
 DEFAULT_CONFIG = {
     "imageSize": 48,
     "frames": 1,

@@ -160,7 +160,9 @@ describe('emo.config.json', () => {
   it('gives defaults without a file', () => {
     const { config, source } = loadConfig(undefined, mkdtempSync(join(tmpdir(), 'emo-cfg-')));
     expect(source).toBe('(defaults)');
-    expect(config.synth).toMatchObject({ subjects: 6, seed: 1 });
+    expect(config.synth).toMatchObject({ subjects: 6 });
+    expect(config.synth.seed).toBeUndefined(); // the run's top-level seed is used
+    expect(config.seed).toBe(0);
     expect(config.datasets).toEqual({});
   });
 });

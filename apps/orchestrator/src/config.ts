@@ -1,10 +1,14 @@
 /**
- * `emo.config.json`: dataset roots and stage parameters, validated with zod. A bad key or
- * value fails fast with one line naming it.
+ * `emo.config.json`: dataset roots, the run's seed and stage parameters, validated with zod. A
+ * bad key or value fails fast with one line naming it and where it came from. Every default is
+ * the owning package's own (DSP_DEFAULTS, VISION_DEFAULTS, TRAIN_DEFAULTS, …, through the stage
+ * schemas); the config's JSON Schema is generated from this one (config-schema.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SEED } from '@emo/runtime';
+import { seedParam } from './stages/seed.js';
 import { convertSettings } from './stages/convert.js';
 import { dspParams } from './stages/dsp.js';
 import { visionParams } from './stages/vision.js';
@@ -14,8 +18,18 @@ import { evaluateParams } from './stages/evaluate.js';
 import { synthParams } from './stages/synth.js';
 import { reportParams } from './stages/report.js';
 
+/** A stage block's own seed is optional: left out, the run's top-level `seed` is used. */
+const ownSeed = { seed: seedParam.optional() };
+
 export const configSchema = z
   .object({
+    /** The JSON Schema an editor checks this file against (results write it beside the file). */
+    $schema: z.string().optional(),
+    /**
+     * The run's random seed: synth, split, train and evaluate each derive their own streams
+     * from it; a stage block's `seed` (`evaluate.bootstrap.seed`) overrides it for that stage.
+     */
+    seed: seedParam.default(DEFAULT_SEED),
     /** Content-addressed store and working files. */
     store: z.string().default('.emo'),
     /** Where results/latest/ and results/runs/<runId>/ are written. */
@@ -28,14 +42,18 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /** Stage parameters, one block per stage id (schemas in src/stages/). */
-    synth: synthParams.prefault({}),
+    synth: synthParams.extend(ownSeed).prefault({}),
     convert: convertSettings.prefault({}),
     dsp: dspParams.prefault({}),
     vision: visionParams.prefault({}),
-    split: splitParams.prefault({}),
-    train: trainParams.prefault({}),
-    evaluate: evaluateParams.prefault({}),
-    /** Published numbers to show beside ours (e.g. the seed study's table). */
+    split: splitParams.extend(ownSeed).prefault({}),
+    train: trainParams.extend(ownSeed).prefault({}),
+    evaluate: evaluateParams
+      .extend({
+        bootstrap: evaluateParams.shape.bootstrap.extend(ownSeed).prefault({}),
+      })
+      .prefault({}),
+    /** Published numbers to show beside ours (e.g. the study's own table). */
     report: reportParams.pick({ published: true }).prefault({}),
   })
   .strict();

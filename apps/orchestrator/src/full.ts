@@ -15,6 +15,7 @@ import type { EmoConfig } from './config.js';
 import { STAGE_IDS, buildPipeline } from './pipeline.js';
 import type { ResultsWritten } from './results.js';
 import { writeResults } from './results.js';
+import { loadModelRuntime } from './model-runtime.js';
 
 export interface FullOptions {
   readonly jobs?: number;
@@ -45,7 +46,7 @@ async function tfBackendOf(stages: readonly { id: string }[], until?: readonly s
     until.length === 0 ||
     until.some((id) => STAGE_IDS.indexOf(id as never) >= STAGE_IDS.indexOf('train'));
   if (!trains || !reached) return 'none (no train stage in this run)';
-  const { describeBackend, selectBackend } = await import('@emo/model');
+  const { describeBackend, selectBackend } = await loadModelRuntime();
   return describeBackend(await selectBackend({ quiet: true }));
 }
 

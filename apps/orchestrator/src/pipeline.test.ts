@@ -383,7 +383,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(seed.tasks[0]).toMatchObject({
       stage: 'synth',
       action: 'run',
-      reason: 'parameter seed changed (1 → 2)',
+      reason: 'parameter seed changed (0 → 2)',
     });
     expect(seed.tasks.slice(1).every((t) => t.action === 'run')).toBe(true);
   }, 180_000);

@@ -20,8 +20,14 @@
  *   report    convert,  global    @emo/eval (+ datasets)   report.html, report.md, metrics.json,
  *             dsp, vision, split, evaluate                 emo.config.json
  */
+import { EMOTIONS } from '@emo/datasets';
+import { windowsShape } from '@emo/dsp';
+import type { ModelShape } from '@emo/model/spec';
+import type { ShapeSources } from './stages/train.js';
+import { facesShape } from '@emo/vision';
 import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
+import { CONFIG_SCHEMA_JSON } from './config-schema.js';
 import { convertStage } from './stages/convert.js';
 import { dspStage } from './stages/dsp.js';
 import { visionStage } from './stages/vision.js';
@@ -52,10 +58,31 @@ export const STAGE_IDS = [
   'report',
 ] as const;
 
+/**
+ * The sizes of the data the dsp and vision settings make (the windows and faces shards will say
+ * the same; the models are sized by the shards), and those settings in words: what `emo plan`
+ * checks the model settings and a pretrained face model against before anything runs.
+ */
+export function expectedShape(config: EmoConfig): { shape: ModelShape; from: ShapeSources } {
+  const w = windowsShape(config.dsp);
+  const f = facesShape(config.vision);
+  const { windowSec, seqRate } = config.dsp;
+  return {
+    shape: { ...w, ...f, numClasses: EMOTIONS.length },
+    from: {
+      face: `the vision stage's crops: vision.size=${f.imageSize}, vision.frames=${f.frames}`,
+      physio: `the dsp stage's windows: dsp.windowSec=${windowSec} × dsp.seqRate=${seqRate} = ${w.seqLength} steps`,
+    },
+  };
+}
+
 export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   const synthetic = !config.datasets.deap && !config.datasets.amigos;
-  const bad = await checkTrainParams(config.train);
+  const { shape, from } = expectedShape(config);
+  const bad = checkTrainParams(config.train, shape, from);
   if (bad) throw new ConfigError(bad);
+  // Every random step gets the run's seed unless its own block sets one.
+  const seed = config.seed;
   const stages = [
     ...(synthetic ? [await synthStage()] : []),
     await convertStage(synthetic),
@@ -67,7 +94,7 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     await reportStage(),
   ] as Stage<unknown>[];
   const stageParams = {
-    ...(synthetic ? { synth: config.synth } : {}),
+    ...(synthetic ? { synth: { ...config.synth, seed: config.synth.seed ?? seed } } : {}),
     convert: {
       ...config.convert,
       datasets: {
@@ -77,12 +104,17 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     },
     dsp: config.dsp,
     vision: config.vision,
-    split: config.split,
-    train: config.train,
-    evaluate: config.evaluate,
+    split: { ...config.split, seed: config.split.seed ?? seed },
+    train: { ...config.train, seed: config.train.seed ?? seed },
+    evaluate: {
+      ...config.evaluate,
+      bootstrap: { ...config.evaluate.bootstrap, seed: config.evaluate.bootstrap.seed ?? seed },
+    },
   };
-  // The report shows the settings and writes them as an emo.config.json that reproduces the run.
-  const { store: _store, results: _results, ...settings } = config;
+  // The report shows the settings and writes them as an emo.config.json that reproduces the run,
+  // checked by the JSON Schema written beside it.
+  const { store: _store, results: _results, $schema: _schema, ...rest } = config;
+  const settings = { $schema: `./${CONFIG_SCHEMA_JSON}`, ...rest };
   const params = { ...stageParams, report: { published: config.report.published, settings } };
   return { stages, params, synthetic };
 }

@@ -16,7 +16,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { escapeHtml } from '@emo/eval';
 import type { RunManifest, TaskRecord } from './engine/index.js';
+import { CONFIG_SCHEMA_JSON, configJsonSchemaText } from './config-schema.js';
 import { CONFIG_JSON, METRICS_JSON, REPORT_HTML, REPORT_MD } from './stages/report.js';
 import { FIGURES_DIR } from './stages/evaluate.js';
 
@@ -80,10 +82,6 @@ export function runSection(m: RunManifest, manifestFile: string): string {
   return lines.join('\n');
 }
 
-// Not @emo/eval's escapeHtml: importing @emo/eval loads tfjs, and every command loads this module.
-const escapeHtml = (t: string): string =>
-  t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /**
  * The report's HTML with the run section (the Markdown of {@link runSection}, as preformatted
  * text) before `</body>`: the stage's report is content-addressed and cannot know the run.
@@ -120,6 +118,7 @@ export function writeResults(
     const from = report.output.path;
     md = readFileSync(join(from, REPORT_MD), 'utf8');
     for (const f of [METRICS_JSON, CONFIG_JSON]) copyFileSync(join(from, f), join(dir, f));
+    writeFileSync(join(dir, CONFIG_SCHEMA_JSON), configJsonSchemaText()); // emo.config.json's $schema
     cpSync(join(from, FIGURES_DIR), join(dir, FIGURES_DIR), { recursive: true });
     const html = readFileSync(join(from, REPORT_HTML), 'utf8');
     writeFileSync(join(dir, REPORT_HTML), withRunSection(html, run));

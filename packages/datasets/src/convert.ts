@@ -52,6 +52,12 @@ export const SYNTHETIC_MARKER = 'EMO_SYNTHETIC.json';
 
 export type NanPolicy = 'skip' | 'keep';
 
+/** The conversion's defaults (the pipeline's `convert` settings and `emo convert` take them from here). */
+export const CONVERT_DEFAULTS = Object.freeze({
+  /** Trials whose kept signals contain NaN are skipped, not kept for dsp to flag. */
+  nanPolicy: 'skip' as NanPolicy,
+});
+
 export interface ConvertOptions {
   readonly dataset: DatasetName;
   readonly root: string;
@@ -422,7 +428,7 @@ export function openDownload(dataset: DatasetName, root: string): OpenedDownload
   const subjectOptions = (r: SubjectConvertRequest, notes?: readonly string[]) => ({
     outDir: r.outDir,
     labelMapping: resolveLabelMapping(r.labelMapping),
-    nanPolicy: r.nanPolicy ?? 'skip',
+    nanPolicy: r.nanPolicy ?? CONVERT_DEFAULTS.nanPolicy,
     synthetic,
     notes,
   });

@@ -16,7 +16,7 @@ export * from './shards/recordings.js';
 export * from './shards/windows.js';
 export * from './shards/faces.js';
 export * from './shards/predictions.js';
-export { writeSyntheticCorpus } from './synth/corpus.js';
+export { SYNTH_DEFAULTS, writeSyntheticCorpus } from './synth/corpus.js';
 export type {
   SyntheticCorpusOptions,
   SyntheticCorpusResult,

@@ -1,5 +1,5 @@
 /**
- * The five-class label mapping of the seed study (docs/DATASETS.md, "The five classes").
+ * The five-class label mapping of the study (docs/DATASETS.md, "The five classes").
  * Neither DEAP nor AMIGOS has exactly happy/sad/angry/neutral/fear, so the mapping is ours,
  * configurable, and written into every shard and report.
  */

@@ -13,6 +13,7 @@ export {
   FEATURES,
   FEATURE_UNITS,
   processRecordingsShard,
+  windowsShape,
 } from './subject.js';
 export type { DspParams, ProcessSubjectOptions, SubjectDspResult } from './subject.js';
 export { readCsvColumn, CsvError } from './io/csv.js';

@@ -42,6 +42,24 @@ export const DSP_DEFAULTS: DspParams = {
   powerline: 50,
 };
 
+/**
+ * The sizes of the windows these parameters make — sequence steps T, channels C, features F —
+ * as the windows shard's metadata will say; the model is sized by the shard, and `emo plan`
+ * checks a pretrained model against this before anything runs.
+ */
+export function windowsShape(params: Partial<DspParams> = {}): {
+  readonly seqLength: number;
+  readonly channels: number;
+  readonly numFeatures: number;
+} {
+  const p = { ...DSP_DEFAULTS, ...params };
+  return {
+    seqLength: Math.round(p.windowSec * p.seqRate),
+    channels: CHANNELS.length,
+    numFeatures: FEATURES.length,
+  };
+}
+
 /** Bumped when the output changes for the same input and parameters. */
 export const DSP_STAGE_VERSION = '1.0.0';
 
@@ -284,7 +302,7 @@ export async function processRecordingsShard(
     });
     return pooledStats(segments);
   });
-  const T = Math.round(p.windowSec * p.seqRate);
+  const T = windowsShape(p).seqLength;
   const C = CHANNELS.length;
   const rows: WindowRow[] = [];
   const physioParts: Float32Array[] = [];

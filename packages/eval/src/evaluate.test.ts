@@ -84,7 +84,7 @@ describe('evaluate', () => {
 });
 
 describe('figures', () => {
-  it('renders the seed five per protocol, the curves and the protocol comparison as SVG', async () => {
+  it("renders the study's five per protocol, the curves and the protocol comparison as SVG", async () => {
     const figs = await figuresFor(e);
     const ids = figs.map((f) => f.id);
     expect(ids).toHaveLength(3 * 6 + 1);

@@ -2,16 +2,17 @@
  * The evaluation of a run: every model under every protocol, its folds' test predictions pooled
  * (each test window is predicted once per protocol, by the fold that held it out), with
  *
- * - the seed's metrics (accuracy, per-class precision/recall/F1, macro and weighted F1, Cohen's
+ * - the study's metrics (accuracy, per-class precision/recall/F1, macro and weighted F1, Cohen's
  *   kappa, confusion counts and row-normalised, one-vs-rest ROC curves and AUC);
  * - percentile bootstrap intervals for accuracy, macro F1 and kappa, resampling whole subjects
  *   when the protocol is subject-independent (the unit that varies between folds) and windows
  *   otherwise;
  * - McNemar's paired test of the hybrid against each baseline on the same test windows;
- * - the share of errors per true class (the seed's fifth figure).
+ * - the share of errors per true class (the study's fifth figure).
  */
 import type { PredictionRow } from '@emo/datasets';
 import { EMOTIONS } from '@emo/datasets';
+import { DEFAULT_SEED } from '@emo/runtime';
 import { orderModels } from './model-order.js';
 import { bootstrapIntervals, classificationMetrics, mcnemar, ovrRoc } from './metrics/index.js';
 import type {
@@ -33,7 +34,15 @@ export interface PredictionSet {
   readonly curves: readonly TrainingCurve[];
 }
 
+/**
+ * The bootstrap settings `evaluate` uses where its options leave them out (the random seed
+ * defaults to 0); the pipeline's config takes its defaults from here.
+ */
+export const BOOTSTRAP_DEFAULTS: { readonly iterations: number; readonly level: number } =
+  Object.freeze({ iterations: 1000, level: 0.95 });
+
 export interface EvaluateOptions {
+  /** Resamples, random seed and confidence level; see {@link BOOTSTRAP_DEFAULTS}. */
   readonly bootstrap?: {
     readonly iterations?: number;
     readonly seed?: number;
@@ -102,9 +111,9 @@ export function evaluate(
   synthetic: boolean,
   opts: EvaluateOptions = {},
 ): Evaluation {
-  const iterations = opts.bootstrap?.iterations ?? 1000;
-  const seed = opts.bootstrap?.seed ?? 0;
-  const level = opts.bootstrap?.level ?? 0.95;
+  const iterations = opts.bootstrap?.iterations ?? BOOTSTRAP_DEFAULTS.iterations;
+  const seed = opts.bootstrap?.seed ?? DEFAULT_SEED;
+  const level = opts.bootstrap?.level ?? BOOTSTRAP_DEFAULTS.level;
   const reference = opts.reference ?? 'hybrid';
   const models: ModelEvaluation[] = [];
   const comparisons: ModelComparison[] = [];

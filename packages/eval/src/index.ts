@@ -2,9 +2,10 @@
 // intervals and paired tests, the evaluation of a run, figures (SVG) and the report (HTML,
 // Markdown). See README.md.
 export type * from './types.js';
+export { evaluationSchema, protocolSummarySchema } from './schemas.js';
 export * from './splits/index.js';
 export * from './metrics/index.js';
-export { evaluate } from './evaluate.js';
+export { BOOTSTRAP_DEFAULTS, evaluate } from './evaluate.js';
 export type { EvaluateOptions, PredictionSet } from './evaluate.js';
 export * from './figures/index.js';
 export * from './report/index.js';

@@ -3,6 +3,5 @@
 export * from './models/index.js';
 export * from './io/index.js';
 export * from './backend/index.js';
-export * from './data/index.js';
 export * from './train/index.js';
 export * from './workers/index.js';

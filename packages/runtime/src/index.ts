@@ -4,4 +4,4 @@ export * from './child-job.js';
 export * from './files.js';
 export * from './json.js';
 export { Rng } from './rng.js';
-export { deriveSeed, mix32, streamSeed } from './seeds.js';
+export { DEFAULT_SEED, deriveSeed, mix32, streamSeed } from './seeds.js';

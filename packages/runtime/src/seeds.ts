@@ -5,6 +5,12 @@
  * initialiser and dropout layer this way.
  */
 
+/**
+ * The seed of a run when none is given (`seed` in emo.config.json, and every command's
+ * `--seed`): every random step of a run derives its own stream from this one number.
+ */
+export const DEFAULT_SEED = 0;
+
 /** A 32-bit finaliser (good avalanche) of an unsigned 32-bit integer. */
 export function mix32(x: number): number {
   let h = x >>> 0;

@@ -4,7 +4,7 @@ export * from './video/index.js';
 export * from './image/index.js';
 export * from './detect/index.js';
 export * from './folders/index.js';
-export { DETECTOR_NAME, VISION_DEFAULTS, processSubjectFaces } from './subject.js';
+export { DETECTOR_NAME, VISION_DEFAULTS, facesShape, processSubjectFaces } from './subject.js';
 export type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from './subject.js';
 export { convertVideoFaces } from './video-faces.js';
 export type { VideoFacesOptions, VideoFacesResult } from './video-faces.js';

@@ -51,6 +51,19 @@ export const VISION_DEFAULTS: VisionParams = {
   trackFrames: 2,
 };
 
+/**
+ * The sizes of the crops these parameters make (side, frames per window), as the faces shard's
+ * metadata will say; the model is sized by the shard, and `emo plan` checks a pretrained face
+ * model against this before anything runs.
+ */
+export function facesShape(params: Partial<VisionParams> = {}): {
+  readonly imageSize: number;
+  readonly frames: number;
+} {
+  const p = { ...VISION_DEFAULTS, ...params };
+  return { imageSize: p.size, frames: p.frames };
+}
+
 export const DETECTOR_NAME = 'BlazeFace (@vladmandic/human 3.3.6, tfjs 4.22 wasm)';
 
 export interface SubjectFacesResult {

@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import type { BackendAttempt, ModelConfig, ModelKind } from '@emo/model';
 import { BackendUnavailableError, buildModel, describeBackend, selectBackend } from '@emo/model';
+import { STUDY_SHAPE } from './study-shape.js';
 
 type LayersModel = ReturnType<typeof buildModel>;
 type Tensor = Exclude<ReturnType<LayersModel['predict']>, unknown[]>;
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
   const model = buildModel(
     kind as ModelKind,
     JSON.parse(process.env.EMO_BENCH_MODEL_CONFIG ?? '{}') as Partial<ModelConfig>,
+    STUDY_SHAPE,
   );
   const { xs, ys } = randomBatch(model, batch);
   const step =

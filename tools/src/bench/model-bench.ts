@@ -24,6 +24,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendAttempt, ModelKind } from '@emo/model';
 import { BACKEND_ENV, MODEL_KINDS, resolveModelConfig } from '@emo/model';
+import { STUDY_SHAPE } from './study-shape.js';
 import type { ChildMessage, ChildResult } from './model-bench-child.js';
 
 const CHILD = fileURLToPath(new URL('./model-bench-child.js', import.meta.url));
@@ -305,7 +306,7 @@ export async function runModelBench(): Promise<void> {
   let torch: TorchReport;
   const torchStart = cpuTicks();
   try {
-    torch = runTorch(config);
+    torch = runTorch({ ...STUDY_SHAPE, ...config });
   } catch (err) {
     // execFileSync's error carries the script's stderr: its last line says what went wrong.
     const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();

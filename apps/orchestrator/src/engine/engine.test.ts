@@ -153,6 +153,12 @@ describe('pipeline engine', () => {
     expect(reason(gp, 'convert/S03')).toBe('upstream source will re-run');
     expect(reason(gp, 'features/S03')).toBe('upstream convert/S03 will re-run');
     expect(gp.tasks.filter((t) => t.action === 'run')).toHaveLength(8);
+    // A task whose own parameter changed says so even when upstream re-runs first.
+    const both = { ...gain, features: { window: 3 } };
+    const bp = await planPipeline(fakeStages(), { store: w.store, params: both });
+    expect(reason(bp, 'features/S03')).toBe(
+      'parameter window changed (2 → 3); upstream convert/S03 will re-run',
+    );
     const g = await go(w, { params: gain });
     expect(labels(g, 'ran')).toEqual(ALL);
     expect(reason(g, 'source')).toBe('parameter gain changed (1 → 2)');

@@ -160,6 +160,27 @@ function diffRefs<T extends { hash: string }>(
 }
 
 /**
+ * What changed in a task's own code version and parameters since the previous run: for a task
+ * whose key is not known yet (an upstream task will re-run first), so that the plan still says,
+ * e.g., that `--set seed=3` changes it and not only that its inputs will.
+ */
+function ownChanges(
+  prev: PreviousRun,
+  stage: Stage<unknown>,
+  shard: string | null,
+  params: StageParams,
+): string[] {
+  const rec = prev.tasks.get(taskLabel(stage.id, shard));
+  if (!rec) return [];
+  const why: string[] = [];
+  if (rec.version !== stage.version) {
+    why.push(`code version changed (${rec.version} → ${stage.version})`);
+  }
+  diffParams(rec.params, params.json, '', why);
+  return why;
+}
+
+/**
  * Why a task with this key material is not in the store, compared with the previous run: every
  * difference found (code version, each changed parameter, each changed input or source), else
  * what happened to it last time.
@@ -352,8 +373,9 @@ export async function computePlan(
       const guess = [...prev.tasks.values()]
         .filter((t) => t.stage === stage.id && t.shard !== null)
         .map((t) => t.shard);
-      const reason = `upstream ${blocker} will re-run${guess.length ? '' : ' (shards known once it has run)'}`;
+      const upstream = `upstream ${blocker} will re-run${guess.length ? '' : ' (shards known once it has run)'}`;
       for (const shard of guess.length ? guess : [null]) {
+        const reason = [...ownChanges(prev, stage, shard, p), upstream].join('; ');
         tasks.push({ stage: stage.id, shard, key: null, action: 'run', reason });
       }
       continue;
@@ -365,7 +387,7 @@ export async function computePlan(
       if (!('artifacts' in g)) {
         const reason =
           'pending' in g
-            ? `upstream ${g.pending} will re-run`
+            ? [...ownChanges(prev, stage, shard, p), `upstream ${g.pending} will re-run`].join('; ')
             : `no input ${g.missing} (will be skipped)`;
         st.tasks.set(slot(shard), { shard, artifact: null });
         tasks.push({ stage: stage.id, shard, key: null, action: 'run', reason });

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { DatasetName, OpenedDownload } from '@emo/datasets';
-import { describeLabelMapping, openDownload, resolveLabelMapping, shardName } from '@emo/datasets';
+import {
+  CONVERT_DEFAULTS,
+  DATASET_NAMES,
+  describeLabelMapping,
+  openDownload,
+  resolveLabelMapping,
+  shardName,
+} from '@emo/datasets';
+import { jsonText, readJsonFile } from '@emo/runtime';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Inputs, Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
@@ -29,7 +37,7 @@ export const convertSettings = z
   .object({
     labelMapping: labelMapping.prefault({}),
     /** Trials whose kept signals contain NaN: skipped, or kept for dsp to flag. */
-    nanPolicy: z.enum(['skip', 'keep']).default('skip'),
+    nanPolicy: z.enum(['skip', 'keep']).default(CONVERT_DEFAULTS.nanPolicy),
   })
   .strict();
 
@@ -47,20 +55,32 @@ export const convertParams = z
 export type ConvertParams = z.infer<typeof convertParams>;
 
 /** What `convert.json` beside each shard holds (read by the report). */
-export interface ConvertSummary {
-  readonly dataset: DatasetName;
-  readonly subject: string;
-  readonly shard: string;
-  readonly sourceFile: string;
-  readonly synthetic: boolean;
-  readonly trials: number;
-  readonly skipped: readonly { trial: number; stimulusId: string; reason: string }[];
-  readonly labels: { labelled: number; unlabelled: number; perClass: Record<string, number> };
-  readonly labelMapping: string;
-  readonly datasetNotes: readonly string[];
-}
+const convertSummary = z.object({
+  dataset: z.enum(DATASET_NAMES),
+  subject: z.string(),
+  shard: z.string(),
+  sourceFile: z.string(),
+  synthetic: z.boolean(),
+  trials: z.number().int(),
+  skipped: z.array(
+    z.object({ trial: z.number().int(), stimulusId: z.string(), reason: z.string() }),
+  ),
+  labels: z.object({
+    labelled: z.number().int(),
+    unlabelled: z.number().int(),
+    perClass: z.record(z.string(), z.number().int()),
+  }),
+  labelMapping: z.string(),
+  datasetNotes: z.array(z.string()),
+});
+
+export type ConvertSummary = z.infer<typeof convertSummary>;
 
 export const CONVERT_SUMMARY = 'convert.json';
+
+export function readConvertSummary(dir: string): ConvertSummary {
+  return readJsonFile(join(dir, CONVERT_SUMMARY), convertSummary, 'convert summary');
+}
 
 /**
  * @param fromSynth the pipeline runs on the synthetic corpus (dependency `synth`), not on the
@@ -130,12 +150,12 @@ export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertPar
           sourceFile: s.sourceFile,
           synthetic: dl.synthetic,
           trials: r.trials,
-          skipped: r.skipped,
+          skipped: [...r.skipped],
           labels: r.labels,
           labelMapping: describeLabelMapping(resolveLabelMapping(ctx.params.labelMapping)),
-          datasetNotes: dl.notes,
+          datasetNotes: [...dl.notes],
         };
-        writeFileSync(join(ctx.outDir, CONVERT_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
+        writeFileSync(join(ctx.outDir, CONVERT_SUMMARY), jsonText(summary));
         emit({ kind: 'progress', done: 1, total: 1, message: `${r.trials} trials` });
       }),
   });

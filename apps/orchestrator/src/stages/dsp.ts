@@ -3,39 +3,44 @@
  * cardiac signal, heart rate and GSR tonic/phasic as per-subject z-scored sequences, HRV and
  * EDA features per window, with flags for doubtful windows.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { processRecordingsShard } from '@emo/dsp';
+import { DSP_DEFAULTS, processRecordingsShard } from '@emo/dsp';
+import { jsonText, readJsonFile } from '@emo/runtime';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 
-/** Parameters (config `dsp`); defaults as DSP_DEFAULTS of @emo/dsp. */
+const d = DSP_DEFAULTS;
+
+/** Parameters (config `dsp`); the defaults are @emo/dsp's DSP_DEFAULTS. */
 export const dspParams = z
   .object({
-    windowSec: z.number().positive().max(600).default(10),
+    windowSec: z.number().positive().max(600).default(d.windowSec),
     /** Non-overlapping windows by default: overlap makes the random split even more optimistic. */
-    stepSec: z.number().positive().max(600).default(10),
-    seqRate: z.number().positive().max(1000).default(32),
-    normalise: z.enum(['baseline', 'trials', 'none']).default('baseline'),
-    powerline: z.union([z.literal(50), z.literal(60), z.null()]).default(50),
+    stepSec: z.number().positive().max(600).default(d.stepSec),
+    seqRate: z.number().positive().max(1000).default(d.seqRate),
+    normalise: z.enum(['baseline', 'trials', 'none']).default(d.normalise),
+    powerline: z.union([z.literal(50), z.literal(60), z.null()]).default(d.powerline),
   })
   .strict();
 
 export type DspStageParams = z.infer<typeof dspParams>;
 
 /** What `dsp.json` beside each windows shard holds (read by the report). */
-export interface DspSummary {
-  readonly shard: string;
-  readonly windows: number;
-  readonly flagged: number;
-  readonly trials: number;
-  readonly perClass: Record<string, number>;
-  readonly skippedTrials: readonly { trial: number; reason: string }[];
-  readonly warnings: number;
-}
+const dspSummary = z.object({
+  shard: z.string(),
+  windows: z.number().int(),
+  flagged: z.number().int(),
+  trials: z.number().int(),
+  perClass: z.record(z.string(), z.number().int()),
+  skippedTrials: z.array(z.object({ trial: z.number().int(), reason: z.string() })),
+  warnings: z.number().int(),
+});
+
+export type DspSummary = z.infer<typeof dspSummary>;
 
 export const DSP_SUMMARY = 'dsp.json';
 
@@ -73,15 +78,15 @@ export async function dspStage(): Promise<Stage<DspStageParams>> {
           flagged: r.flagged,
           trials: r.trials,
           perClass: { ...r.perClass },
-          skippedTrials: r.skippedTrials,
+          skippedTrials: [...r.skippedTrials],
           warnings: r.warnings.length,
         };
-        writeFileSync(join(ctx.outDir, DSP_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
+        writeFileSync(join(ctx.outDir, DSP_SUMMARY), jsonText(summary));
       }),
   });
 }
 
 /** Read a dsp artifact's summary. */
 export function readDspSummary(dir: string): DspSummary {
-  return JSON.parse(readFileSync(join(dir, DSP_SUMMARY), 'utf8')) as DspSummary;
+  return readJsonFile(join(dir, DSP_SUMMARY), dspSummary, 'dsp summary');
 }

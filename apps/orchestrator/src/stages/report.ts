@@ -4,17 +4,19 @@
  * number) and `emo.config.json` (the settings that reproduce the run). @emo/eval renders it
  * from the evaluate stage's results and the data summaries of convert, dsp, vision and split.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EMOTIONS } from '@emo/datasets';
-import type { DataSummary, Evaluation, PublishedAnchor, ReportInput, SkippedItem } from '@emo/eval';
+import type { DataSummary, Evaluation, ReportInput, SkippedItem } from '@emo/eval';
+import { PUBLISHED_ANCHORS, renderHtml, renderMarkdown } from '@emo/eval';
+import { jsonText } from '@emo/runtime';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 import type { ConvertSummary } from './convert.js';
-import { CONVERT_SUMMARY } from './convert.js';
+import { readConvertSummary } from './convert.js';
 import type { DspSummary } from './dsp.js';
 import { readDspSummary } from './dsp.js';
 import type { VisionSummary } from './vision.js';
@@ -28,7 +30,7 @@ export const reportParams = z
   .object({
     /** The run's stage settings (the pipeline fills it in), shown and written as emo.config.json. */
     settings: z.record(z.string(), z.unknown()).default({}),
-    /** Published numbers to show beside ours, e.g. the seed study's own table. */
+    /** Published numbers to show beside ours, e.g. the study's own table. */
     published: z
       .array(z.object({ source: z.string(), setting: z.string(), value: z.string() }).strict())
       .default([]),
@@ -118,21 +120,6 @@ function windowTotals(list: readonly DspSummary[]): DatasetMetrics['windows'] {
   };
 }
 
-/** Numbers from the literature (DATASETS.md, realdata README), shown beside ours. */
-export const PUBLISHED_ANCHORS: readonly PublishedAnchor[] = [
-  {
-    source: 'Miranda-Correa et al. 2018 (AMIGOS authors)',
-    setting:
-      'leave-one-participant-out, Gaussian naive Bayes on ECG/GSR features, binary valence/arousal',
-    value: 'mean F1 ≈ 0.53–0.55 (chance 0.50)',
-  },
-  {
-    source: 'published window-level random splits on DEAP/AMIGOS',
-    setting: "windows of one subject and trial on both sides of the split (as the seed's 70/15/15)",
-    value: 'accuracy 75–99 %',
-  },
-];
-
 /** The data used, per dataset (convert, dsp and vision summaries). */
 export interface RecordingsMetrics {
   readonly synthetic: boolean;
@@ -219,10 +206,7 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
     params: reportParams,
     run: (ctx) =>
       stageTask(async () => {
-        const ev = await import('@emo/eval');
-        const summaries = (ctx.inputs.convert ?? []).map(
-          (a) => JSON.parse(readFileSync(join(a.path, CONVERT_SUMMARY), 'utf8')) as ConvertSummary,
-        );
+        const summaries = (ctx.inputs.convert ?? []).map((a) => readConvertSummary(a.path));
         const windows = (ctx.inputs.dsp ?? []).map((a) => tagged(readDspSummary(a.path), a.shard));
         const faces = (ctx.inputs.vision ?? []).map((a) =>
           tagged(readVisionSummary(a.path), a.shard),
@@ -255,8 +239,8 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
             ...[...new Set(summaries.flatMap((s) => s.datasetNotes))],
           ],
         };
-        writeFileSync(join(ctx.outDir, REPORT_HTML), ev.renderHtml(input));
-        writeFileSync(join(ctx.outDir, REPORT_MD), ev.renderMarkdown(input));
+        writeFileSync(join(ctx.outDir, REPORT_HTML), renderHtml(input));
+        writeFileSync(join(ctx.outDir, REPORT_MD), renderMarkdown(input));
         mkdirSync(join(ctx.outDir, FIGURES_DIR));
         for (const f of figures) {
           writeFileSync(join(ctx.outDir, FIGURES_DIR, `${f.id}.svg`), f.svg);
@@ -267,8 +251,8 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
           evaluation,
           trainings: trainings.map(({ history: _, ...t }) => t),
         };
-        writeFileSync(join(ctx.outDir, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
-        writeFileSync(join(ctx.outDir, CONFIG_JSON), JSON.stringify(settings, null, 2) + '\n');
+        writeFileSync(join(ctx.outDir, METRICS_JSON), jsonText(metrics, 2));
+        writeFileSync(join(ctx.outDir, CONFIG_JSON), jsonText(settings, 2));
       }),
   });
 }

@@ -1,21 +1,33 @@
 /**
  * `split`: which windows train, validate and test each model, among the windows that have a
  * label, a physiological sequence and a face crop (so that the hybrid and both baselines see the
- * same samples), for every configured protocol of @emo/eval: the seed's random 70/15/15 window
+ * same samples), for every configured protocol of @emo/eval: the study's random 70/15/15 window
  * split, subject-independent k-fold (stimuli held out too) and within-subject (whole trials
  * held out). The leakage guard checks every split; a split that breaks its protocol's promise
  * fails the stage, and each protocol's verdict goes into `split-summary.json` (and from there
  * into every report).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EMOTIONS } from '@emo/datasets';
 import type { ProtocolSummary } from '@emo/eval';
+import {
+  SPLIT_DEFAULTS,
+  guardSplit,
+  protocolSummarySchema,
+  randomProtocol,
+  subjectKFoldSplit,
+  withinSubjectSplit,
+  writeSplit,
+} from '@emo/eval';
+import { jsonText, readJsonFile } from '@emo/runtime';
+import { countByLabel, indexSamples, sampleId } from '@emo/samples';
 import { defineStage, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
+import { seedParam } from './seed.js';
 import { subjectShards } from './subject-shards.js';
 
 /** Protocol names in the config, and the ids they produce. */
@@ -24,7 +36,7 @@ export const PROTOCOLS = ['random', 'subject', 'within'] as const;
 export const splitParams = z
   .object({
     /**
-     * 'random': the seed's window split (optimistic); 'subject': subject-independent k-fold
+     * 'random': the study's window split (optimistic); 'subject': subject-independent k-fold
      * (`subjectFolds`, stimuli held out with `holdOutStimuli`); 'within': each subject's trials
      * split, whole trials held out.
      */
@@ -33,15 +45,18 @@ export const splitParams = z
       .min(1)
       .refine((p) => new Set(p).size === p.length, 'protocols must not repeat')
       .default(['random', 'subject', 'within']),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    /** The run's top-level `seed` unless set here. */
+    seed: seedParam,
     /** Train/validation/test shares of the random split and of each subject's trials (within). */
     fractions: z
       .tuple([z.number().positive(), z.number().min(0), z.number().positive()])
       .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) < 1e-9, 'fractions must sum to 1')
-      .default([0.7, 0.15, 0.15]),
+      .default([...SPLIT_DEFAULTS.fractions]),
     /** Subject groups of the subject-independent protocol, or 'loso' (one per subject). */
-    subjectFolds: z.union([z.number().int().min(2).max(100), z.literal('loso')]).default(3),
-    holdOutStimuli: z.boolean().default(true),
+    subjectFolds: z
+      .union([z.number().int().min(2).max(100), z.literal('loso')])
+      .default(SPLIT_DEFAULTS.subjectFolds),
+    holdOutStimuli: z.boolean().default(SPLIT_DEFAULTS.holdOutStimuli),
     /** Leave out windows with quality flags (their features are NaN; sequences are usable). */
     excludeFlagged: z.boolean().default(false),
   })
@@ -55,24 +70,26 @@ export const SPLIT_SUMMARY = 'split-summary.json';
 export const splitFile = (dir: string, protocol: string): string =>
   join(dir, SPLITS_DIR, `${protocol}.json`);
 
-export interface SplitSummary {
-  readonly subjects: number;
-  readonly samples: number;
-  readonly perClass: Record<string, number>;
-  readonly skipped: {
-    readonly unlabelled: number;
-    readonly noFace: number;
-    readonly noWindow: number;
-    readonly flagged: number;
-  };
+const splitSummary = z.object({
+  subjects: z.number().int(),
+  samples: z.number().int(),
+  perClass: z.record(z.string(), z.number().int()),
+  skipped: z.object({
+    unlabelled: z.number().int(),
+    noFace: z.number().int(),
+    noWindow: z.number().int(),
+    flagged: z.number().int(),
+  }),
   /** Each protocol: id, kind, seed, folds with counts, leakage report, notes. */
-  readonly protocols: readonly ProtocolSummary[];
+  protocols: z.array(protocolSummarySchema),
   /** Configured protocols that could not be made from these subjects, and why. */
-  readonly skippedProtocols: readonly { protocol: string; reason: string }[];
-}
+  skippedProtocols: z.array(z.object({ protocol: z.string(), reason: z.string() })),
+});
+
+export type SplitSummary = z.infer<typeof splitSummary>;
 
 export function readSplitSummary(dir: string): SplitSummary {
-  return JSON.parse(readFileSync(join(dir, SPLIT_SUMMARY), 'utf8')) as SplitSummary;
+  return readJsonFile(join(dir, SPLIT_SUMMARY), splitSummary, 'split summary');
 }
 
 export async function splitStage(): Promise<Stage<SplitStageParams>> {
@@ -81,7 +98,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
     version: await packageCodeVersion(
       '@emo/eval',
       [fileURLToPath(import.meta.url)],
-      ['@emo/model'],
+      ['@emo/samples'],
       'splits',
     ),
     deps: ['dsp', 'vision'],
@@ -91,9 +108,6 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
     params: splitParams,
     run: (ctx) =>
       stageTask(async (emit) => {
-        // @emo/model and @emo/eval load tfjs: only when this task runs.
-        const { countByLabel, indexSamples, sampleId, writeSplit } = await import('@emo/model');
-        const ev = await import('@emo/eval');
         const p = ctx.params;
         const shards = subjectShards(ctx.inputs['dsp'] ?? [], ctx.inputs['vision'] ?? []);
         const index = indexSamples(shards, {
@@ -108,15 +122,15 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
         const make = (name: (typeof PROTOCOLS)[number]) => {
           switch (name) {
             case 'random':
-              return ev.randomProtocol(samples, { seed: p.seed, fractions: p.fractions });
+              return randomProtocol(samples, { seed: p.seed, fractions: p.fractions });
             case 'subject':
-              return ev.subjectKFoldSplit(samples, {
+              return subjectKFoldSplit(samples, {
                 seed: p.seed,
                 k: p.subjectFolds,
                 holdOutStimuli: p.holdOutStimuli,
               });
             case 'within':
-              return ev.withinSubjectSplit(samples, { seed: p.seed, fractions: p.fractions });
+              return withinSubjectSplit(samples, { seed: p.seed, fractions: p.fractions });
           }
         };
         mkdirSync(join(ctx.outDir, SPLITS_DIR));
@@ -133,7 +147,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
             emit({ kind: 'log', message: `${name}: left out (${e.message})` });
             continue;
           }
-          const leakage = ev.guardSplit(split, byId, {
+          const leakage = guardSplit(split, byId, {
             stimuliHeldOut: name === 'subject' && p.holdOutStimuli,
           });
           writeSplit(splitFile(ctx.outDir, split.protocol), split);
@@ -170,7 +184,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
             `split: no protocol could be made (${skippedProtocols.map((x) => `${x.protocol}: ${x.reason}`).join('; ')})`,
           );
         }
-        writeFileSync(join(ctx.outDir, SPLIT_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
+        writeFileSync(join(ctx.outDir, SPLIT_SUMMARY), jsonText(summary));
       }),
   });
 }

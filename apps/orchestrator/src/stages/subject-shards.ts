@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SubjectShards } from '@emo/model';
+import type { SubjectShards } from '@emo/samples';
 import type { Artifact } from '../engine/index.js';
 
 function arrowIn(dir: string, suffix: string): string | undefined {

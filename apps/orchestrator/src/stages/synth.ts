@@ -5,21 +5,25 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { writeSyntheticCorpus } from '@emo/datasets';
+import { SYNTH_DEFAULTS, writeSyntheticCorpus } from '@emo/datasets';
 import { defineStage, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
+import { seedParam } from './seed.js';
 
-/** Parameters (config `synth`). */
+const d = SYNTH_DEFAULTS;
+
+/** Parameters (config `synth`); the defaults are @emo/datasets' SYNTH_DEFAULTS. */
 export const synthParams = z
   .object({
-    subjects: z.number().int().min(1).max(64).default(6),
-    seed: z.number().int().min(0).default(1),
-    deapTrials: z.number().int().min(5).max(40).default(15),
-    amigosShortTrials: z.number().int().min(5).max(16).default(16),
+    subjects: z.number().int().min(1).max(64).default(d.subjects),
+    /** The run's top-level `seed` unless set here. */
+    seed: seedParam,
+    deapTrials: z.number().int().min(5).max(40).default(d.deapTrials),
+    amigosShortTrials: z.number().int().min(5).max(16).default(d.amigosShortTrials),
     /** Duration of the long-video AMIGOS trials, s. */
-    amigosLongS: z.number().int().min(10).max(1800).default(120),
-    video: z.boolean().default(true),
+    amigosLongS: z.number().int().min(10).max(1800).default(d.amigosLongS),
+    video: z.boolean().default(d.video),
   })
   .strict();
 

@@ -1,46 +1,53 @@
 /**
- * `train`: one task per model × fold (`hybrid-f0`, `cnnOnly-f0`, `rnnOnly-f0`, …), each cached
+ * `train`: one task per protocol × model × fold (`random-70-15-15.hybrid.f0`, …), each cached
  * by its own key. A task trains its model on the fold's training samples with early stopping on
  * the validation samples (after a grid search over the configured hyper-parameters, selecting
  * on validation loss only), then predicts the fold's test samples into a `predictions` shard.
  * Training runs in worker processes (@emo/model's shared pool: at most one per core across all
- * tasks of the run), so models and trials train in parallel on every core.
+ * tasks of the run), so models and trials train in parallel on every core. The models are sized
+ * by the shards they train on; `checkTrainParams` checks the settings against the sizes the dsp
+ * and vision settings give before anything runs.
  */
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { PredictionRow, WindowRow } from '@emo/datasets';
-import { EMOTIONS, readWindowsShard, writePredictionsShard } from '@emo/datasets';
-import type {
-  EpochCurve,
-  JobEvent,
-  ModelKind,
-  SampleKey,
-  SubjectShards,
-  TrainJob,
-  TrainJobResult,
-} from '@emo/model';
+import type { PredictionRow } from '@emo/datasets';
+import { EMOTIONS, writePredictionsShard } from '@emo/datasets';
+import { readSplit } from '@emo/eval';
+import type { JobEvent, TrainJob, TrainJobResult } from '@emo/model';
+import type { ModelKind, ModelShape } from '@emo/model/spec';
+import {
+  MODEL_KINDS,
+  ModelConfigError,
+  TRAIN_DEFAULTS,
+  checkArchitecture,
+  checkPretrainedFaces,
+  gridTrials,
+  resolveModelConfig,
+} from '@emo/model/spec';
+import { jsonText, readJsonFile } from '@emo/runtime';
+import { windowKeysOf } from '@emo/samples';
 import type { ProgressEvent, Stage } from '../engine/index.js';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
+import { loadModelRuntime } from '../model-runtime.js';
 import { packageCodeVersion } from './code-version.js';
+import { seedParam } from './seed.js';
 import { readSplitSummary, splitFile } from './split.js';
 import { subjectShards } from './subject-shards.js';
 
-/** @emo/model loads tfjs (about 0.7 s): only when a train task, or a model config, needs it. */
-const model = () => import('@emo/model');
+const d = TRAIN_DEFAULTS;
 
-const MODEL_KINDS = ['hybrid', 'cnnOnly', 'rnnOnly'] as const satisfies readonly ModelKind[];
-
+/** Parameters (config `train`); the schedule's defaults are @emo/model's TRAIN_DEFAULTS. */
 export const trainParams = z
   .object({
     models: z
       .array(z.enum(MODEL_KINDS))
       .min(1)
       .refine((m) => new Set(m).size === m.length, 'models must not repeat')
-      .default(['hybrid', 'cnnOnly', 'rnnOnly']),
-    /** Seed of the weights, dropout and batch order. */
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+      .default([...MODEL_KINDS]),
+    /** Seed of the weights, dropout and batch order: the run's top-level `seed` unless set here. */
+    seed: seedParam,
     /**
      * Model config fields (packages/model README): the architecture every model starts from.
      * Checked by {@link checkTrainParams} when the pipeline is built.
@@ -48,42 +55,56 @@ export const trainParams = z
     model: z.record(z.string(), z.unknown()).default({}),
     /** Grid search: candidate values per model config field, e.g. {"dropout": [0.3, 0.5]}. */
     grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
-    /**
-     * The defaults fit the whole three-protocol study on the synthetic corpus into 15 minutes on
-     * 2 cores (training is 8 of about 13 minutes): at most 7 epochs, batches of 16 (more updates
-     * per epoch than the seed's 64, which needed about 15 epochs to converge). Measured on the
-     * random split: 6 epochs leave the hybrid at 57 % test accuracy, 7 reach 84 %, 8 reach 87 %
-     * but cost another minute. The seed's schedule: epochs 20+, batchSize 64.
-     */
-    epochs: z.number().int().min(1).max(1000).default(7),
-    patience: z.number().int().min(0).max(1000).default(3),
-    batchSize: z.number().int().min(1).max(4096).default(16),
-    classWeighting: z.enum(['none', 'balanced']).default('none'),
-    /** A saved face CNN (`emo pretrain-faces --out DIR`) that starts the face branch. */
+    epochs: z.number().int().min(1).max(1000).default(d.epochs),
+    patience: z.number().int().min(0).max(1000).default(d.patience),
+    batchSize: z.number().int().min(1).max(4096).default(d.batchSize),
+    classWeighting: z.enum(['none', 'balanced']).default(d.classWeighting),
+    /** A saved face CNN (`emo pretrain-faces --out DIR` → DIR/model) that starts the face branch. */
     pretrainedFaces: z.string().nullable().default(null),
   })
   .strict();
 
 export type TrainStageParams = z.infer<typeof trainParams>;
 
+/** Where the data's sizes come from, in words (the settings that make them). */
+export interface ShapeSources {
+  readonly face: string;
+  readonly physio: string;
+}
+
 /**
- * The model config and every grid trial of it, resolved by @emo/model; a message naming the
- * field when one is bad, null when all are good (loads @emo/model only when they are set).
+ * The model config, every grid trial of it and the pretrained face model, checked against the
+ * sizes of the data the dsp and vision settings make (`shape`, described by `from`): a
+ * one-line message naming the setting when one does not fit, null when all do.
  */
-export async function checkTrainParams(p: TrainStageParams): Promise<string | null> {
-  if (Object.keys(p.model).length === 0 && Object.keys(p.grid).length === 0) return null;
-  const { gridTrials, resolveModelConfig } = await model();
+export function checkTrainParams(
+  p: Omit<TrainStageParams, 'seed'>,
+  shape: ModelShape,
+  from: ShapeSources,
+): string | null {
   try {
     resolveModelConfig(p.model);
   } catch (e) {
     return `'train.model': ${(e as Error).message}`;
   }
-  try {
-    for (const kind of p.models) {
-      for (const t of gridTrials(kind, p.grid)) resolveModelConfig({ ...p.model, ...t });
+  for (const kind of p.models) {
+    const where = Object.keys(p.grid).length ? 'train.grid' : 'train.model';
+    try {
+      for (const t of gridTrials(kind, p.grid)) {
+        checkArchitecture(resolveModelConfig({ ...p.model, ...t }), shape);
+      }
+    } catch (e) {
+      const key = e instanceof ModelConfigError ? e.key : null;
+      const data = key === 'convLayers' ? from.face : from.physio;
+      return `'${where}': ${(e as Error).message} (${data})`;
     }
-  } catch (e) {
-    return `'train.grid': ${(e as Error).message}`;
+  }
+  if (p.pretrainedFaces && p.models.some((k) => k !== 'rnnOnly')) {
+    try {
+      checkPretrainedFaces(p.pretrainedFaces, shape, from.face);
+    } catch (e) {
+      return `'train.pretrainedFaces': ${(e as Error).message}`;
+    }
   }
   return null;
 }
@@ -91,31 +112,49 @@ export async function checkTrainParams(p: TrainStageParams): Promise<string | nu
 export const TRAIN_JSON = 'train.json';
 export const PREDICTIONS_FILE = 'predictions.arrow';
 
-/** What `train.json` of a task holds (read by the report). */
-export interface TrainSummary {
-  readonly model: ModelKind;
-  readonly fold: number;
-  readonly protocol: string;
-  readonly backend: string;
-  readonly samples: { readonly train: number; readonly val: number; readonly test: number };
-  readonly bestEpoch: number;
-  readonly epochs: number;
-  readonly stoppedEarly: boolean;
-  readonly bestValLoss: number | null;
-  readonly valAccuracy: number | null;
-  readonly test: { readonly loss: number; readonly accuracy: number } | null;
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly transferred: readonly string[];
+const curve = z.object({
+  epoch: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+});
+
+/** What `train.json` of a task holds (read by the evaluation and the report). */
+export const trainSummarySchema = z.object({
+  model: z.enum(MODEL_KINDS),
+  fold: z.number().int(),
+  protocol: z.string(),
+  backend: z.string(),
+  samples: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
+  bestEpoch: z.number().int(),
+  epochs: z.number().int(),
+  stoppedEarly: z.boolean(),
+  bestValLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  test: z.object({ loss: z.number(), accuracy: z.number() }).nullable(),
+  config: z.record(z.string(), z.unknown()),
+  /** The data's sizes the model was built for. */
+  shape: z.record(z.string(), z.number().nullable()),
+  transferred: z.array(z.string()),
   /** Curves without timings (outputs are content-hashed; timings are in the run manifest). */
-  readonly history: readonly EpochCurve[];
-  readonly grid: readonly {
-    trial: number;
-    overrides: Readonly<Record<string, unknown>>;
-    bestValLoss: number | null;
-    valAccuracy: number | null;
-    epochs: number;
-  }[];
-  readonly selectedTrial: number | null;
+  history: z.array(curve),
+  grid: z.array(
+    z.object({
+      trial: z.number().int(),
+      overrides: z.record(z.string(), z.unknown()),
+      bestValLoss: z.number().nullable(),
+      valAccuracy: z.number().nullable(),
+      epochs: z.number().int(),
+    }),
+  ),
+  selectedTrial: z.number().int().nullable(),
+});
+
+export type TrainSummary = z.infer<typeof trainSummarySchema>;
+
+export function readTrainSummary(dir: string): TrainSummary {
+  return readJsonFile(join(dir, TRAIN_JSON), trainSummarySchema, 'train summary');
 }
 
 /**
@@ -151,28 +190,13 @@ function progressOf(e: JobEvent): ProgressEvent {
   };
 }
 
-/** The window rows (keys, labels) of the shards by sample id, and whether any is synthetic. */
-function windowRows(shards: readonly SubjectShards[], sampleId: (k: SampleKey) => string) {
-  const rows = new Map<string, WindowRow>();
-  let synthetic = false;
-  for (const s of shards) {
-    if (!s.windows) continue;
-    const w = readWindowsShard(s.windows);
-    synthetic ||= w.metadata.synthetic;
-    for (const r of w.rows) {
-      rows.set(sampleId({ subject: s.subject, trial: r.trial, window: r.window }), r);
-    }
-  }
-  return { rows, synthetic };
-}
-
 export async function trainStage(): Promise<Stage<TrainStageParams>> {
   return defineStage({
     id: 'train',
     version: await packageCodeVersion(
       '@emo/model',
       [fileURLToPath(import.meta.url)],
-      ['@emo/datasets'],
+      ['@emo/datasets', '@emo/samples'],
     ),
     deps: ['split', 'dsp', 'vision'],
     gather: ['dsp', 'vision'],
@@ -190,8 +214,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
     sources: (ctx) => (ctx.params.pretrainedFaces ? [ctx.params.pretrainedFaces] : []),
     run: (ctx) =>
       stageTask(async (emit, signal) => {
-        const m = await model();
-        const { gridSearch, gridTrials, predictSaved, readSplit, sampleId, sharedPool } = m;
+        const m = await loadModelRuntime();
         const p = ctx.params;
         const { protocol, kind, fold: foldNo } = parseTrainShard(ctx.shard ?? '');
         const split = readSplit(splitFile(inputOf(ctx.inputs, 'split').path, protocol));
@@ -220,8 +243,8 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
         let grid: TrainSummary['grid'] = [];
         let selectedTrial: number | null = null;
         let predictions = null as TrainJobResult['predictions'];
-        if (gridTrials(kind, p.grid).length > 1) {
-          const gs = await gridSearch({
+        if (m.gridTrials(kind, p.grid).length > 1) {
+          const gs = await m.gridSearch({
             job,
             grid: p.grid,
             workDir: join(ctx.outDir, 'grid'),
@@ -239,36 +262,26 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
             epochs: t.result.history.length,
           }));
           cpSync(result.modelDir, join(ctx.outDir, 'model'), { recursive: true });
-          predictions = await predictSaved(join(ctx.outDir, 'model'), shards, fold.test, {
+          predictions = await m.predictSaved(join(ctx.outDir, 'model'), shards, fold.test, {
             signal,
           });
           for (const t of gs.trials) {
             rmSync(join(t.result.modelDir, '..', 'checkpoints'), { recursive: true, force: true });
           }
         } else {
-          result = await sharedPool().run({ ...job, outDir: ctx.outDir }, { onEvent, signal });
+          result = await m.sharedPool().run({ ...job, outDir: ctx.outDir }, { onEvent, signal });
           predictions = result.predictions;
           rmSync(join(ctx.outDir, 'checkpoints'), { recursive: true, force: true });
         }
         if (!predictions) throw new Error(`train ${ctx.shard}: no test predictions`);
-        const { rows: keys, synthetic } = windowRows(shards, sampleId);
-        const rows: PredictionRow[] = predictions.ids.map((id, i) => {
-          const w = keys.get(id);
-          if (!w) throw new Error(`train ${ctx.shard}: test sample ${id} is in no windows shard`);
-          return {
-            dataset: w.dataset,
-            subject: w.subject,
-            trial: w.trial,
-            stimulusId: w.stimulusId,
-            window: w.window,
-            t0: w.t0,
-            t1: w.t1,
-            protocol: split.protocol,
-            fold: foldNo,
-            model: kind,
-            yTrue: EMOTIONS[predictions.labels[i]] ?? null,
-          };
-        });
+        const { keys, synthetic } = windowKeysOf(shards, predictions.ids);
+        const rows: PredictionRow[] = keys.map((k, i) => ({
+          ...k,
+          protocol: split.protocol,
+          fold: foldNo,
+          model: kind,
+          yTrue: EMOTIONS[predictions.labels[i]] ?? null,
+        }));
         writePredictionsShard(join(ctx.outDir, PREDICTIONS_FILE), rows, predictions.probs, {
           stageVersion: 'train',
           synthetic,
@@ -276,6 +289,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           parameters: { ...p, kind, fold: foldNo, protocol: split.protocol },
           notes: split.notes,
         });
+        const score = m.scorePredictions({ ...predictions, numClasses: result.shape.numClasses });
         const summary: TrainSummary = {
           model: kind,
           fold: foldNo,
@@ -287,22 +301,15 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           stoppedEarly: result.stoppedEarly,
           bestValLoss: result.bestValLoss,
           valAccuracy: result.valAccuracy,
-          test: testScore(m.scorePredictions, predictions),
+          test: score.n > 0 ? { loss: score.loss, accuracy: score.accuracy } : null,
           config: { ...result.config },
-          transferred: result.transferred,
+          shape: { ...result.shape },
+          transferred: [...result.transferred],
           history: m.curvesOf(result.history),
           grid,
           selectedTrial,
         };
-        writeFileSync(join(ctx.outDir, TRAIN_JSON), JSON.stringify(summary, null, 1) + '\n');
+        writeFileSync(join(ctx.outDir, TRAIN_JSON), jsonText(summary));
       }),
   });
-}
-
-function testScore(
-  scorePredictions: typeof import('@emo/model').scorePredictions,
-  p: NonNullable<TrainJobResult['predictions']>,
-): TrainSummary['test'] {
-  const s = scorePredictions({ ...p, numClasses: EMOTIONS.length });
-  return s.n > 0 ? { loss: s.loss, accuracy: s.accuracy } : null;
 }

@@ -4,38 +4,46 @@
  * crops with histogram equalisation, and flags where no face or no video was found. Each task
  * runs in a child process, so `--jobs` concurrent subjects use as many cores.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { processSubjectFacesInChild } from '@emo/vision';
+import { jsonText, readJsonFile } from '@emo/runtime';
+import { VISION_DEFAULTS, processSubjectFacesInChild } from '@emo/vision';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 
-/** Parameters (config `vision`); defaults as VISION_DEFAULTS of @emo/vision. */
+const d = VISION_DEFAULTS;
+
+/** Parameters (config `vision`); the defaults are @emo/vision's VISION_DEFAULTS. */
 export const visionParams = z
   .object({
-    sampleFps: z.number().positive().max(60).default(2),
-    frames: z.number().int().min(1).max(16).default(1),
-    margin: z.number().min(0).max(2).default(0.2),
-    equalize: z.enum(['hist', 'clahe', 'none']).default('hist'),
-    minScore: z.number().min(0).max(1).default(0.5),
-    trackFrames: z.number().int().min(0).max(60).default(2),
+    sampleFps: z.number().positive().max(60).default(d.sampleFps),
+    frames: z.number().int().min(1).max(16).default(d.frames),
+    /** Crop side, pixels (the face CNN is sized by it). */
+    size: z.number().int().min(8).max(256).default(d.size),
+    margin: z.number().min(0).max(2).default(d.margin),
+    equalize: z.enum(['hist', 'clahe', 'none']).default(d.equalize),
+    minScore: z.number().min(0).max(1).default(d.minScore),
+    decodeWidth: z.number().int().min(64).max(4096).default(d.decodeWidth),
+    trackFrames: z.number().int().min(0).max(60).default(d.trackFrames),
   })
   .strict();
 
 export type VisionStageParams = z.infer<typeof visionParams>;
 
 /** What `vision.json` beside each faces shard holds (read by the report). */
-export interface VisionSummary {
-  readonly shard: string;
-  readonly rows: number;
-  readonly complete: number;
-  readonly flagged: number;
-  readonly faceShare: number;
-  readonly framesDecoded: number;
-}
+const visionSummary = z.object({
+  shard: z.string(),
+  rows: z.number().int(),
+  complete: z.number().int(),
+  flagged: z.number().int(),
+  faceShare: z.number(),
+  framesDecoded: z.number().int(),
+});
+
+export type VisionSummary = z.infer<typeof visionSummary>;
 
 export const VISION_SUMMARY = 'vision.json';
 
@@ -84,11 +92,11 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
           faceShare: r.faceShare,
           framesDecoded: r.framesDecoded,
         };
-        writeFileSync(join(ctx.outDir, VISION_SUMMARY), JSON.stringify(summary, null, 1) + '\n');
+        writeFileSync(join(ctx.outDir, VISION_SUMMARY), jsonText(summary));
       }),
   });
 }
 
 export function readVisionSummary(dir: string): VisionSummary {
-  return JSON.parse(readFileSync(join(dir, VISION_SUMMARY), 'utf8')) as VisionSummary;
+  return readJsonFile(join(dir, VISION_SUMMARY), visionSummary, 'vision summary');
 }

@@ -6,19 +6,18 @@
  * silent blank image.
  */
 import type { Table } from 'apache-arrow';
-import { EMOTIONS } from '../emotions.js';
 import type { Emotion } from '../emotions.js';
 import {
   fixedSizeListColumn,
   float64Column,
   int32Column,
   makeShardTable,
-  readShardFile,
-  shardColumns,
   utf8Column,
   writeShardFile,
 } from './arrow.js';
-import { windowKeyColumns, windowKeyReader } from './windows.js';
+import type { ShardSpec } from './provenance.js';
+import { provenanceMetadata, readShard } from './provenance.js';
+import { windowKeyColumns, windowKeyedRows } from './windows.js';
 
 export const FACES_SCHEMA_VERSION = '1';
 
@@ -66,49 +65,49 @@ export interface FacesShard {
   readonly faces: Uint8Array;
 }
 
+const EQUALISATIONS: readonly FacesMetadata['equalisation'][] = ['global', 'clahe', 'none'];
+
+/** The faces shard kind: its schema version, stage and metadata keys in the order written. */
+const FACES: ShardSpec = {
+  kind: 'faces',
+  schemaVersion: FACES_SCHEMA_VERSION,
+  stage: 'vision',
+  keys: [
+    'schema_version',
+    'stage',
+    'stage_version',
+    'dataset',
+    'subject',
+    'parameters',
+    'size',
+    'frames',
+    'equalisation',
+    'detector',
+    'synthetic',
+    'label_mapping',
+    'classes',
+    'notes',
+  ],
+};
+
 function facesTable(rows: readonly FaceRow[], faces: Uint8Array, meta: FacesMetadata): Table {
-  const col = <T>(f: (r: FaceRow) => T): T[] => rows.map(f);
+  const pick = <K extends keyof FaceRow>(k: K) => rows.map((r) => r[k]);
   const columns = [
     ...windowKeyColumns(rows),
     fixedSizeListColumn('face', meta.size * meta.size * meta.frames, faces, rows.length),
-    int32Column(
-      'faces_found',
-      col((r) => r.facesFound),
-    ),
-    float64Column(
-      'score',
-      col((r) => r.score),
-    ),
-    utf8Column(
-      'label5',
-      col((r) => r.label5),
-    ),
-    utf8Column(
-      'source',
-      col((r) => r.source),
-    ),
-    utf8Column(
-      'flags',
-      col((r) => r.flags),
-    ),
+    int32Column('faces_found', pick('facesFound')),
+    float64Column('score', pick('score')),
+    utf8Column('label5', pick('label5')),
+    utf8Column('source', pick('source')),
+    utf8Column('flags', pick('flags')),
   ];
-  const m = new Map<string, string>([
-    ['schema_version', FACES_SCHEMA_VERSION],
-    ['stage', 'vision'],
-    ['stage_version', meta.stageVersion],
-    ['dataset', meta.dataset],
-    ['subject', meta.subject],
-    ['parameters', JSON.stringify(meta.parameters)],
-    ['size', String(meta.size)],
-    ['frames', String(meta.frames)],
-    ['equalisation', meta.equalisation],
-    ['detector', meta.detector],
-    ['synthetic', String(meta.synthetic)],
-    ['label_mapping', meta.labelMapping],
-    ['classes', JSON.stringify(EMOTIONS)],
-    ['notes', JSON.stringify(meta.notes)],
-  ]);
-  return makeShardTable(columns, m);
+  const metadata = provenanceMetadata(FACES, meta, {
+    size: meta.size,
+    frames: meta.frames,
+    equalisation: meta.equalisation,
+    detector: meta.detector,
+  });
+  return makeShardTable(columns, metadata);
 }
 
 export function writeFacesShard(
@@ -121,18 +120,8 @@ export function writeFacesShard(
 }
 
 export function readFacesShard(path: string): FacesShard {
-  const table = readShardFile(path);
-  const md = table.schema.metadata;
-  const version = md.get('schema_version');
-  if (version !== FACES_SCHEMA_VERSION || md.get('stage') !== 'vision') {
-    throw new Error(
-      `${path}: not a faces shard of schema ${FACES_SCHEMA_VERSION} (schema_version ${version}, stage ${md.get('stage')})`,
-    );
-  }
-  const columns = shardColumns(table, path, 'faces');
+  const { table, md, columns } = readShard(path, FACES);
   const { str, num, flat } = columns;
-  const faces = flat<Uint8Array>('face');
-  const key = windowKeyReader(columns);
   const cols = {
     facesFound: num('faces_found'),
     score: num('score'),
@@ -140,40 +129,29 @@ export function readFacesShard(path: string): FacesShard {
     source: str('source'),
     flags: str('flags'),
   };
-  const rows: FaceRow[] = [];
-  for (let i = 0; i < table.numRows; i++) {
-    rows.push({
-      ...key(i),
-      facesFound: cols.facesFound(i) ?? 0,
-      score: cols.score(i),
-      label5: cols.label5(i) as Emotion | null,
-      source: cols.source(i) ?? '',
-      flags: cols.flags(i),
-    });
-  }
-  const json = <T>(key: string): T => {
-    try {
-      return JSON.parse(md.get(key) ?? 'null') as T;
-    } catch {
-      throw new Error(`${path}: metadata '${key}' is not valid JSON`);
-    }
-  };
+  const rows: FaceRow[] = windowKeyedRows(table.numRows, columns, (i) => ({
+    facesFound: cols.facesFound(i) ?? 0,
+    score: cols.score(i),
+    label5: cols.label5(i) as Emotion | null,
+    source: cols.source(i) ?? '',
+    flags: cols.flags(i),
+  }));
   return {
     metadata: {
-      schemaVersion: version,
-      dataset: md.get('dataset') ?? '',
-      subject: md.get('subject') ?? '',
-      stageVersion: md.get('stage_version') ?? '',
-      parameters: json('parameters'),
-      size: Number(md.get('size')),
-      frames: Number(md.get('frames')),
-      equalisation: (md.get('equalisation') ?? 'none') as FacesMetadata['equalisation'],
-      detector: md.get('detector') ?? '',
-      synthetic: md.get('synthetic') === 'true',
-      labelMapping: md.get('label_mapping') ?? '',
-      notes: json('notes'),
+      schemaVersion: md.schemaVersion,
+      dataset: md.str('dataset'),
+      subject: md.str('subject'),
+      stageVersion: md.stageVersion,
+      parameters: md.parameters,
+      size: md.int('size'),
+      frames: md.int('frames'),
+      equalisation: md.str('equalisation', EQUALISATIONS),
+      detector: md.str('detector'),
+      synthetic: md.synthetic,
+      labelMapping: md.str('label_mapping'),
+      notes: md.notes,
     },
     rows,
-    faces,
+    faces: flat<Uint8Array>('face'),
   };
 }

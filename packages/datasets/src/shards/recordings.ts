@@ -4,7 +4,6 @@
  */
 import type { Table } from 'apache-arrow';
 import type { Emotion } from '../emotions.js';
-import { EMOTIONS } from '../emotions.js';
 import type { AmigosEmotionFlags, LabelSource } from '../labels.js';
 import { AMIGOS_FLAG_NAMES } from '../labels.js';
 import {
@@ -13,10 +12,11 @@ import {
   int32Column,
   listFloat32Column,
   makeShardTable,
-  readShardFile,
   utf8Column,
   writeShardFile,
 } from './arrow.js';
+import type { JsonShape, ShardSpec } from './provenance.js';
+import { JSON_OBJECT_LIST, STRING_RECORD, provenanceMetadata, readShard } from './provenance.js';
 
 export const RECORDINGS_SCHEMA_VERSION = '1';
 
@@ -76,114 +76,76 @@ export interface RecordingsMetadata {
 
 const FLAG_COLUMNS = AMIGOS_FLAG_NAMES.map((n) => `emo_${n}`);
 
+/** The values a shard's `dataset` and `cardiac_source` metadata may take. */
+export const DATASET_NAMES = ['deap', 'amigos'] as const satisfies readonly DatasetName[];
+export const CARDIAC_SOURCES: readonly ('ecg' | 'ppg')[] = ['ecg', 'ppg'];
+
+type SkippedTrial = RecordingsMetadata['skippedTrials'][number];
+const SKIPPED_TRIALS: JsonShape<SkippedTrial[]> = {
+  expected: 'a JSON list of skipped trials',
+  is: (v): v is SkippedTrial[] => JSON_OBJECT_LIST.is(v),
+};
+
+/** The recordings shard kind: its schema version, stage and metadata keys in the order written. */
+const RECORDINGS: ShardSpec = {
+  kind: 'recordings',
+  schemaVersion: RECORDINGS_SCHEMA_VERSION,
+  stage: 'convert',
+  keys: [
+    'schema_version',
+    'stage',
+    'stage_version',
+    'dataset',
+    'subject',
+    'source_file',
+    'source_sha256',
+    'parameters',
+    'units',
+    'cardiac_source',
+    'synthetic',
+    'label_mapping',
+    'classes',
+    'skipped_trials',
+    'notes',
+  ],
+};
+
 export function recordingsTable(rows: readonly RecordingRow[], meta: RecordingsMetadata): Table {
-  const col = <T>(f: (r: RecordingRow) => T): T[] => rows.map(f);
+  const pick = <K extends keyof RecordingRow>(k: K) => rows.map((r) => r[k]);
   const columns = [
-    utf8Column(
-      'dataset',
-      col((r) => r.dataset),
-    ),
-    utf8Column(
-      'subject',
-      col((r) => r.subject),
-    ),
-    int32Column(
-      'trial',
-      col((r) => r.trial),
-    ),
-    int32Column(
-      'presentation_trial',
-      col((r) => r.presentationTrial),
-    ),
-    utf8Column(
-      'stimulus_id',
-      col((r) => r.stimulusId),
-    ),
-    float64Column(
-      'fs',
-      col((r) => r.fs),
-    ),
-    int32Column(
-      'baseline_samples',
-      col((r) => r.baselineSamples),
-    ),
-    listFloat32Column(
-      'ecg',
-      col((r) => r.ecg),
-    ),
-    listFloat32Column(
-      'ecg_left',
-      col((r) => r.ecgLeft),
-    ),
-    listFloat32Column(
-      'gsr',
-      col((r) => r.gsr),
-    ),
-    listFloat32Column(
-      'ppg',
-      col((r) => r.ppg),
-    ),
-    float64Column(
-      'valence',
-      col((r) => r.valence),
-    ),
-    float64Column(
-      'arousal',
-      col((r) => r.arousal),
-    ),
-    float64Column(
-      'dominance',
-      col((r) => r.dominance),
-    ),
-    float64Column(
-      'liking',
-      col((r) => r.liking),
-    ),
-    float64Column(
-      'familiarity',
-      col((r) => r.familiarity),
-    ),
+    utf8Column('dataset', pick('dataset')),
+    utf8Column('subject', pick('subject')),
+    int32Column('trial', pick('trial')),
+    int32Column('presentation_trial', pick('presentationTrial')),
+    utf8Column('stimulus_id', pick('stimulusId')),
+    float64Column('fs', pick('fs')),
+    int32Column('baseline_samples', pick('baselineSamples')),
+    listFloat32Column('ecg', pick('ecg')),
+    listFloat32Column('ecg_left', pick('ecgLeft')),
+    listFloat32Column('gsr', pick('gsr')),
+    listFloat32Column('ppg', pick('ppg')),
+    float64Column('valence', pick('valence')),
+    float64Column('arousal', pick('arousal')),
+    float64Column('dominance', pick('dominance')),
+    float64Column('liking', pick('liking')),
+    float64Column('familiarity', pick('familiarity')),
     ...AMIGOS_FLAG_NAMES.map((n, i) =>
       boolColumn(
         FLAG_COLUMNS[i],
-        col((r) => (r.emotions ? r.emotions[n] : null)),
+        rows.map((r) => (r.emotions ? r.emotions[n] : null)),
       ),
     ),
-    utf8Column(
-      'label5',
-      col((r) => r.label5),
-    ),
-    utf8Column(
-      'label_source',
-      col((r) => r.labelSource),
-    ),
-    utf8Column(
-      'video_path',
-      col((r) => r.videoPath),
-    ),
-    float64Column(
-      'video_offset_s',
-      col((r) => r.videoOffsetS),
-    ),
+    utf8Column('label5', pick('label5')),
+    utf8Column('label_source', pick('labelSource')),
+    utf8Column('video_path', pick('videoPath')),
+    float64Column('video_offset_s', pick('videoOffsetS')),
   ];
-  const m = new Map<string, string>([
-    ['schema_version', RECORDINGS_SCHEMA_VERSION],
-    ['stage', 'convert'],
-    ['stage_version', meta.stageVersion],
-    ['dataset', meta.dataset],
-    ['subject', meta.subject],
-    ['source_file', meta.sourceFile],
-    ['source_sha256', meta.sourceSha256],
-    ['parameters', JSON.stringify(meta.parameters)],
-    ['units', JSON.stringify(meta.units)],
-    ['cardiac_source', meta.cardiacSource],
-    ['synthetic', String(meta.synthetic)],
-    ['label_mapping', meta.labelMapping],
-    ['classes', JSON.stringify(EMOTIONS)],
-    ['skipped_trials', JSON.stringify(meta.skippedTrials)],
-    ['notes', JSON.stringify(meta.notes)],
-  ]);
-  return makeShardTable(columns, m);
+  const metadata = provenanceMetadata(RECORDINGS, meta, {
+    units: meta.units,
+    cardiac_source: meta.cardiacSource,
+    skipped_trials: meta.skippedTrials,
+  });
+  return makeShardTable(columns, metadata);
 }
 
 export function writeRecordingsShard(
@@ -199,48 +161,45 @@ export interface RecordingsShard {
   readonly rows: RecordingRow[];
 }
 
-function parseJson<T>(path: string, key: string, text: string | undefined, fallback: T): T {
-  if (text === undefined) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`${path}: shard metadata '${key}' is not valid JSON`);
-  }
-}
-
 /** Read a recordings shard; signal arrays are views on the file's bytes. */
 export function readRecordingsShard(path: string): RecordingsShard {
-  const table = readShardFile(path);
-  const md = table.schema.metadata;
-  const version = md.get('schema_version');
-  if (version !== RECORDINGS_SCHEMA_VERSION) {
-    throw new Error(
-      `${path}: recordings schema_version ${version ?? '(none)'} (expected ${RECORDINGS_SCHEMA_VERSION}); re-run convert`,
-    );
-  }
-  // each column is looked up once, not once per row
-  const columns = new Map<string, { get(i: number): unknown }>();
-  const get = (name: string) => {
-    let v = columns.get(name);
-    if (!v) {
-      const c = table.getChild(name);
-      if (!c) throw new Error(`${path}: column '${name}' missing (expected a recordings shard)`);
-      v = c;
-      columns.set(name, v);
-    }
-    return v;
+  const { table, md, columns } = readShard(path, RECORDINGS);
+  const { str, num } = columns;
+  const column = (name: string) => {
+    const c = table.getChild(name);
+    if (!c) throw new Error(`${path}: column '${name}' missing (expected a recordings shard)`);
+    return c;
   };
-  const list = (name: string, i: number): Float32Array | null => {
-    const v = get(name).get(i) as { toArray(): Float32Array } | null;
-    return v ? v.toArray() : null;
+  const list = (name: string) => {
+    const c = column(name);
+    return (i: number) => (c.get(i) as { toArray(): Float32Array } | null)?.toArray() ?? null;
   };
-  const num = (name: string, i: number): number | null =>
-    (get(name).get(i) as number | null) ?? null;
-  const str = (name: string, i: number): string | null =>
-    (get(name).get(i) as string | null) ?? null;
+  const c = {
+    dataset: str('dataset'),
+    subject: str('subject'),
+    trial: num('trial'),
+    presentationTrial: num('presentation_trial'),
+    stimulusId: str('stimulus_id'),
+    fs: num('fs'),
+    baselineSamples: num('baseline_samples'),
+    ecg: list('ecg'),
+    ecgLeft: list('ecg_left'),
+    gsr: list('gsr'),
+    ppg: list('ppg'),
+    valence: num('valence'),
+    arousal: num('arousal'),
+    dominance: num('dominance'),
+    liking: num('liking'),
+    familiarity: num('familiarity'),
+    flags: FLAG_COLUMNS.map(column),
+    label5: str('label5'),
+    labelSource: str('label_source'),
+    videoPath: str('video_path'),
+    videoOffsetS: num('video_offset_s'),
+  };
   const rows: RecordingRow[] = [];
   for (let i = 0; i < table.numRows; i++) {
-    const flags = FLAG_COLUMNS.map((c) => get(c).get(i) as boolean | null);
+    const flags = c.flags.map((f) => f.get(i) as boolean | null);
     const emotions =
       flags[0] === null
         ? null
@@ -248,43 +207,43 @@ export function readRecordingsShard(path: string): RecordingsShard {
             AMIGOS_FLAG_NAMES.map((n, k) => [n, Boolean(flags[k])]),
           ) as unknown as AmigosEmotionFlags);
     rows.push({
-      dataset: str('dataset', i) as DatasetName,
-      subject: str('subject', i) as string,
-      trial: num('trial', i) as number,
-      presentationTrial: num('presentation_trial', i),
-      stimulusId: str('stimulus_id', i) as string,
-      fs: num('fs', i) as number,
-      baselineSamples: num('baseline_samples', i) as number,
-      ecg: list('ecg', i),
-      ecgLeft: list('ecg_left', i),
-      gsr: list('gsr', i),
-      ppg: list('ppg', i),
-      valence: num('valence', i),
-      arousal: num('arousal', i),
-      dominance: num('dominance', i),
-      liking: num('liking', i),
-      familiarity: num('familiarity', i),
+      dataset: c.dataset(i) as DatasetName,
+      subject: c.subject(i) as string,
+      trial: c.trial(i) as number,
+      presentationTrial: c.presentationTrial(i),
+      stimulusId: c.stimulusId(i) as string,
+      fs: c.fs(i) as number,
+      baselineSamples: c.baselineSamples(i) as number,
+      ecg: c.ecg(i),
+      ecgLeft: c.ecgLeft(i),
+      gsr: c.gsr(i),
+      ppg: c.ppg(i),
+      valence: c.valence(i),
+      arousal: c.arousal(i),
+      dominance: c.dominance(i),
+      liking: c.liking(i),
+      familiarity: c.familiarity(i),
       emotions,
-      label5: str('label5', i) as Emotion | null,
-      labelSource: str('label_source', i) as LabelSource | null,
-      videoPath: str('video_path', i),
-      videoOffsetS: num('video_offset_s', i),
+      label5: c.label5(i) as Emotion | null,
+      labelSource: c.labelSource(i) as LabelSource | null,
+      videoPath: c.videoPath(i),
+      videoOffsetS: c.videoOffsetS(i),
     });
   }
   const metadata = {
-    schemaVersion: version,
-    dataset: md.get('dataset') as DatasetName,
-    subject: md.get('subject') ?? '',
-    sourceFile: md.get('source_file') ?? '',
-    sourceSha256: md.get('source_sha256') ?? '',
-    stageVersion: md.get('stage_version') ?? '',
-    parameters: parseJson(path, 'parameters', md.get('parameters'), {}),
-    units: parseJson(path, 'units', md.get('units'), {}),
-    cardiacSource: (md.get('cardiac_source') ?? 'ecg') as 'ecg' | 'ppg',
-    synthetic: md.get('synthetic') === 'true',
-    labelMapping: md.get('label_mapping') ?? '',
-    skippedTrials: parseJson(path, 'skipped_trials', md.get('skipped_trials'), []),
-    notes: parseJson(path, 'notes', md.get('notes'), []),
+    schemaVersion: md.schemaVersion,
+    dataset: md.str('dataset', DATASET_NAMES),
+    subject: md.str('subject'),
+    sourceFile: md.str('source_file'),
+    sourceSha256: md.str('source_sha256'),
+    stageVersion: md.stageVersion,
+    parameters: md.parameters,
+    units: md.json('units', STRING_RECORD),
+    cardiacSource: md.str('cardiac_source', CARDIAC_SOURCES),
+    synthetic: md.synthetic,
+    labelMapping: md.str('label_mapping'),
+    skippedTrials: md.json('skipped_trials', SKIPPED_TRIALS),
+    notes: md.notes,
   };
   return { metadata, rows };
 }

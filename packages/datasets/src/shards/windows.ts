@@ -5,21 +5,21 @@
  * HRV/EDA values (NaN only where the row's `flags` say why).
  */
 import type { Table } from 'apache-arrow';
-import type { ShardColumns } from './arrow.js';
+import type { Column, ShardColumns } from './arrow.js';
 import type { Emotion } from '../emotions.js';
-import { EMOTIONS } from '../emotions.js';
 import type { LabelSource } from '../labels.js';
 import {
   fixedSizeListColumn,
   float64Column,
   int32Column,
   makeShardTable,
-  readShardFile,
-  shardColumns,
   utf8Column,
   writeShardFile,
 } from './arrow.js';
+import type { ShardSpec } from './provenance.js';
+import { STRING_LIST, STRING_RECORD, provenanceMetadata, readShard } from './provenance.js';
 import type { DatasetName } from './recordings.js';
+import { CARDIAC_SOURCES, DATASET_NAMES } from './recordings.js';
 
 export const WINDOWS_SCHEMA_VERSION = '1';
 
@@ -108,39 +108,56 @@ export function windowKeyReader(cols: ShardColumns): (row: number) => WindowKey 
   });
 }
 
+/** The `count` rows of a shard with the key columns: each row's key and `rest(row)`. */
+export function windowKeyedRows<T>(
+  count: number,
+  cols: ShardColumns,
+  rest: (row: number) => T,
+): (WindowKey & T)[] {
+  const key = windowKeyReader(cols);
+  return Array.from({ length: count }, (_, i) => ({ ...key(i), ...rest(i) }));
+}
+
 /** Columns dataset, subject, trial, stimulus_id, window, t0, t1. */
-export function windowKeyColumns(rows: readonly WindowKey[]) {
+export function windowKeyColumns(rows: readonly WindowKey[]): Column[] {
+  const pick = <K extends keyof WindowKey>(k: K) => rows.map((r) => r[k]);
   return [
-    utf8Column(
-      'dataset',
-      rows.map((r) => r.dataset),
-    ),
-    utf8Column(
-      'subject',
-      rows.map((r) => r.subject),
-    ),
-    int32Column(
-      'trial',
-      rows.map((r) => r.trial),
-    ),
-    utf8Column(
-      'stimulus_id',
-      rows.map((r) => r.stimulusId),
-    ),
-    int32Column(
-      'window',
-      rows.map((r) => r.window),
-    ),
-    float64Column(
-      't0',
-      rows.map((r) => r.t0),
-    ),
-    float64Column(
-      't1',
-      rows.map((r) => r.t1),
-    ),
+    utf8Column('dataset', pick('dataset')),
+    utf8Column('subject', pick('subject')),
+    int32Column('trial', pick('trial')),
+    utf8Column('stimulus_id', pick('stimulusId')),
+    int32Column('window', pick('window')),
+    float64Column('t0', pick('t0')),
+    float64Column('t1', pick('t1')),
   ];
 }
+
+/** The windows shard kind: its schema version, stage and metadata keys in the order written. */
+const WINDOWS: ShardSpec = {
+  kind: 'windows',
+  schemaVersion: WINDOWS_SCHEMA_VERSION,
+  stage: 'dsp',
+  keys: [
+    'schema_version',
+    'stage',
+    'stage_version',
+    'dataset',
+    'subject',
+    'source_file',
+    'source_sha256',
+    'parameters',
+    'channels',
+    'seq_length',
+    'seq_rate',
+    'feature_names',
+    'units',
+    'cardiac_source',
+    'synthetic',
+    'label_mapping',
+    'classes',
+    'notes',
+  ],
+};
 
 function windowsTable(
   rows: readonly WindowRow[],
@@ -148,62 +165,29 @@ function windowsTable(
   features: Float32Array,
   meta: WindowsMetadata,
 ): Table {
-  const col = <T>(f: (r: WindowRow) => T): T[] => rows.map(f);
+  const pick = <K extends keyof WindowRow>(k: K) => rows.map((r) => r[k]);
   const tc = meta.seqLength * meta.channels.length;
   const columns = [
     ...windowKeyColumns(rows),
     fixedSizeListColumn('physio', tc, physio, rows.length),
     fixedSizeListColumn('features', meta.featureNames.length, features, rows.length),
-    utf8Column(
-      'label5',
-      col((r) => r.label5),
-    ),
-    utf8Column(
-      'label_source',
-      col((r) => r.labelSource),
-    ),
-    float64Column(
-      'valence',
-      col((r) => r.valence),
-    ),
-    float64Column(
-      'arousal',
-      col((r) => r.arousal),
-    ),
-    float64Column(
-      'dominance',
-      col((r) => r.dominance),
-    ),
-    float64Column(
-      'liking',
-      col((r) => r.liking),
-    ),
-    utf8Column(
-      'flags',
-      col((r) => r.flags),
-    ),
+    utf8Column('label5', pick('label5')),
+    utf8Column('label_source', pick('labelSource')),
+    float64Column('valence', pick('valence')),
+    float64Column('arousal', pick('arousal')),
+    float64Column('dominance', pick('dominance')),
+    float64Column('liking', pick('liking')),
+    utf8Column('flags', pick('flags')),
   ];
-  const m = new Map<string, string>([
-    ['schema_version', WINDOWS_SCHEMA_VERSION],
-    ['stage', 'dsp'],
-    ['stage_version', meta.stageVersion],
-    ['dataset', meta.dataset],
-    ['subject', meta.subject],
-    ['source_file', meta.sourceFile],
-    ['source_sha256', meta.sourceSha256],
-    ['parameters', JSON.stringify(meta.parameters)],
-    ['channels', JSON.stringify(meta.channels)],
-    ['seq_length', String(meta.seqLength)],
-    ['seq_rate', String(meta.seqRate)],
-    ['feature_names', JSON.stringify(meta.featureNames)],
-    ['units', JSON.stringify(meta.units)],
-    ['cardiac_source', meta.cardiacSource],
-    ['synthetic', String(meta.synthetic)],
-    ['label_mapping', meta.labelMapping],
-    ['classes', JSON.stringify(EMOTIONS)],
-    ['notes', JSON.stringify(meta.notes)],
-  ]);
-  return makeShardTable(columns, m);
+  const metadata = provenanceMetadata(WINDOWS, meta, {
+    channels: meta.channels,
+    seq_length: meta.seqLength,
+    seq_rate: meta.seqRate,
+    feature_names: meta.featureNames,
+    units: meta.units,
+    cardiac_source: meta.cardiacSource,
+  });
+  return makeShardTable(columns, metadata);
 }
 
 export function writeWindowsShard(
@@ -216,75 +200,41 @@ export function writeWindowsShard(
   return writeShardFile(path, windowsTable(rows, physio, features, meta));
 }
 
-function parsed<T>(path: string, key: string, text: string | undefined): T {
-  if (text === undefined) throw new Error(`${path}: metadata '${key}' missing (a windows shard?)`);
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`${path}: metadata '${key}' is not valid JSON`);
-  }
-}
-
 export function readWindowsShard(path: string): WindowsShard {
-  const table = readShardFile(path);
-  const md = table.schema.metadata;
-  const version = md.get('schema_version');
-  if (version !== WINDOWS_SCHEMA_VERSION || md.get('stage') !== 'dsp') {
-    throw new Error(
-      `${path}: not a windows shard of schema ${WINDOWS_SCHEMA_VERSION} (schema_version ${version}, stage ${md.get('stage')})`,
-    );
-  }
-  const { str, num, flat } = shardColumns(table, path, 'windows');
-  const [dataset, subject, trial, stimulus, win, t0, t1] = [
-    str('dataset'),
-    str('subject'),
-    num('trial'),
-    str('stimulus_id'),
-    num('window'),
-    num('t0'),
-    num('t1'),
-  ];
+  const { table, md, columns } = readShard(path, WINDOWS);
+  const { str, num, flat } = columns;
   const [label5, source, flags] = [str('label5'), str('label_source'), str('flags')];
   const [valence, arousal, dominance, liking] = ['valence', 'arousal', 'dominance', 'liking'].map(
     num,
   );
-  const rows: WindowRow[] = [];
-  for (let i = 0; i < table.numRows; i++) {
-    rows.push({
-      dataset: dataset(i) as DatasetName,
-      subject: subject(i) as string,
-      trial: trial(i) as number,
-      stimulusId: stimulus(i) as string,
-      window: win(i) as number,
-      t0: t0(i) as number,
-      t1: t1(i) as number,
-      label5: label5(i) as Emotion | null,
-      labelSource: source(i) as LabelSource | null,
-      valence: valence(i),
-      arousal: arousal(i),
-      dominance: dominance(i),
-      liking: liking(i),
-      flags: flags(i),
-    });
-  }
+  // the key columns of a windows shard have no nulls
+  const rows = windowKeyedRows(table.numRows, columns, (i) => ({
+    label5: label5(i) as Emotion | null,
+    labelSource: source(i) as LabelSource | null,
+    valence: valence(i),
+    arousal: arousal(i),
+    dominance: dominance(i),
+    liking: liking(i),
+    flags: flags(i),
+  })) as WindowRow[];
   return {
     metadata: {
-      schemaVersion: version,
-      dataset: md.get('dataset') as DatasetName,
-      subject: md.get('subject') ?? '',
-      stageVersion: md.get('stage_version') ?? '',
-      sourceFile: md.get('source_file') ?? '',
-      sourceSha256: md.get('source_sha256') ?? '',
-      parameters: parsed(path, 'parameters', md.get('parameters')),
-      channels: parsed(path, 'channels', md.get('channels')),
-      seqLength: Number(md.get('seq_length')),
-      seqRate: Number(md.get('seq_rate')),
-      featureNames: parsed(path, 'feature_names', md.get('feature_names')),
-      units: parsed(path, 'units', md.get('units')),
-      cardiacSource: (md.get('cardiac_source') ?? 'ecg') as 'ecg' | 'ppg',
-      synthetic: md.get('synthetic') === 'true',
-      labelMapping: md.get('label_mapping') ?? '',
-      notes: parsed(path, 'notes', md.get('notes')),
+      schemaVersion: md.schemaVersion,
+      dataset: md.str('dataset', DATASET_NAMES),
+      subject: md.str('subject'),
+      stageVersion: md.stageVersion,
+      sourceFile: md.str('source_file'),
+      sourceSha256: md.str('source_sha256'),
+      parameters: md.parameters,
+      channels: md.json('channels', STRING_LIST),
+      seqLength: md.int('seq_length'),
+      seqRate: md.num('seq_rate'),
+      featureNames: md.json('feature_names', STRING_LIST),
+      units: md.json('units', STRING_RECORD),
+      cardiacSource: md.str('cardiac_source', CARDIAC_SOURCES),
+      synthetic: md.synthetic,
+      labelMapping: md.str('label_mapping'),
+      notes: md.notes,
     },
     rows,
     physio: flat<Float32Array>('physio'),

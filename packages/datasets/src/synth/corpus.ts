@@ -18,7 +18,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emotion } from '../emotions.js';
 import { EMOTIONS } from '../emotions.js';
-import { Rng } from '@emo/runtime';
+import { DEFAULT_SEED, Rng } from '@emo/runtime';
 import { ndarray } from '../ndarray.js';
 import type { MatValue } from '../mat/types.js';
 import { writeMat5 } from '../mat/index.js';
@@ -44,23 +44,36 @@ import { encodeVideo } from './video.js';
 
 export const SYNTH_VERSION = '1.0.0';
 
+/** The corpus's defaults (the pipeline's `synth` settings and `emo synth` take them from here). */
+export const SYNTH_DEFAULTS = Object.freeze({
+  /** Subjects per data set. */
+  subjects: 6,
+  seed: DEFAULT_SEED,
+  /** Trials per DEAP subject (the real data set has 40). */
+  deapTrials: 15,
+  /** Short-video trials per AMIGOS participant (16, as the real one); 4 long follow. */
+  amigosShortTrials: 16,
+  /** Duration of the synthetic long-video trials, s (real ones last 14–23 min). */
+  amigosLongS: 120,
+  /** Write face videos. */
+  video: true,
+  /** Include the realistic defects listed above. */
+  defects: true,
+  /** Concurrent video encodes. */
+  videoJobs: 2,
+});
+
 export interface SyntheticCorpusOptions {
   /** Output folder; DEAP/ and AMIGOS/ are written inside. */
   readonly out: string;
-  /** Subjects per data set (default 6). */
+  /** The rest default to {@link SYNTH_DEFAULTS}. */
   readonly subjects?: number;
   readonly seed?: number;
-  /** Trials per DEAP subject (default 15; the real data set has 40). */
   readonly deapTrials?: number;
-  /** Short-video trials per AMIGOS participant (default 16, as the real one); 4 long follow. */
   readonly amigosShortTrials?: number;
-  /** Duration of the synthetic long-video trials, s (real ones last 14–23 min; default 120). */
   readonly amigosLongS?: number;
-  /** Write face videos (default true). */
   readonly video?: boolean;
-  /** Include the realistic defects listed above (default true). */
   readonly defects?: boolean;
-  /** Concurrent video encodes (default 2). */
   readonly videoJobs?: number;
   readonly onProgress?: (message: string) => void;
 }
@@ -201,13 +214,14 @@ export async function writeSyntheticCorpus(
   opts: SyntheticCorpusOptions,
 ): Promise<SyntheticCorpusResult> {
   const t0 = Date.now();
-  const nSubjects = opts.subjects ?? 6;
-  const seed = opts.seed ?? 1;
-  const deapTrials = opts.deapTrials ?? 15;
-  const nShort = opts.amigosShortTrials ?? 16;
-  const longS = opts.amigosLongS ?? 120;
-  const video = opts.video ?? true;
-  const defectsOn = opts.defects ?? true;
+  const d = SYNTH_DEFAULTS;
+  const nSubjects = opts.subjects ?? d.subjects;
+  const seed = opts.seed ?? d.seed;
+  const deapTrials = opts.deapTrials ?? d.deapTrials;
+  const nShort = opts.amigosShortTrials ?? d.amigosShortTrials;
+  const longS = opts.amigosLongS ?? d.amigosLongS;
+  const video = opts.video ?? d.video;
+  const defectsOn = opts.defects ?? d.defects;
   const log = opts.onProgress ?? (() => {});
   if (!Number.isInteger(nSubjects) || nSubjects < 1)
     throw new RangeError('synth: subjects must be a positive integer');
@@ -222,7 +236,7 @@ export async function writeSyntheticCorpus(
   for (const r of [deapRoot, amigosRoot]) rmSync(r, { recursive: true, force: true });
   const truth: SyntheticTrialTruth[] = [];
   const defects: string[] = [];
-  const pool = new Pool(opts.videoJobs ?? 2);
+  const pool = new Pool(opts.videoJobs ?? d.videoJobs);
   let videos = 0;
 
   // ---------------------------------------------------------------- DEAP

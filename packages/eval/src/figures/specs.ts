@@ -1,5 +1,5 @@
 /**
- * The report's figures as vega-lite specs: the seed study's five (per-class metric bars, the
+ * The report's figures as vega-lite specs: the study's five (per-class metric bars, the
  * confusion heat map, one-vs-rest ROC curves, model comparison bars, the share of errors per
  * class) and ours (models × protocols with intervals, training curves).
  *

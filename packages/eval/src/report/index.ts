@@ -1,5 +1,7 @@
 // The report: one self-contained HTML page and a Markdown summary of an evaluation.
 // (The headless-browser check, browser-check.ts, is for tests and is not exported here.)
+export { escapeHtml } from './format.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export type { MarkdownOptions } from './markdown.js';
+export { PUBLISHED_ANCHORS } from './published.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Figure, ReportInput } from '../types.js';
-import { renderHtml, renderMarkdown } from './index.js';
+import { PUBLISHED_ANCHORS, renderHtml, renderMarkdown } from './index.js';
 import {
   checkSvg,
   escapeHtml,
@@ -233,6 +233,16 @@ describe('renderHtml', () => {
     const real = renderHtml(fakeReportInput({ synthetic: false }));
     expect(section(real, 'published')).not.toContain('not comparable');
     expect(section(real, 'published')).toContain('Miranda-Correa');
+  });
+
+  it("shows the literature's numbers (PUBLISHED_ANCHORS) escaped, as the pipeline passes them", () => {
+    expect(PUBLISHED_ANCHORS.length).toBeGreaterThan(0);
+    const withAnchors = renderHtml(fakeReportInput({ published: PUBLISHED_ANCHORS }));
+    for (const a of PUBLISHED_ANCHORS) {
+      expect(section(withAnchors, 'published')).toContain(escapeHtml(a.source));
+      expect(section(withAnchors, 'published')).toContain(escapeHtml(a.setting));
+    }
+    expect(section(withAnchors, 'published')).toContain('the study&#39;s 70/15/15');
   });
 
   it('shows training settings, skipped items and the commands', () => {

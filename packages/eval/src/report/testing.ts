@@ -208,7 +208,7 @@ function protocolSummary(p: (typeof FAKE_PROTOCOLS)[number]): ProtocolSummary {
     seed: 42,
     description:
       p.kind === 'random'
-        ? "The seed's split: windows shuffled and cut 70/15/15."
+        ? "The study's split: windows shuffled and cut 70/15/15."
         : p.kind === 'subject-independent'
           ? '3-fold by subject, stimuli held out too.'
           : 'Per subject, whole trials held out for test.',
@@ -324,7 +324,7 @@ export function fakeReportInput(overrides: Partial<ReportInput> = {}): ReportInp
       },
       {
         source: 'published window-level random splits',
-        setting: "windows of one subject and trial on both sides (as the seed's 70/15/15)",
+        setting: "windows of one subject and trial on both sides (as the study's 70/15/15)",
         value: 'accuracy 75–99 %',
       },
     ],

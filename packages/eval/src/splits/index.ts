@@ -1,4 +1,9 @@
-export { randomProtocol, subjectKFoldSplit, withinSubjectSplit } from './protocols.js';
+export {
+  randomProtocol,
+  SPLIT_DEFAULTS,
+  subjectKFoldSplit,
+  withinSubjectSplit,
+} from './protocols.js';
 export type {
   Fractions,
   ProtocolSplit,
@@ -6,4 +11,6 @@ export type {
   SubjectKFoldOptions,
   WithinSubjectOptions,
 } from './protocols.js';
+export { readSplit, splitArtifactSchema, writeSplit } from './split-file.js';
+export type { SplitArtifact, SplitFold } from './split-file.js';
 export { checkLeakage, guardSplit, LeakageError } from './leakage.js';

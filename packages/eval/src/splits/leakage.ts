@@ -5,9 +5,9 @@
  * {@link checkLeakage} describes it (every output carries the verdict); {@link guardSplit}
  * also refuses a split whose sharing breaks its protocol's promise: a subject-independent split
  * may share nothing (no stimulus either when stimuli are held out), a within-subject split no
- * trial. The seed's random split promises nothing and is marked for what it shares.
+ * trial. The study's random split promises nothing and is marked for what it shares.
  */
-import type { SplitArtifact } from '@emo/model';
+import type { SplitArtifact } from './split-file.js';
 import type { LeakageFold, LeakageReport, ProtocolKind } from '../types.js';
 import type { SplitSample } from './protocols.js';
 

@@ -1,8 +1,8 @@
 /**
  * The three split protocols reported side by side (DESIGN.md, Evaluation), each seeded and
- * written as a split artefact of @emo/model (lists of sample ids per fold):
+ * written as a split artefact (split-file.ts: lists of sample ids per fold):
  *
- * - `random-70-15-15` ({@link randomProtocol}): the seed study's split. Windows are drawn at
+ * - `random-70-15-15` ({@link randomProtocol}): the study's split. Windows are drawn at
  *   random per label, so windows of one subject and one trial land in training and test. It is
  *   optimistic; the leakage guard says what it shares.
  * - `subject-kfold-K` ({@link subjectKFoldSplit}): subject-independent. Subjects are dealt into
@@ -18,12 +18,14 @@
  */
 import { EMOTIONS } from '@emo/datasets';
 import { Rng } from '@emo/runtime';
-import type { LabelledKey, SplitArtifact, SplitFold } from '@emo/model';
-import { randomSplit, sampleId } from '@emo/model';
+import type { SampleKey } from '@emo/samples';
+import { sampleId } from '@emo/samples';
+import type { SplitArtifact, SplitFold } from './split-file.js';
 import type { ProtocolKind } from '../types.js';
 
-/** A sample as the protocols see it (an index entry of @emo/model fits). */
-export interface SplitSample extends LabelledKey {
+/** A sample as the protocols see it: its key and label index (an @emo/samples index entry fits). */
+export interface SplitSample extends SampleKey {
+  readonly label: number;
   /** `dataset/stimulus_id`; null when unknown (then only the subject decides). */
   readonly stimulus: string | null;
 }
@@ -36,6 +38,24 @@ export interface ProtocolSplit extends SplitArtifact {
 
 export type Fractions = readonly [number, number, number];
 
+/**
+ * What the protocols use where their options leave a setting out: the train/validation/test
+ * fractions of the random and within-subject splits, the subject folds (`k`), whether stimuli are
+ * held out and the validation share of the subject-independent split. The pipeline's config
+ * takes its defaults from here.
+ */
+export const SPLIT_DEFAULTS: {
+  readonly fractions: Fractions;
+  readonly subjectFolds: number;
+  readonly holdOutStimuli: boolean;
+  readonly valShare: number;
+} = Object.freeze({
+  fractions: Object.freeze([0.7, 0.15, 0.15] as const),
+  subjectFolds: 3,
+  holdOutStimuli: true,
+  valShare: 0.15,
+});
+
 function checkFractions(f: Fractions): void {
   if (f.some((x) => !(x >= 0)) || Math.abs(f[0] + f[1] + f[2] - 1) > 1e-9) {
     throw new RangeError(`split fractions must be ≥ 0 and sum to 1, got ${f.join(', ')}`);
@@ -44,18 +64,39 @@ function checkFractions(f: Fractions): void {
 
 const pct = (f: Fractions): string => f.map((x) => Math.round(x * 100)).join('-');
 
-/** The seed's random window split (stratified by label); protocol `random-70-15-15`. */
+/**
+ * The study's random window split; protocol `random-70-15-15`. Windows are drawn at random per
+ * label (`stratify`, the default: every part keeps the class balance), so windows of one subject
+ * and trial land on both sides.
+ */
 export function randomProtocol(
   samples: readonly SplitSample[],
-  opts: { readonly seed: number; readonly fractions?: Fractions },
+  opts: { readonly seed: number; readonly fractions?: Fractions; readonly stratify?: boolean },
 ): ProtocolSplit {
-  const fractions = opts.fractions ?? [0.7, 0.15, 0.15];
+  const fractions = opts.fractions ?? SPLIT_DEFAULTS.fractions;
+  const stratify = opts.stratify ?? true;
   checkFractions(fractions);
-  const s = randomSplit({ entries: samples }, { seed: opts.seed, fractions });
+  const groups: number[][] = stratify ? EMOTIONS.map(() => []) : [[]];
+  samples.forEach((e, i) => groups[stratify ? e.label : 0].push(i));
+  const rng = new Rng(opts.seed).fork('randomSplit');
+  const part = new Int8Array(samples.length); // 0 train, 1 val, 2 test
+  for (const g of groups) {
+    rng.shuffle(g);
+    const nTrain = Math.round(g.length * fractions[0]);
+    const nTrainVal = Math.round(g.length * (fractions[0] + fractions[1]));
+    g.forEach((i, j) => (part[i] = j < nTrain ? 0 : j < nTrainVal ? 1 : 2));
+  }
+  const ids = (p: number) => samples.filter((_, i) => part[i] === p).map((e) => sampleId(e)); // sample order
   return {
-    ...s,
+    protocol: `random-${pct(fractions)}`,
     kind: 'random',
-    description: `windows drawn at random per label, ${pct(fractions)} (the seed study's split)`,
+    seed: opts.seed,
+    description: `windows drawn at random${stratify ? ' per label' : ''}, ${pct(fractions)} (the study's split)`,
+    folds: [{ fold: 0, train: ids(0), val: ids(1), test: ids(2) }],
+    notes: [
+      `windows drawn at random${stratify ? ' per label' : ''} (fractions ${fractions.join(', ')}, seed ${opts.seed})`,
+      'windows of one subject and trial land on both sides of the split (neighbouring, or overlapping, windows of one recording): optimistic, not subject-independent',
+    ],
   };
 }
 
@@ -109,9 +150,9 @@ export function subjectKFoldSplit(
   opts: SubjectKFoldOptions,
 ): ProtocolSplit {
   const subjects = distinct(samples.map((s) => s.subject));
-  const k = opts.k === 'loso' ? subjects.length : (opts.k ?? 3);
-  const holdOutStimuli = opts.holdOutStimuli ?? true;
-  const valShare = opts.valShare ?? 0.15;
+  const k = opts.k === 'loso' ? subjects.length : (opts.k ?? SPLIT_DEFAULTS.subjectFolds);
+  const holdOutStimuli = opts.holdOutStimuli ?? SPLIT_DEFAULTS.holdOutStimuli;
+  const valShare = opts.valShare ?? SPLIT_DEFAULTS.valShare;
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2, got ${k}`);
   if (subjects.length < k) {
     throw new RangeError(`${k} subject folds need at least ${k} subjects, got ${subjects.length}`);
@@ -180,7 +221,7 @@ export function withinSubjectSplit(
   samples: readonly SplitSample[],
   opts: WithinSubjectOptions,
 ): ProtocolSplit {
-  const fractions = opts.fractions ?? [0.7, 0.15, 0.15];
+  const fractions = opts.fractions ?? SPLIT_DEFAULTS.fractions;
   checkFractions(fractions);
   const rng = new Rng(opts.seed).fork('withinSubjectSplit');
   // trial key → label of its first window (a trial has one label).

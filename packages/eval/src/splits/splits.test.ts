@@ -29,7 +29,7 @@ const samples = corpus();
 const byId = new Map(samples.map((s) => [`${s.subject}/${s.trial}/${s.window}`, s]));
 const subjectOf = (id: string) => id.split('/')[0];
 
-describe('random protocol (the seed split)', () => {
+describe('random protocol (the study split)', () => {
   it('is marked as sharing trials, and the guard lets it through (it promises nothing)', () => {
     const split = randomProtocol(samples, { seed: 1 });
     expect(split.protocol).toBe('random-70-15-15');

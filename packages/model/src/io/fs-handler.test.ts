@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { resolveModelConfig } from '../models/config.js';
-import { buildHybrid, buildModel, modelMetadata, setFeatureStats } from '../models/build.js';
-import { TINY_CONFIG, toyData } from '../models/testing.js';
+import { buildModel, modelMetadata, setFeatureStats } from '../models/build.js';
+import { TINY_CONFIG, TINY_SHAPE, toyData } from '../models/testing.js';
+import { MODEL_JSON } from '../models/signature.js';
 import {
-  MODEL_JSON,
   ModelIoError,
   WEIGHTS_BIN,
   fileSystemHandler,
@@ -33,10 +33,11 @@ async function probs(model: tf.LayersModel, xs: tf.Tensor[]): Promise<Float32Arr
 
 describe('saveModel / loadModel', () => {
   it('save → load → predict gives identical probabilities, metadata and feature statistics', async () => {
-    const cfg = resolveModelConfig({ ...TINY, useFeatures: true, frames: 3, seed: 9 });
-    const model = buildHybrid(cfg);
+    const cfg = resolveModelConfig({ ...TINY, useFeatures: true, seed: 9 });
+    const shape = { ...TINY_SHAPE, frames: 3 };
+    const model = buildModel('hybrid', cfg, shape);
     setFeatureStats(model, { mean: Array(11).fill(0.5), std: Array(11).fill(2) });
-    const data = toyData('hybrid', cfg, 10, 2);
+    const data = toyData('hybrid', cfg, shape, 10, 2);
     await model.fit(data.xs, data.ys, { epochs: 1, batchSize: 5, shuffle: false, verbose: 0 });
     const dir = join(root, 'nested', 'hybrid');
     const result = await saveModel(model, dir);
@@ -62,10 +63,10 @@ describe('saveModel / loadModel', () => {
 
   it('a checkpoint with the optimizer resumes training exactly (Adam state, dropout stream)', async () => {
     const cfg = resolveModelConfig({ ...TINY, seed: 4 });
-    const data = toyData('rnnOnly', cfg, 10, 5);
+    const data = toyData('rnnOnly', cfg, TINY_SHAPE, 10, 5);
     const fit = (m: tf.LayersModel) =>
       m.fit(data.xs, data.ys, { epochs: 1, batchSize: 5, shuffle: false, verbose: 0 });
-    const model = buildModel('rnnOnly', cfg);
+    const model = buildModel('rnnOnly', cfg, TINY_SHAPE);
     await fit(model);
     const dir = join(root, 'checkpoint');
     await saveModel(model, dir, { includeOptimizer: true });
@@ -80,8 +81,8 @@ describe('saveModel / loadModel', () => {
 
   it('overwrites a saved model and leaves no temporary files', async () => {
     const dir = join(root, 'overwrite');
-    const a = buildModel('cnnOnly', { ...TINY, seed: 1 });
-    const b = buildModel('cnnOnly', { ...TINY, seed: 2 });
+    const a = buildModel('cnnOnly', { ...TINY, seed: 1 }, TINY_SHAPE);
+    const b = buildModel('cnnOnly', { ...TINY, seed: 2 }, TINY_SHAPE);
     await saveModel(a, dir);
     await saveModel(b, dir);
     expect(readdirSync(dir).sort()).toEqual([MODEL_JSON, WEIGHTS_BIN]);
@@ -91,7 +92,7 @@ describe('saveModel / loadModel', () => {
 
   it('is a tfjs IOHandler usable with model.save and tf.loadLayersModel', async () => {
     const dir = join(root, 'handler');
-    const model = buildModel('rnnOnly', TINY);
+    const model = buildModel('rnnOnly', TINY, TINY_SHAPE);
     await model.save(fileSystemHandler(dir));
     const loaded = await tf.loadLayersModel(fileSystemHandler(dir));
     expect(loaded.inputNames).toEqual(['physio']);
@@ -109,7 +110,7 @@ describe('loading errors name the file', () => {
 
   it('a model.json that is not JSON or not a layers model', async () => {
     const dir = join(root, 'bad-json');
-    await saveModel(buildModel('rnnOnly', TINY), dir);
+    await saveModel(buildModel('rnnOnly', TINY, TINY_SHAPE), dir);
     writeFileSync(join(dir, MODEL_JSON), '{"modelTopology": ');
     await expect(loadModel(dir)).rejects.toThrow(/model\.json: not JSON/);
     writeFileSync(join(dir, MODEL_JSON), '{"weightsManifest": []}');
@@ -118,7 +119,7 @@ describe('loading errors name the file', () => {
 
   it('weights that do not match model.json (an interrupted save)', async () => {
     const dir = join(root, 'torn');
-    await saveModel(buildModel('rnnOnly', { ...TINY, seed: 1 }), dir);
+    await saveModel(buildModel('rnnOnly', { ...TINY, seed: 1 }, TINY_SHAPE), dir);
     const weights = readFileSync(join(dir, WEIGHTS_BIN));
     weights[0] ^= 0xff;
     writeFileSync(join(dir, WEIGHTS_BIN), weights);
@@ -133,7 +134,7 @@ describe('loading errors name the file', () => {
 
   it('a weights path outside the folder', async () => {
     const dir = join(root, 'escape');
-    await saveModel(buildModel('rnnOnly', TINY), dir);
+    await saveModel(buildModel('rnnOnly', TINY, TINY_SHAPE), dir);
     const json = JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8'));
     json.weightsManifest[0].paths = ['../secret.bin'];
     writeFileSync(join(dir, MODEL_JSON), JSON.stringify(json));
@@ -143,8 +144,8 @@ describe('loading errors name the file', () => {
   it('a folder that cannot be created', async () => {
     const file = join(root, 'a-file');
     writeFileSync(file, 'x');
-    await expect(saveModel(buildModel('rnnOnly', TINY), join(file, 'sub'))).rejects.toThrow(
-      /cannot create the folder/,
-    );
+    await expect(
+      saveModel(buildModel('rnnOnly', TINY, TINY_SHAPE), join(file, 'sub')),
+    ).rejects.toThrow(/cannot create the folder/);
   });
 });

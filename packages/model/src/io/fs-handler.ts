@@ -16,8 +16,8 @@ import { sha256, writeFileAtomic } from '@emo/runtime';
 import '../models/initializers.js';
 import '../models/layers.js';
 import { compileModel, modelMetadata } from '../models/build.js';
+import { MODEL_JSON } from '../models/signature.js';
 
-export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
 /** A model folder that cannot be read or written; the message names the file. */

@@ -1,25 +1,24 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelKind } from './config.js';
-import { ModelConfigError, resolveModelConfig } from './config.js';
+import { ModelConfigError, modelInputs, resolveModelConfig } from './config.js';
 import {
   FACE_EMBEDDING_LAYER,
-  buildCnnOnly,
   buildFaceCnn,
-  buildHybrid,
   buildModel,
   buildPhysioRnn,
-  buildRnnOnly,
   featureStats,
-  modelInputs,
   modelMetadata,
   setFeatureStats,
 } from './build.js';
 import { SeededOrthogonal, orthogonalMatrix } from './initializers.js';
 import { SeededDropout } from './layers.js';
 import { formatModelSummary, modelSummary } from './summary.js';
+import type { ModelShape } from './shape.js';
+import type { Shape } from './testing.js';
+import { STUDY_SHAPE } from './testing.js';
 
-/** Contract-sized inputs (48×48×K, 320×4, 11) with narrow layers so that the cpu backend is quick. */
+/** The study data's sizes (48×48×K, 320×4, 11) with narrow layers so that the cpu backend is quick. */
 const NARROW: Partial<ModelConfig> = {
   convLayers: 2,
   filters: 4,
@@ -32,14 +31,21 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function inputsFor(kind: ModelKind, cfg: ModelConfig, n: number): tf.Tensor[] {
+const hybrid = (cfg: Partial<ModelConfig>, shape: ModelShape = STUDY_SHAPE) =>
+  buildModel('hybrid', cfg, shape);
+const cnnOnly = (cfg: Partial<ModelConfig>) => buildModel('cnnOnly', cfg, STUDY_SHAPE);
+const rnnOnly = (cfg: Partial<ModelConfig>, shape: ModelShape = STUDY_SHAPE) =>
+  buildModel('rnnOnly', cfg, shape);
+
+function inputsFor(kind: ModelKind, cfg: ModelConfig, shape: Shape, n: number): tf.Tensor[] {
   return modelInputs(kind, cfg).map((name) => {
     if (name === 'face') {
-      return tf.randomUniform([n, cfg.imageSize, cfg.imageSize, cfg.frames], 0, 255, 'float32', 7);
+      const s = [n, shape.imageSize, shape.imageSize, shape.frames];
+      return tf.randomUniform(s, 0, 255, 'float32', 7);
     }
     if (name === 'physio')
-      return tf.randomNormal([n, cfg.seqLength, cfg.channels], 0, 1, 'float32', 8);
-    return tf.randomNormal([n, cfg.numFeatures], 0, 1, 'float32', 9);
+      return tf.randomNormal([n, shape.seqLength, shape.channels], 0, 1, 'float32', 8);
+    return tf.randomNormal([n, shape.numFeatures], 0, 1, 'float32', 9);
   });
 }
 
@@ -55,8 +61,9 @@ describe('classifiers', () => {
   }
 
   it.each(cases)('%s, K=%i, features %s: inputs, shapes, softmax', (kind, frames, useFeatures) => {
-    const cfg = resolveModelConfig({ ...NARROW, frames, useFeatures });
-    const model = buildModel(kind, cfg);
+    const cfg = resolveModelConfig({ ...NARROW, useFeatures });
+    const shape = { ...STUDY_SHAPE, frames };
+    const model = buildModel(kind, cfg, shape);
     const expected = modelInputs(kind, cfg);
     expect(model.inputNames).toEqual(expected);
     expect(model.inputs.map((x) => x.shape)).toEqual(
@@ -65,7 +72,7 @@ describe('classifiers', () => {
       ),
     );
     expect(expected.includes('features')).toBe(useFeatures && kind !== 'cnnOnly');
-    const xs = inputsFor(kind, cfg, 3);
+    const xs = inputsFor(kind, cfg, shape, 3);
     const probs = model.predict(xs) as tf.Tensor;
     expect(probs.shape).toEqual([3, 5]);
     const p = probs.arraySync() as number[][];
@@ -73,22 +80,39 @@ describe('classifiers', () => {
       expect(row.every((v) => v >= 0 && v <= 1 && Number.isFinite(v))).toBe(true);
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
-    expect(modelMetadata(model)).toEqual({ kind, config: cfg, inputs: expected });
+    expect(modelMetadata(model)).toEqual({ kind, config: cfg, inputs: expected, shape });
     tf.dispose([...xs, probs]);
     model.dispose();
   });
 
   it('builds the named kinds and refuses an unknown one', () => {
-    expect(buildHybrid(NARROW).name).toBe('hybrid');
-    expect(buildCnnOnly(NARROW).inputNames).toEqual(['face']);
-    expect(buildRnnOnly(NARROW).inputNames).toEqual(['physio']);
-    expect(() => buildModel('lstm' as ModelKind)).toThrow(ModelConfigError);
-    expect(() => buildModel('lstm' as ModelKind)).toThrow(/unknown model kind "lstm"/);
-    expect(() => buildHybrid({ lstmUnits: -1 })).toThrow(/lstmUnits must be an integer ≥ 1/);
+    expect(hybrid(NARROW).name).toBe('hybrid');
+    expect(cnnOnly(NARROW).inputNames).toEqual(['face']);
+    expect(rnnOnly(NARROW).inputNames).toEqual(['physio']);
+    expect(() => buildModel('lstm' as ModelKind, {}, STUDY_SHAPE)).toThrow(ModelConfigError);
+    expect(() => buildModel('lstm' as ModelKind, {}, STUDY_SHAPE)).toThrow(
+      /unknown model kind "lstm"/,
+    );
+    expect(() => hybrid({ lstmUnits: -1 })).toThrow(/lstmUnits must be an integer ≥ 1/);
+  });
+
+  it('takes its input and output sizes from the data shape', () => {
+    const shape = { ...STUDY_SHAPE, imageSize: 32, frames: 2, seqLength: 80, numClasses: 2 };
+    const model = hybrid({ ...NARROW, useFeatures: true }, shape);
+    expect(model.inputs.map((x) => x.shape)).toEqual([
+      [null, 32, 32, 2],
+      [null, 80, 4],
+      [null, 11],
+    ]);
+    expect(model.outputs[0].shape).toEqual([null, 2]);
+    expect(() => rnnOnly(NARROW, { ...STUDY_SHAPE, seqLength: 3 })).toThrow(
+      /shrinks the 3-step sequence to nothing/,
+    );
+    expect(() => cnnOnly({ ...NARROW, convLayers: 6 })).toThrow(/48×48 face to nothing/);
   });
 
   it('is compiled with Adam at the configured rate and categorical cross-entropy', () => {
-    const model = buildRnnOnly({ ...NARROW, learningRate: 0.002 });
+    const model = rnnOnly({ ...NARROW, learningRate: 0.002 });
     expect(model.optimizer.getClassName()).toBe('Adam');
     expect((model.optimizer.getConfig() as { learningRate: number }).learningRate).toBe(0.002);
     expect(model.loss).toBe('categoricalCrossentropy');
@@ -97,26 +121,29 @@ describe('classifiers', () => {
 
 describe('branches', () => {
   it('the face CNN maps 48×48×K to its flattened last map, or pools it globally', () => {
-    const enc = buildFaceCnn({ frames: 3, convLayers: 2, filters: [4, 6] });
+    const enc = buildFaceCnn({ convLayers: 2, filters: [4, 6] }, { ...STUDY_SHAPE, frames: 3 });
     expect(enc.inputs[0].shape).toEqual([null, 48, 48, 3]);
     expect(enc.outputs[0].shape).toEqual([null, 12 * 12 * 6]);
     expect(enc.layers.at(-1)?.name).toBe(FACE_EMBEDDING_LAYER);
-    const avg = buildFaceCnn({ convLayers: 2, filters: [4, 6], facePooling: 'avg' });
+    const avg = buildFaceCnn({ convLayers: 2, filters: [4, 6], facePooling: 'avg' }, STUDY_SHAPE);
     expect(avg.outputs[0].shape).toEqual([null, 6]);
     expect(enc.layers.at(-1)?.name).toBe(FACE_EMBEDDING_LAYER);
-    const max = buildFaceCnn({ convLayers: 1, filters: 4, facePooling: 'max' });
+    const max = buildFaceCnn({ convLayers: 1, filters: 4, facePooling: 'max' }, STUDY_SHAPE);
     expect(max.layers.at(-1)?.getClassName()).toBe('GlobalMaxPooling2D');
   });
 
   it('the physiological RNN shortens 320 steps before its LSTMs', () => {
-    const enc = buildPhysioRnn({ physioFilters: 4, lstmLayers: 2, lstmUnits: 8 });
+    const enc = buildPhysioRnn({ physioFilters: 4, lstmLayers: 2, lstmUnits: 8 }, STUDY_SHAPE);
     expect(enc.outputs[0].shape).toEqual([null, 8]);
     const lstm1 = enc.getLayer('physio_lstm1');
     expect(lstm1.inputSpec).toBeDefined();
     expect((lstm1.input as tf.SymbolicTensor).shape).toEqual([null, 80, 8]);
     expect((lstm1.output as tf.SymbolicTensor).shape).toEqual([null, 80, 8]);
     expect((enc.getLayer('physio_lstm2').output as tf.SymbolicTensor).shape).toEqual([null, 8]);
-    const strided = buildPhysioRnn({ physioFilters: 4, lstmUnits: 8, physioStride: 2 });
+    const strided = buildPhysioRnn(
+      { physioFilters: 4, lstmUnits: 8, physioStride: 2 },
+      STUDY_SHAPE,
+    );
     expect((strided.getLayer('physio_lstm1').input as tf.SymbolicTensor).shape).toEqual([
       null,
       20,
@@ -128,9 +155,9 @@ describe('branches', () => {
 describe('seeding', () => {
   it('the same seed gives the same initial weights; another seed others', async () => {
     const cfg = { ...NARROW, useFeatures: true };
-    const a = buildHybrid({ ...cfg, seed: 5 });
-    expect(await weightsOf(buildHybrid({ ...cfg, seed: 5 }))).toEqual(await weightsOf(a));
-    const c = buildHybrid({ ...cfg, seed: 6 });
+    const a = hybrid({ ...cfg, seed: 5 });
+    expect(await weightsOf(hybrid({ ...cfg, seed: 5 }))).toEqual(await weightsOf(a));
+    const c = hybrid({ ...cfg, seed: 6 });
     const kernels = a.layers.filter((l) => /conv|lstm|dense|probs/.test(l.name));
     expect(kernels).toHaveLength(2 + 2 + 1 + 1 + 1);
     for (const layer of kernels) {
@@ -141,7 +168,7 @@ describe('seeding', () => {
   });
 
   it('layers of the same shape start from different weights', async () => {
-    const model = buildFaceCnn({ convLayers: 3, filters: [4, 4, 4], seed: 1 });
+    const model = buildFaceCnn({ convLayers: 3, filters: [4, 4, 4], seed: 1 }, STUDY_SHAPE);
     const k2 = await model.getLayer('face_conv2').getWeights()[0].data();
     const k3 = await model.getLayer('face_conv3').getWeights()[0].data();
     expect(k2.length).toBe(k3.length);
@@ -149,16 +176,16 @@ describe('seeding', () => {
   });
 
   it('a branch starts from the same weights in the hybrid and in its baseline', async () => {
-    const hybrid = buildHybrid({ ...NARROW, seed: 3 });
-    const cnn = buildCnnOnly({ ...NARROW, seed: 3 });
-    const rnn = buildRnnOnly({ ...NARROW, seed: 3 });
+    const both = hybrid({ ...NARROW, seed: 3 });
+    const cnn = cnnOnly({ ...NARROW, seed: 3 });
+    const rnn = rnnOnly({ ...NARROW, seed: 3 });
     for (const name of ['face_conv1', 'face_conv2']) {
-      expect(await hybrid.getLayer(name).getWeights()[0].data()).toEqual(
+      expect(await both.getLayer(name).getWeights()[0].data()).toEqual(
         await cnn.getLayer(name).getWeights()[0].data(),
       );
     }
     for (const w of [0, 1]) {
-      expect(await hybrid.getLayer('physio_lstm1').getWeights()[w].data()).toEqual(
+      expect(await both.getLayer('physio_lstm1').getWeights()[w].data()).toEqual(
         await rnn.getLayer('physio_lstm1').getWeights()[w].data(),
       );
     }
@@ -216,8 +243,8 @@ describe('seeding', () => {
 
 describe('window features', () => {
   it('are standardised by stored statistics, missing values becoming the mean', () => {
-    const cfg = resolveModelConfig({ ...NARROW, numFeatures: 3, useFeatures: true });
-    const model = buildRnnOnly(cfg);
+    const cfg = resolveModelConfig({ ...NARROW, useFeatures: true });
+    const model = rnnOnly(cfg, { ...STUDY_SHAPE, numFeatures: 3 });
     const stats = featureStats([1, 10, NaN, 3, 30, NaN, 5, 20, NaN], 3);
     expect(Array.from(stats.mean)).toEqual([3, 20, 0]);
     expect(Array.from(stats.std)).toEqual([2, 10, 1]);
@@ -232,7 +259,7 @@ describe('window features', () => {
     expect(() => setFeatureStats(model, { mean: [0, 0, 0], std: [1, 0, 1] })).toThrow(
       /feature 1 needs a finite mean and a positive SD/,
     );
-    expect(() => setFeatureStats(buildCnnOnly(NARROW), stats)).toThrow(/takes no features input/);
+    expect(() => setFeatureStats(cnnOnly(NARROW), stats)).toThrow(/takes no features input/);
     expect(() => featureStats([1, 2, 3], 2)).toThrow(/not whole rows of 2 features/);
   });
 });
@@ -265,7 +292,7 @@ describe('modelSummary', () => {
   ] as [ModelKind, number, boolean, number][])(
     'counts the default %s (K=%i, features %s): %i parameters',
     (kind, frames, useFeatures, total) => {
-      const s = modelSummary(buildModel(kind, { frames, useFeatures }));
+      const s = modelSummary(buildModel(kind, { useFeatures }, { ...STUDY_SHAPE, frames }));
       const parts = expectedParams(kind, frames, useFeatures);
       expect(s.parts).toEqual(parts);
       expect(s.totalParams).toBe(parts.face + parts.physio + parts.features + parts.head);

@@ -3,8 +3,8 @@
  * branches, the fused hybrid, and the CNN-only and RNN-only baselines built from the very same
  * pieces and head, compiled the same way (Adam, categorical cross-entropy).
  *
- * Inputs (named, in this order where present):
- * - `face`: [48, 48, K] float32 holding the shard's grey bytes as they are, 0–255. The model
+ * Inputs (named, in this order where present), sized by the data ({@link ModelShape}):
+ * - `face`: [S, S, K] float32 holding the shard's grey bytes as they are, 0–255. The model
  *   scales them to [0, 1] itself (its first layer), so callers only widen uint8 to float32.
  * - `physio`: [T, C] float32, time-major (the `windows` shard's `physio` as it is: z-scored).
  * - `features`: [F] float32, raw (ms, µS, counts). The model standardises them itself with a
@@ -19,12 +19,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelKind } from './config.js';
-import { MODEL_KINDS, ModelConfigError, filtersPerLayer, resolveModelConfig } from './config.js';
+import {
+  MODEL_KINDS,
+  ModelConfigError,
+  filtersPerLayer,
+  modelInputs,
+  resolveModelConfig,
+} from './config.js';
+import type { EmoModelMetadata } from './signature.js';
+import type { ModelShape } from './shape.js';
+import { checkArchitecture, dim } from './shape.js';
 import { SeededOrthogonal } from './initializers.js';
 import { SeededDropout, Standardize } from './layers.js';
 import { deriveSeed } from '@emo/runtime';
-
-export type InputName = 'face' | 'physio' | 'features';
 
 /** Name of the output layer (softmax over the classes). */
 export const OUTPUT_NAME = 'probs';
@@ -32,13 +39,6 @@ export const OUTPUT_NAME = 'probs';
 export const FACE_EMBEDDING_LAYER = 'face_embedding';
 /** Name of the layer that standardises the window features. */
 export const FEATURES_LAYER = 'features_standardize';
-
-/** What {@link buildModel} records in the model's user-defined metadata (saved in model.json). */
-export interface EmoModelMetadata {
-  readonly kind: ModelKind;
-  readonly config: ModelConfig;
-  readonly inputs: readonly InputName[];
-}
 
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 
@@ -51,18 +51,19 @@ function applyLayer(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTe
 }
 
 /** The `face` input: [imageSize, imageSize, frames]. */
-export function faceInput(cfg: ModelConfig): tf.SymbolicTensor {
-  return tf.input({ name: 'face', shape: [cfg.imageSize, cfg.imageSize, cfg.frames] });
+export function faceInput(shape: ModelShape): tf.SymbolicTensor {
+  const side = dim(shape, 'imageSize');
+  return tf.input({ name: 'face', shape: [side, side, dim(shape, 'frames')] });
 }
 
 /** The `physio` input: [seqLength, channels]. */
-export function physioInput(cfg: ModelConfig): tf.SymbolicTensor {
-  return tf.input({ name: 'physio', shape: [cfg.seqLength, cfg.channels] });
+export function physioInput(shape: ModelShape): tf.SymbolicTensor {
+  return tf.input({ name: 'physio', shape: [dim(shape, 'seqLength'), dim(shape, 'channels')] });
 }
 
 /** The `features` input: [numFeatures]. */
-export function featuresInput(cfg: ModelConfig): tf.SymbolicTensor {
-  return tf.input({ name: 'features', shape: [cfg.numFeatures] });
+export function featuresInput(shape: ModelShape): tf.SymbolicTensor {
+  return tf.input({ name: 'features', shape: [dim(shape, 'numFeatures')] });
 }
 
 /**
@@ -159,8 +160,12 @@ export function featuresBranch(features: tf.SymbolicTensor): tf.SymbolicTensor {
   return applyLayer(new Standardize({ name: FEATURES_LAYER }), features);
 }
 
-/** Fusion head: concatenate, `denseUnits` × (Dense + ReLU, dropout), softmax. */
-export function classifierHead(parts: tf.SymbolicTensor[], cfg: ModelConfig): tf.SymbolicTensor {
+/** Fusion head: concatenate, `denseUnits` × (Dense + ReLU, dropout), softmax over the classes. */
+export function classifierHead(
+  parts: tf.SymbolicTensor[],
+  cfg: ModelConfig,
+  numClasses: number,
+): tf.SymbolicTensor {
   let h =
     parts.length === 1
       ? parts[0]
@@ -186,22 +191,12 @@ export function classifierHead(parts: tf.SymbolicTensor[], cfg: ModelConfig): tf
   return applyLayer(
     tf.layers.dense({
       name: OUTPUT_NAME,
-      units: cfg.numClasses,
+      units: numClasses,
       activation: 'softmax',
       kernelInitializer: glorot(cfg, OUTPUT_NAME),
     }),
     h,
   );
-}
-
-/** The inputs a model of this kind takes, in order (features only with physiology). */
-export function modelInputs(kind: ModelKind, cfg: ModelConfig): InputName[] {
-  const withFeatures = cfg.useFeatures && kind !== 'cnnOnly';
-  const names: InputName[] = [];
-  if (kind !== 'rnnOnly') names.push('face');
-  if (kind !== 'cnnOnly') names.push('physio');
-  if (withFeatures) names.push('features');
-  return names;
 }
 
 /** Adam at `learningRate`, categorical cross-entropy, accuracy: how every model is trained. */
@@ -214,25 +209,32 @@ export function compileModel(model: tf.LayersModel, learningRate: number): void 
 }
 
 /** The face CNN alone, `face` → embedding (not compiled): an encoder, e.g. to inspect or pretrain. */
-export function buildFaceCnn(config: Partial<ModelConfig> = {}): tf.LayersModel {
+export function buildFaceCnn(config: Partial<ModelConfig>, shape: ModelShape): tf.LayersModel {
   const cfg = resolveModelConfig(config);
-  const face = faceInput(cfg);
+  checkArchitecture(cfg, shape);
+  const face = faceInput(shape);
   return tf.model({ name: 'face_cnn', inputs: face, outputs: faceBranch(face, cfg) });
 }
 
 /** The physiological RNN alone, `physio` → embedding (not compiled). */
-export function buildPhysioRnn(config: Partial<ModelConfig> = {}): tf.LayersModel {
+export function buildPhysioRnn(config: Partial<ModelConfig>, shape: ModelShape): tf.LayersModel {
   const cfg = resolveModelConfig(config);
-  const physio = physioInput(cfg);
+  checkArchitecture(cfg, shape);
+  const physio = physioInput(shape);
   return tf.model({ name: 'physio_rnn', inputs: physio, outputs: physioBranch(physio, cfg) });
 }
 
 /**
  * A compiled classifier of this kind: `hybrid` (face + physio [+ features]), `cnnOnly` (face
  * alone; `useFeatures` does not apply, the features being physiological) or `rnnOnly` (physio
- * [+ features]). The resolved config is kept in the model's user-defined metadata (model.json).
+ * [+ features]), its inputs and output sized by `shape` (the data's). The resolved config and
+ * the shape are kept in the model's user-defined metadata (model.json).
  */
-export function buildModel(kind: ModelKind, config: Partial<ModelConfig> = {}): tf.LayersModel {
+export function buildModel(
+  kind: ModelKind,
+  config: Partial<ModelConfig>,
+  shape: ModelShape,
+): tf.LayersModel {
   if (!MODEL_KINDS.includes(kind)) {
     throw new ModelConfigError(
       null,
@@ -240,40 +242,30 @@ export function buildModel(kind: ModelKind, config: Partial<ModelConfig> = {}): 
     );
   }
   const cfg = resolveModelConfig(config);
+  checkArchitecture(cfg, shape);
   const inputs: tf.SymbolicTensor[] = [];
   const parts: tf.SymbolicTensor[] = [];
   for (const name of modelInputs(kind, cfg)) {
     if (name === 'face') {
-      const x = faceInput(cfg);
+      const x = faceInput(shape);
       inputs.push(x);
       parts.push(faceBranch(x, cfg));
     } else if (name === 'physio') {
-      const x = physioInput(cfg);
+      const x = physioInput(shape);
       inputs.push(x);
       parts.push(physioBranch(x, cfg));
     } else {
-      const x = featuresInput(cfg);
+      const x = featuresInput(shape);
       inputs.push(x);
       parts.push(featuresBranch(x));
     }
   }
-  const model = tf.model({ name: kind, inputs, outputs: classifierHead(parts, cfg) });
-  const meta: EmoModelMetadata = { kind, config: cfg, inputs: modelInputs(kind, cfg) };
+  const outputs = classifierHead(parts, cfg, shape.numClasses);
+  const model = tf.model({ name: kind, inputs, outputs });
+  const meta: EmoModelMetadata = { kind, config: cfg, inputs: modelInputs(kind, cfg), shape };
   model.setUserDefinedMetadata({ emo: meta });
   compileModel(model, cfg.learningRate);
   return model;
-}
-
-export function buildHybrid(config: Partial<ModelConfig> = {}): tf.LayersModel {
-  return buildModel('hybrid', config);
-}
-
-export function buildCnnOnly(config: Partial<ModelConfig> = {}): tf.LayersModel {
-  return buildModel('cnnOnly', config);
-}
-
-export function buildRnnOnly(config: Partial<ModelConfig> = {}): tf.LayersModel {
-  return buildModel('rnnOnly', config);
 }
 
 /** The metadata {@link buildModel} stored in a model (also after loading), or null. */

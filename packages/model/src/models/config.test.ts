@@ -1,15 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { EMOTIONS } from '@emo/datasets';
-import { CHANNELS, FEATURES } from '@emo/dsp';
 import type { ModelConfig } from './config.js';
 import {
   DEFAULT_MODEL_CONFIG,
   ModelConfigError,
-  faceSideAfterConvs,
   filtersPerLayer,
-  physioStepsAfterFrontEnd,
   resolveModelConfig,
 } from './config.js';
+import { checkArchitecture, faceSideAfterConvs, physioStepsAfterFrontEnd } from './shape.js';
+import { STUDY_SHAPE } from './testing.js';
 
 function errorOf(partial: unknown): ModelConfigError {
   try {
@@ -22,23 +20,25 @@ function errorOf(partial: unknown): ModelConfigError {
 }
 
 describe('resolveModelConfig', () => {
-  it('defaults follow the data contracts and the seed', () => {
+  it('defaults follow the study', () => {
     const cfg = resolveModelConfig();
     expect(cfg).toEqual(DEFAULT_MODEL_CONFIG);
-    expect(cfg.imageSize).toBe(48);
-    expect(cfg.frames).toBe(1);
-    expect([cfg.seqLength, cfg.channels]).toEqual([320, CHANNELS.length]);
-    expect(cfg.channels).toBe(4);
-    expect(cfg.numFeatures).toBe(FEATURES.length);
-    expect(cfg.numFeatures).toBe(11);
-    expect(cfg.numClasses).toBe(EMOTIONS.length);
     expect(cfg.learningRate).toBe(0.001);
     expect(cfg.lstmLayers).toBe(1);
     expect(cfg.lstmUnits).toBe(64);
     expect(filtersPerLayer(cfg.filters, cfg.convLayers)).toEqual([32, 64, 128]);
-    expect(faceSideAfterConvs(cfg)).toBe(6);
-    expect(physioStepsAfterFrontEnd(cfg)).toBe(80);
+    expect(faceSideAfterConvs(cfg, STUDY_SHAPE.imageSize)).toBe(6);
+    expect(physioStepsAfterFrontEnd(cfg, STUDY_SHAPE.seqLength)).toBe(80);
   });
+
+  it.each(['imageSize', 'frames', 'seqLength', 'channels', 'numFeatures', 'numClasses'])(
+    'refuses the size %s: sizes come from the data',
+    (key) => {
+      const err = errorOf({ [key]: 3 });
+      expect(err.key).toBe(key);
+      expect(err.message).toMatch(/not a model setting: input and output sizes come from the data/);
+    },
+  );
 
   it('overlays a partial config and ignores undefined values', () => {
     const cfg = resolveModelConfig({ lstmUnits: 32, dropout: undefined, filters: [8, 16, 8] });
@@ -57,8 +57,7 @@ describe('resolveModelConfig', () => {
   it.each([
     [{ lstmUnits: 0 }, 'lstmUnits', /lstmUnits must be an integer ≥ 1, got 0/],
     [{ convLayers: 2.5 }, 'convLayers', /convLayers must be an integer ≥ 1, got 2.5/],
-    [{ frames: '3' }, 'frames', /frames must be an integer ≥ 1, got "3"/],
-    [{ numClasses: 1 }, 'numClasses', /numClasses must be an integer ≥ 2/],
+    [{ kernelSize: '3' }, 'kernelSize', /kernelSize must be an integer ≥ 1, got "3"/],
     [{ dropout: 1 }, 'dropout', /dropout must be in \[0, 1\), got 1/],
     [{ dropout: -0.1 }, 'dropout', /dropout must be in \[0, 1\)/],
     [{ learningRate: 0 }, 'learningRate', /learningRate must be a positive number/],
@@ -77,17 +76,39 @@ describe('resolveModelConfig', () => {
     [{ useFeatures: 'yes' }, 'useFeatures', /useFeatures must be true or false/],
     [{ denseUnits: 128 }, 'denseUnits', /denseUnits must be an array of positive integers/],
     [{ denseUnits: [64, 0] }, 'denseUnits', /denseUnits must be an array/],
+  ])('refuses %j', (partial, key, message) => {
+    const err = errorOf(partial);
+    expect(err.key).toBe(key);
+    expect(err.message).toMatch(/^model config: /);
+    expect(err.message).toMatch(message);
+  });
+
+  it.each([
     [{ convLayers: 6 }, 'convLayers', /6 conv layers .* shrink a 48×48 face to nothing; at most 5/],
     [
       { physioConvLayers: 3, physioPoolSize: 8 },
       'physioConvLayers',
       /shrinks the 320-step sequence to nothing/,
     ],
-  ])('refuses %j', (partial, key, message) => {
-    const err = errorOf(partial);
-    expect(err.key).toBe(key);
-    expect(err.message).toMatch(/^model config: /);
-    expect(err.message).toMatch(message);
+  ])('refuses %j for the study data', (partial, key, message) => {
+    const cfg = resolveModelConfig(partial as Partial<ModelConfig>);
+    try {
+      checkArchitecture(cfg, STUDY_SHAPE);
+    } catch (err) {
+      expect((err as ModelConfigError).key).toBe(key);
+      expect((err as Error).message).toMatch(message);
+      return;
+    }
+    throw new Error('expected a refusal');
+  });
+
+  it('fits the architecture to shorter data: 5-s windows at 16 Hz pass two front-end layers', () => {
+    const cfg = resolveModelConfig();
+    expect(() => checkArchitecture(cfg, { ...STUDY_SHAPE, seqLength: 80 })).not.toThrow();
+    expect(physioStepsAfterFrontEnd(cfg, 80)).toBe(20);
+    expect(() => checkArchitecture(cfg, { ...STUDY_SHAPE, seqLength: 3 })).toThrow(
+      /shrinks the 3-step sequence to nothing/,
+    );
   });
 
   it('refuses a non-object', () => {
@@ -97,11 +118,11 @@ describe('resolveModelConfig', () => {
 
   it('accepts a physiological branch without a conv front end', () => {
     const cfg = resolveModelConfig({ physioConvLayers: 0, physioFilters: [] });
-    expect(physioStepsAfterFrontEnd(cfg)).toBe(320);
+    expect(physioStepsAfterFrontEnd(cfg, 320)).toBe(320);
   });
 
   it('shortens the sequence by stride and pooling', () => {
     const cfg = resolveModelConfig({ physioConvLayers: 2, physioStride: 2, physioPoolSize: 2 });
-    expect(physioStepsAfterFrontEnd(cfg)).toBe(20);
+    expect(physioStepsAfterFrontEnd(cfg, 320)).toBe(20);
   });
 });

@@ -1,35 +1,22 @@
 /**
  * The architecture of the hybrid CNN-LSTM and its baselines as one plain, JSON-serialisable
- * object: defaults as the seed describes (§3.2–3.3), every field validated with a clear error.
+ * object: defaults as the study describes (§3.2–3.3), every field validated with a clear error.
  *
- * Input sizes default to the data contracts of DESIGN.md: `faces` rows are 48×48×K grey bytes,
- * `windows` rows are a T×C = 320×4 physiological sequence (32 Hz, time-major: sample t of
- * channel c at t·C + c) and F = 11 named features; five classes.
+ * The sizes of the inputs and the output are not part of it: they are the data's (a
+ * {@link ModelShape}, read from the shards' metadata through the sample index, see shape.ts),
+ * so a model always fits the windows and faces it is trained on.
  */
-import { EMOTIONS } from '@emo/datasets';
-import { CHANNELS, FEATURES } from '@emo/dsp';
+import type { InputName } from '@emo/samples';
+
+/** The networks: the fused hybrid and the two unimodal baselines. */
+export const MODEL_KINDS = ['hybrid', 'cnnOnly', 'rnnOnly'] as const;
 
 /** Which network: the fused hybrid, or one of the two unimodal baselines. */
-export type ModelKind = 'hybrid' | 'cnnOnly' | 'rnnOnly';
-
-export const MODEL_KINDS: readonly ModelKind[] = ['hybrid', 'cnnOnly', 'rnnOnly'];
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface ModelConfig {
   /** Seed of every initialiser and dropout mask (an unsigned 32-bit integer). */
   readonly seed: number;
-
-  // Inputs (the data contracts).
-  /** Side of the square face crops, pixels. */
-  readonly imageSize: number;
-  /** K: face frames per window, stacked as channels. */
-  readonly frames: number;
-  /** T: samples per physiological window. */
-  readonly seqLength: number;
-  /** C: physiological channels. */
-  readonly channels: number;
-  /** F: length of the window features vector. */
-  readonly numFeatures: number;
-  readonly numClasses: number;
 
   // Face branch: `convLayers` × (Conv2D 'same' + ReLU + MaxPool 2×2), then global pooling.
   readonly convLayers: number;
@@ -43,7 +30,7 @@ export interface ModelConfig {
   readonly facePooling: 'avg' | 'max' | 'flatten';
   /**
    * Batch normalisation after every face conv layer (Conv2D → BatchNorm → ReLU). Off by default
-   * (the seed does not name it); real faces (FER2013) train far faster with it.
+   * (the study does not name it); real faces (FER2013) train far faster with it.
    */
   readonly faceBatchNorm: boolean;
 
@@ -71,12 +58,6 @@ export interface ModelConfig {
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = Object.freeze({
   seed: 0,
-  imageSize: 48,
-  frames: 1,
-  seqLength: 320,
-  channels: CHANNELS.length,
-  numFeatures: FEATURES.length,
-  numClasses: EMOTIONS.length,
   convLayers: 3,
   filters: 32,
   kernelSize: 3,
@@ -108,14 +89,18 @@ export class ModelConfigError extends Error {
 
 const KEYS = Object.keys(DEFAULT_MODEL_CONFIG) as (keyof ModelConfig)[];
 
+/** The sizes a model takes from its data ({@link ModelShape}), refused as config keys. */
+const SHAPE_KEYS = [
+  'imageSize',
+  'frames',
+  'seqLength',
+  'channels',
+  'numFeatures',
+  'numClasses',
+] as const;
+
 /** Integer fields and their smallest allowed value. */
 const INTEGERS: Partial<Record<keyof ModelConfig, number>> = {
-  imageSize: 1,
-  frames: 1,
-  seqLength: 1,
-  channels: 1,
-  numFeatures: 1,
-  numClasses: 2,
   convLayers: 1,
   kernelSize: 1,
   physioConvLayers: 0,
@@ -183,23 +168,6 @@ function checkFilters(key: 'filters' | 'physioFilters', v: unknown, layers: numb
   }
 }
 
-/** Sequence length after the Conv1D front end (each layer: 'same' conv with stride, then pool). */
-export function physioStepsAfterFrontEnd(cfg: ModelConfig): number {
-  let len = cfg.seqLength;
-  for (let i = 0; i < cfg.physioConvLayers; i++) {
-    len = Math.ceil(len / cfg.physioStride);
-    len = Math.floor(len / cfg.physioPoolSize);
-  }
-  return len;
-}
-
-/** Side of the face feature map after the conv stack ('same' convs, 2×2 pools). */
-export function faceSideAfterConvs(cfg: ModelConfig): number {
-  let side = cfg.imageSize;
-  for (let i = 0; i < cfg.convLayers; i++) side = Math.floor(side / 2);
-  return side;
-}
-
 /** Filter count of every layer of a stack. */
 export function filtersPerLayer(filters: number | readonly number[], layers: number): number[] {
   if (typeof filters !== 'number') return [...filters];
@@ -207,15 +175,22 @@ export function filtersPerLayer(filters: number | readonly number[], layers: num
 }
 
 /**
- * The defaults overlaid with `partial`, validated. Unknown keys (with a suggestion), wrong types,
- * out-of-range values and architectures whose pooling leaves nothing are refused with a
- * {@link ModelConfigError} naming the field.
+ * The defaults overlaid with `partial`, validated. Unknown keys (with a suggestion), input sizes
+ * (they come from the data), wrong types and out-of-range values are refused with a
+ * {@link ModelConfigError} naming the field. Whether the architecture fits the data's sizes is
+ * checked against a {@link ModelShape} by `checkArchitecture` (shape.ts).
  */
 export function resolveModelConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
     throw new ModelConfigError(null, `expected an object, got ${describe(partial)}`);
   }
   for (const key of Object.keys(partial)) {
+    if ((SHAPE_KEYS as readonly string[]).includes(key)) {
+      throw new ModelConfigError(
+        key,
+        `'${key}' is not a model setting: input and output sizes come from the data (the shards the model is trained on)`,
+      );
+    }
     if (!(KEYS as string[]).includes(key)) {
       const hint = closest(key);
       throw new ModelConfigError(
@@ -294,19 +269,15 @@ export function resolveModelConfig(partial: Partial<ModelConfig> = {}): ModelCon
       `learningRate must be a positive number, got ${describe(cfg.learningRate)}`,
     );
   }
-  if (faceSideAfterConvs(cfg) < 1) {
-    throw new ModelConfigError(
-      'convLayers',
-      `${cfg.convLayers} conv layers with 2×2 pooling shrink a ${cfg.imageSize}×${cfg.imageSize} ` +
-        `face to nothing; at most ${Math.floor(Math.log2(cfg.imageSize))} fit`,
-    );
-  }
-  if (physioStepsAfterFrontEnd(cfg) < 1) {
-    throw new ModelConfigError(
-      'physioConvLayers',
-      `the Conv1D front end (${cfg.physioConvLayers} layers, stride ${cfg.physioStride}, ` +
-        `pool ${cfg.physioPoolSize}) shrinks the ${cfg.seqLength}-step sequence to nothing`,
-    );
-  }
   return cfg;
+}
+
+/** The inputs a model of this kind takes, in order (features only with physiology). */
+export function modelInputs(kind: ModelKind, cfg: ModelConfig): InputName[] {
+  const withFeatures = cfg.useFeatures && kind !== 'cnnOnly';
+  const names: InputName[] = [];
+  if (kind !== 'rnnOnly') names.push('face');
+  if (kind !== 'cnnOnly') names.push('physio');
+  if (withFeatures) names.push('features');
+  return names;
 }

@@ -6,3 +6,4 @@ export * from './transfer.js';
 export { readCheckpointState } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { weightedCrossEntropy } from './losses.js';
+export * from './schedule.js';

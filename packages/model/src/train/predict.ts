@@ -3,10 +3,10 @@
  * batch (memory bounded by the batch size and the data pipeline's open shards), in index order.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SampleIndex, SampleKey } from '../data/index.js';
-import { batches } from '../data/index.js';
-import type { InputName, ModelConfig, ModelKind } from '../models/index.js';
-import { modelInputs, modelMetadata, resolveModelConfig } from '../models/index.js';
+import type { SampleIndex, SampleKey } from '@emo/samples';
+import { batches } from '@emo/samples';
+import type { ModelSignature } from '../models/index.js';
+import { modelMetadata, signatureOf } from '../models/index.js';
 import { rowCrossEntropy } from './losses.js';
 import { batchInputs } from './tensors.js';
 
@@ -19,14 +19,7 @@ export interface Predictions {
   readonly numClasses: number;
 }
 
-/** What a saved or built model takes: its kind, resolved config and inputs in order. */
-export interface ModelSignature {
-  readonly kind: ModelKind;
-  readonly config: ModelConfig;
-  readonly inputs: readonly InputName[];
-}
-
-/** The signature stored in a model by buildModel (it survives save → load). */
+/** The signature stored in a model by buildModel. */
 export function modelSignature(model: tf.LayersModel): ModelSignature {
   const meta = modelMetadata(model);
   if (!meta) {
@@ -34,8 +27,7 @@ export function modelSignature(model: tf.LayersModel): ModelSignature {
       `model '${model.name}' carries no emo metadata (kind, config): it was not built by @emo/model`,
     );
   }
-  const config = resolveModelConfig(meta.config);
-  return { kind: meta.kind, config, inputs: modelInputs(meta.kind, config) };
+  return signatureOf(meta);
 }
 
 export interface PredictOptions {
@@ -52,7 +44,7 @@ export async function predictSamples(
   opts: PredictOptions = {},
 ): Promise<Predictions> {
   const sig = modelSignature(model);
-  const k = sig.config.numClasses;
+  const k = sig.shape.numClasses;
   const keys: SampleKey[] = [];
   const labels: number[] = [];
   const chunks: Float32Array[] = [];
@@ -62,7 +54,7 @@ export async function predictSamples(
     batchSize: opts.batchSize ?? 64,
   })) {
     if (opts.signal?.aborted) throw new Error('prediction cancelled');
-    const xs = batchInputs(batch, sig.inputs, sig.config);
+    const xs = batchInputs(batch, sig.inputs, sig.shape);
     const out = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
     chunks.push((await out.data()) as Float32Array);
     tf.dispose([...xs, out]);

@@ -1,26 +1,31 @@
 /**
- * A batch of the streaming data pipeline (`../data`) as the tensors a model takes: its inputs in
+ * A batch of the streaming data pipeline (@emo/samples) as the tensors a model takes: its inputs in
  * the model's input order, plus one-hot labels.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../data/index.js';
-import type { InputName } from '../models/index.js';
-import type { ModelConfig } from '../models/index.js';
+import type { Batch } from '@emo/samples';
+import type { InputName } from '@emo/samples';
+import type { ModelShape } from '../models/index.js';
+import { dim } from '../models/index.js';
 
 /** The model's inputs for `batch`, in `inputs` order (dispose them after use). */
 export function batchInputs(
   batch: Batch,
   inputs: readonly InputName[],
-  cfg: ModelConfig,
+  shape: ModelShape,
 ): tf.Tensor[] {
   const n = batch.size;
   return inputs.map((name) => {
     const v = batch.inputs[name];
     if (!v)
       throw new Error(`batch has no '${name}' input (the data pipeline was not asked for it)`);
-    if (name === 'face') return tf.tensor4d(v, [n, cfg.imageSize, cfg.imageSize, cfg.frames]);
-    if (name === 'physio') return tf.tensor3d(v, [n, cfg.seqLength, cfg.channels]);
-    return tf.tensor2d(v, [n, cfg.numFeatures]);
+    if (name === 'face') {
+      const side = dim(shape, 'imageSize');
+      return tf.tensor4d(v, [n, side, side, dim(shape, 'frames')]);
+    }
+    if (name === 'physio')
+      return tf.tensor3d(v, [n, dim(shape, 'seqLength'), dim(shape, 'channels')]);
+    return tf.tensor2d(v, [n, dim(shape, 'numFeatures')]);
   });
 }
 

@@ -1,14 +1,15 @@
 /**
  * Learnable toy shards for the training tests: `windows` and `faces` shards of a few subjects at
- * the sizes of a (tiny) model config, where a window's class shows as face brightness, as the
+ * the given sizes, where a window's class shows as face brightness, as the
  * level of the first physiological channel and as the first feature, with seeded noise.
  */
 import { join } from 'node:path';
 import type { Emotion, FaceRow, WindowRow } from '@emo/datasets';
 import { EMOTIONS, writeFacesShard, writeWindowsShard } from '@emo/datasets';
 import { Rng } from '@emo/runtime';
-import type { SubjectShards } from '../data/index.js';
-import type { ModelConfig } from '../models/index.js';
+import type { SampleIndex, SubjectShards } from '@emo/samples';
+import { sampleId } from '@emo/samples';
+import type { Shape } from '../models/testing.js';
 
 export interface ToyShardsOptions {
   readonly subjects: number;
@@ -21,14 +22,10 @@ export interface ToyShardsOptions {
   readonly physioSignal?: number;
 }
 
-export function writeToyShards(
-  dir: string,
-  cfg: ModelConfig,
-  o: ToyShardsOptions,
-): SubjectShards[] {
+export function writeToyShards(dir: string, shape: Shape, o: ToyShardsOptions): SubjectShards[] {
   const rng = new Rng(o.seed ?? 1);
   const k = EMOTIONS.length;
-  const hw = cfg.imageSize * cfg.imageSize;
+  const hw = shape.imageSize * shape.imageSize;
   const out: SubjectShards[] = [];
   for (let s = 0; s < o.subjects; s++) {
     const subject = `toy-s${s + 1}`;
@@ -62,16 +59,16 @@ export function writeToyShards(
         });
         fRows.push({ ...key, facesFound: 1, score: 0.9, label5, source: 'toy', flags: null });
         const level = (o.physioSignal ?? 1) * (label - (k - 1) / 2);
-        for (let t = 0; t < cfg.seqLength; t++) {
-          for (let c = 0; c < cfg.channels; c++) {
+        for (let t = 0; t < shape.seqLength; t++) {
+          for (let c = 0; c < shape.channels; c++) {
             physio.push((c === 0 ? level : 0) + 0.5 * (rng.next() - 0.5));
           }
         }
-        for (let f = 0; f < cfg.numFeatures; f++) {
+        for (let f = 0; f < shape.numFeatures; f++) {
           features.push((f === 0 ? level : 0) + 0.5 * (rng.next() - 0.5));
         }
         const bright = 100 + (o.faceSignal ?? 1) * ((100 * label) / (k - 1) - 50);
-        for (let p = 0; p < hw * cfg.frames; p++) {
+        for (let p = 0; p < hw * shape.frames; p++) {
           faces.push(Math.max(0, Math.min(255, Math.round(bright + 40 * (rng.next() - 0.5)))));
         }
       }
@@ -85,10 +82,10 @@ export function writeToyShards(
       sourceFile: 'toy',
       sourceSha256: '0'.repeat(64),
       parameters: {},
-      channels: Array.from({ length: cfg.channels }, (_, c) => `c${c}`),
-      seqLength: cfg.seqLength,
+      channels: Array.from({ length: shape.channels }, (_, c) => `c${c}`),
+      seqLength: shape.seqLength,
       seqRate: 32,
-      featureNames: Array.from({ length: cfg.numFeatures }, (_, f) => `f${f}`),
+      featureNames: Array.from({ length: shape.numFeatures }, (_, f) => `f${f}`),
       units: {},
       cardiacSource: 'ppg',
       synthetic: true,
@@ -100,8 +97,8 @@ export function writeToyShards(
       subject,
       stageVersion: 'test',
       parameters: {},
-      size: cfg.imageSize,
-      frames: cfg.frames,
+      size: shape.imageSize,
+      frames: shape.frames,
       equalisation: 'none',
       detector: 'toy',
       synthetic: true,
@@ -111,4 +108,18 @@ export function writeToyShards(
     out.push({ subject, windows, faces: facesFile });
   }
   return out;
+}
+
+/**
+ * A seeded 70/15/15 split of an index's samples for the tests (the pipeline's splits are
+ * @emo/eval's protocols, which this package does not depend on).
+ */
+export function testSplit(
+  index: SampleIndex,
+  seed: number,
+): { train: string[]; val: string[]; test: string[] } {
+  const ids = new Rng(seed).shuffle(index.entries.map((e) => sampleId(e)));
+  const a = Math.round(ids.length * 0.7);
+  const b = Math.round(ids.length * 0.85);
+  return { train: ids.slice(0, a), val: ids.slice(a, b), test: ids.slice(b) };
 }

@@ -5,17 +5,17 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { SampleIndex } from '../data/index.js';
-import { indexSamples, randomSplit } from '../data/index.js';
+import type { SampleIndex } from '@emo/samples';
+import { indexSamples } from '@emo/samples';
 import type { ModelConfig } from '../models/index.js';
 import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
-import { TINY_CONFIG } from '../models/testing.js';
+import { TINY_CONFIG, TINY_SHAPE } from '../models/testing.js';
 import { muteCpuBanner } from '../backend/testing.js';
 import { curvesOf, historyCsv } from './history.js';
 import { weightedCrossEntropy } from './losses.js';
 import { predictSamples, scorePredictions } from './predict.js';
 import { readCheckpointState } from './checkpoint.js';
-import { writeToyShards } from './testing.js';
+import { testSplit, writeToyShards } from './testing.js';
 import { trainModel } from './trainer.js';
 
 const cfg: ModelConfig = resolveModelConfig({ ...TINY_CONFIG, seed: 7 });
@@ -28,12 +28,12 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   muteCpuBanner();
   const dir = mkdtempSync(join(tmpdir(), 'emo-train-'));
-  const shards = writeToyShards(dir, cfg, { subjects: 3, trials: 10, windowsPerTrial: 3 });
+  const shards = writeToyShards(dir, TINY_SHAPE, { subjects: 3, trials: 10, windowsPerTrial: 3 });
   index = indexSamples(shards, { needs: modelInputs('hybrid', cfg) });
-  const split = randomSplit(index, { seed: 1 });
-  train = new Set(split.folds[0].train);
-  val = new Set(split.folds[0].val);
-  test = new Set(split.folds[0].test);
+  const split = testSplit(index, 1);
+  train = new Set(split.train);
+  val = new Set(split.val);
+  test = new Set(split.test);
 });
 
 async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
@@ -42,7 +42,7 @@ async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
 
 describe('trainModel', () => {
   it('learns the toy data (held-out accuracy) and records the curves', async () => {
-    const model = buildModel('rnnOnly', cfg);
+    const model = buildModel('rnnOnly', cfg, TINY_SHAPE);
     const r = await trainModel(model, {
       index,
       trainIds: train,
@@ -69,7 +69,7 @@ describe('trainModel', () => {
 
   it('stops early when the validation loss stops falling and keeps the best epoch', async () => {
     // A learning rate far too high makes the validation loss rise after the first epochs.
-    const model = buildModel('rnnOnly', { ...cfg, learningRate: 0.5 });
+    const model = buildModel('rnnOnly', { ...cfg, learningRate: 0.5 }, TINY_SHAPE);
     const r = await trainModel(model, {
       index,
       trainIds: train,
@@ -103,7 +103,7 @@ describe('trainModel', () => {
   });
 
   it('balanced class weighting trains with weights from the training counts', async () => {
-    const model = buildModel('rnnOnly', cfg);
+    const model = buildModel('rnnOnly', cfg, TINY_SHAPE);
     const r = await trainModel(model, {
       index,
       trainIds: train,
@@ -124,20 +124,20 @@ describe('trainModel', () => {
     const dirA = mkdtempSync(join(tmpdir(), 'emo-ckpt-a-'));
     const dirB = mkdtempSync(join(tmpdir(), 'emo-ckpt-b-'));
     const opts = { index, trainIds: train, valIds: val, patience: 0, batchSize: 16 };
-    const a = await trainModel(buildModel('rnnOnly', rnnCfg), {
+    const a = await trainModel(buildModel('rnnOnly', rnnCfg, TINY_SHAPE), {
       ...opts,
       epochs: 4,
       checkpointDir: dirA,
     });
     // B: stopped after 2 epochs (as if killed), then started again with the same arguments.
-    const b1 = await trainModel(buildModel('rnnOnly', rnnCfg), {
+    const b1 = await trainModel(buildModel('rnnOnly', rnnCfg, TINY_SHAPE), {
       ...opts,
       epochs: 2,
       checkpointDir: dirB,
     });
     expect(readCheckpointState(dirB)?.epoch).toBe(2);
     b1.model.dispose();
-    const b = await trainModel(buildModel('rnnOnly', rnnCfg), {
+    const b = await trainModel(buildModel('rnnOnly', rnnCfg, TINY_SHAPE), {
       ...opts,
       epochs: 4,
       checkpointDir: dirB,
@@ -153,7 +153,7 @@ describe('trainModel', () => {
     };
     expect(existsSync(join(dirB, 'best', `epoch-${state.bestEpoch}`, 'model.json'))).toBe(true);
     // A different run (another seed) in the same folder starts afresh instead of resuming.
-    const c = await trainModel(buildModel('rnnOnly', { ...rnnCfg, seed: 8 }), {
+    const c = await trainModel(buildModel('rnnOnly', { ...rnnCfg, seed: 8 }, TINY_SHAPE), {
       ...opts,
       epochs: 1,
       checkpointDir: dirB,
@@ -163,7 +163,7 @@ describe('trainModel', () => {
   });
 
   it('refuses training ids that are not labelled samples of the index', async () => {
-    const model = buildModel('rnnOnly', cfg);
+    const model = buildModel('rnnOnly', cfg, TINY_SHAPE);
     await expect(
       trainModel(model, { index, trainIds: new Set([...train].slice(0, 3)), epochs: 1 }),
     ).resolves.toBeDefined();

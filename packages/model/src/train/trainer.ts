@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import type { SampleIndex } from '../data/index.js';
-import { batches, classWeights, countByLabel } from '../data/index.js';
-import { featureStats, setFeatureStats } from '../models/index.js';
+import type { SampleIndex } from '@emo/samples';
+import { batches, classWeights, countByLabel } from '@emo/samples';
+import { dim, featureStats, setFeatureStats } from '../models/index.js';
 import type { CheckpointState } from './checkpoint.js';
 import {
   CHECKPOINT_STATE_VERSION,
@@ -25,24 +25,24 @@ import {
 } from './checkpoint.js';
 import type { EpochLog } from './history.js';
 import { weightedCrossEntropy } from './losses.js';
-import type { ModelSignature } from './predict.js';
+import type { ModelSignature } from '../models/index.js';
 import { modelSignature, predictSamples, scorePredictions } from './predict.js';
 import { batchInputs, oneHotLabels } from './tensors.js';
+import { TRAIN_DEFAULTS } from './schedule.js';
 
 export interface TrainOptions {
   readonly index: SampleIndex;
   /** Sample ids (see sampleId) to train on, and to validate on (early stopping). */
   readonly trainIds: ReadonlySet<string>;
   readonly valIds?: ReadonlySet<string>;
-  /** At most this many epochs (default 30). */
+  /** At most this many epochs ({@link TRAIN_DEFAULTS} for this and the next four). */
   readonly epochs?: number;
-  /** Default 64, as in the seed. */
   readonly batchSize?: number;
-  /** Stop after this many epochs without a lower validation loss (default 5; 0 = never). */
+  /** Stop after this many epochs without a lower validation loss (0 = never). */
   readonly patience?: number;
-  /** The improvement that counts (default 0). */
+  /** The improvement that counts. */
   readonly minDelta?: number;
-  /** 'balanced': weight class c by n / (k · n_c) in the loss (default 'none'). */
+  /** 'balanced': weight class c by n / (k · n_c) in the loss. */
   readonly classWeighting?: 'none' | 'balanced';
   /** Seed of the batch order (default: the model's seed). */
   readonly shuffleSeed?: number;
@@ -99,13 +99,14 @@ function fingerprint(
   const what = {
     kind: sig.kind,
     config: sig.config,
+    shape: sig.shape,
     init: weightsHash(model),
     train: idsHash(opts.trainIds),
     val: idsHash(opts.valIds),
-    batchSize: opts.batchSize ?? 64,
-    classWeighting: opts.classWeighting ?? 'none',
+    batchSize: opts.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    classWeighting: opts.classWeighting ?? TRAIN_DEFAULTS.classWeighting,
     shuffleSeed,
-    minDelta: opts.minDelta ?? 0,
+    minDelta: opts.minDelta ?? TRAIN_DEFAULTS.minDelta,
   };
   return createHash('sha256').update(JSON.stringify(what)).digest('hex');
 }
@@ -147,12 +148,12 @@ async function trainOneEpoch(
   for await (const batch of batches(opts.index, {
     ids: opts.trainIds,
     inputs: sig.inputs,
-    batchSize: opts.batchSize ?? 64,
+    batchSize: opts.batchSize ?? TRAIN_DEFAULTS.batchSize,
     shuffle: { seed, epoch },
   })) {
     if (opts.signal?.aborted) throw new TrainingCancelledError();
-    const xs = batchInputs(batch, sig.inputs, sig.config);
-    const ys = oneHotLabels(batch.labels, sig.config.numClasses);
+    const xs = batchInputs(batch, sig.inputs, sig.shape);
+    const ys = oneHotLabels(batch.labels, sig.shape.numClasses);
     const kept: tf.Tensor[] = [];
     const loss = optimizer.minimize(
       () => {
@@ -175,9 +176,9 @@ async function trainOneEpoch(
 /** Train `model` (built by buildModel, or loaded) on the index's training samples. */
 export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Promise<TrainResult> {
   let sig = modelSignature(model);
-  const epochs = opts.epochs ?? 30;
-  const patience = opts.patience ?? 5;
-  const minDelta = opts.minDelta ?? 0;
+  const epochs = opts.epochs ?? TRAIN_DEFAULTS.epochs;
+  const patience = opts.patience ?? TRAIN_DEFAULTS.patience;
+  const minDelta = opts.minDelta ?? TRAIN_DEFAULTS.minDelta;
   const seed = opts.shuffleSeed ?? sig.config.seed;
   const counts = countByLabel(opts.index, opts.trainIds);
   const nTrain = counts.reduce((a, b) => a + b, 0);
@@ -189,7 +190,7 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
     );
   }
   const weights = opts.classWeighting === 'balanced' ? classWeights(counts) : null;
-  const totalBatches = Math.ceil(nTrain / (opts.batchSize ?? 64));
+  const totalBatches = Math.ceil(nTrain / (opts.batchSize ?? TRAIN_DEFAULTS.batchSize));
 
   const fp = fingerprint(model, sig, opts, seed);
   const dir = opts.checkpointDir;
@@ -222,7 +223,7 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
     if (sig.inputs.includes('features')) {
       setFeatureStats(
         model,
-        await trainingFeatureStats(opts.index, opts.trainIds, sig.config.numFeatures),
+        await trainingFeatureStats(opts.index, opts.trainIds, dim(sig.shape, 'numFeatures')),
       );
     }
   }

@@ -1,61 +1,15 @@
 /**
- * Grid search over the seed's hyper-parameters (conv layers, LSTM units, dropout, or any model
+ * Grid search over the study's hyper-parameters (conv layers, LSTM units, dropout, or any model
  * config field): every combination is trained on the training samples, and the one with the
  * lowest validation loss is selected. Test samples are never looked at here. Trials run as
  * worker-process jobs, so they use every core.
  */
 import path from 'node:path';
-import type { ModelConfig, ModelKind } from '../models/index.js';
-import { resolveModelConfig } from '../models/index.js';
+import type { Grid, ModelConfig } from '../models/index.js';
+import { gridTrials, resolveModelConfig } from '../models/index.js';
 import type { JobEvent, TrainJob, TrainJobResult } from './job.js';
 import type { WorkerPool } from './pool.js';
 import { sharedPool } from './pool.js';
-
-/** Candidate values per config field, e.g. { convLayers: [2, 3], lstmUnits: [32, 64] }. */
-export type Grid = Readonly<Partial<Record<keyof ModelConfig, readonly unknown[]>>>;
-
-/** Fields a model kind does not use: grid values over them would train identical models. */
-const UNUSED: Record<ModelKind, readonly (keyof ModelConfig)[]> = {
-  hybrid: [],
-  cnnOnly: [
-    'seqLength',
-    'channels',
-    'numFeatures',
-    'useFeatures',
-    'physioConvLayers',
-    'physioFilters',
-    'physioKernelSize',
-    'physioStride',
-    'physioPoolSize',
-    'lstmLayers',
-    'lstmUnits',
-  ],
-  rnnOnly: [
-    'imageSize',
-    'frames',
-    'convLayers',
-    'filters',
-    'kernelSize',
-    'facePooling',
-    'faceBatchNorm',
-  ],
-};
-
-/**
- * The trials of a grid for a model kind: the cartesian product (fields in the grid's order),
- * leaving out fields the kind does not use. Each trial is the set of overridden fields.
- */
-export function gridTrials(kind: ModelKind, grid: Grid): Partial<ModelConfig>[] {
-  let trials: Record<string, unknown>[] = [{}];
-  for (const [key, values] of Object.entries(grid)) {
-    if (UNUSED[kind].includes(key as keyof ModelConfig)) continue;
-    if (!Array.isArray(values) || values.length === 0) {
-      throw new Error(`grid: '${key}' needs a non-empty list of values`);
-    }
-    trials = trials.flatMap((t) => values.map((v: unknown) => ({ ...t, [key]: v })));
-  }
-  return trials as Partial<ModelConfig>[];
-}
 
 export interface GridSearchOptions {
   /** The job shared by all trials; `config` is the base the trials override. */

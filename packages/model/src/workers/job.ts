@@ -1,17 +1,24 @@
 /**
  * One training job as plain data, so that it can run in this process or in a worker process:
- * build (or transfer into) a model, train it on a split of a sample index, save the best model,
- * and predict the held-out samples.
+ * index the samples, build a model sized by them (or transfer a pretrained face branch into it),
+ * train it on a split of the index, save the best model, and predict the held-out samples.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { SubjectShards } from '../data/index.js';
-import { indexSamples, sampleId } from '../data/index.js';
+import type { SubjectShards } from '@emo/samples';
+import { indexSamples, sampleId } from '@emo/samples';
 import { describeBackend, selectBackend } from '../backend/index.js';
 import { loadModel, saveModel } from '../io/index.js';
-import type { ModelConfig, ModelKind } from '../models/index.js';
-import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
+import type { ModelConfig, ModelKind, ModelShape } from '../models/index.js';
+import {
+  buildModel,
+  checkPretrainedFaces,
+  modelInputs,
+  resolveModelConfig,
+  shapeMismatch,
+  shapeOf,
+} from '../models/index.js';
 import type { EpochLog } from '../train/index.js';
 import {
   curvesOf,
@@ -60,6 +67,8 @@ export interface TrainJobResult {
   readonly label: string;
   readonly kind: ModelKind;
   readonly config: ModelConfig;
+  /** The data's sizes the model was built for (from the shards). */
+  readonly shape: ModelShape;
   readonly backend: string;
   readonly history: readonly EpochLog[];
   readonly bestEpoch: number;
@@ -95,11 +104,11 @@ export async function runTrainJob(
   const label = job.label ?? job.kind;
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const config = resolveModelConfig(job.config);
-  const index = indexSamples(job.shards, {
-    needs: modelInputs(job.kind, config),
-    excludeFlagged: job.excludeFlagged,
-  });
-  let model = buildModel(job.kind, config);
+  const inputs = modelInputs(job.kind, config);
+  const index = indexSamples(job.shards, { needs: inputs, excludeFlagged: job.excludeFlagged });
+  const shape = shapeOf(index, inputs);
+  if (job.initFrom) checkPretrainedFaces(job.initFrom, shape, 'the faces shards');
+  let model = buildModel(job.kind, config, shape);
   let transferred: readonly string[] = [];
   if (job.initFrom) {
     const pre = await loadModel(job.initFrom);
@@ -142,6 +151,7 @@ export async function runTrainJob(
     label,
     kind: job.kind,
     config,
+    shape,
     backend,
     history: result.history,
     bestEpoch: result.bestEpoch,
@@ -169,11 +179,14 @@ export async function predictSaved(
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const model = await loadModel(modelDir);
   try {
-    const { config, kind } = modelSignatureOf(model, modelDir);
-    const index = indexSamples(shards, {
-      needs: modelInputs(kind, config),
-      excludeFlagged: opts.excludeFlagged,
+    const sig = modelSignatureOf(model, modelDir);
+    const index = indexSamples(shards, { needs: sig.inputs, excludeFlagged: opts.excludeFlagged });
+    const bad = shapeMismatch(sig.shape, shapeOf(index, sig.inputs), [...sig.inputs, 'classes'], {
+      model: `model ${modelDir}`,
+      modelFrom: 'its model.json',
+      dataFrom: 'the shards',
     });
+    if (bad) throw new Error(bad);
     const p = await predictSamples(model, index, {
       ids: ids ? new Set(ids) : undefined,
       signal: opts.signal,

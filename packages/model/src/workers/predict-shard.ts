@@ -3,14 +3,15 @@
  * every row of a faces and/or windows shard, labelled or not, optionally written as a
  * `predictions` shard.
  */
-import type { Emotion, PredictionRow, WindowKey } from '@emo/datasets';
+import type { Emotion, PredictionRow } from '@emo/datasets';
 import { EMOTIONS, readFacesShard, readWindowsShard, writePredictionsShard } from '@emo/datasets';
+import type { SampleKey, SubjectShards } from '@emo/samples';
+import { indexSamples, sampleId, windowKeysOf } from '@emo/samples';
 import { describeBackend, selectBackend } from '../backend/index.js';
-import type { SampleKey } from '../data/index.js';
-import { IMAGE_TRIAL, indexSamples, sampleId } from '../data/index.js';
 import { loadModel } from '../io/index.js';
 import type { ModelKind } from '../models/index.js';
-import { modelSignature, predictSamples } from '../train/index.js';
+import { readModelSignature, shapeMismatch, shapeOf } from '../models/index.js';
+import { predictSamples } from '../train/index.js';
 
 export interface ShardPredictionRow {
   readonly key: SampleKey;
@@ -33,51 +34,52 @@ export interface PredictShardInput {
   readonly out?: string;
 }
 
-/** What the input shards say of themselves: subject, synthetic, and row keys by sample id. */
-function readInput(input: PredictShardInput) {
-  const keys = new Map<string, WindowKey>();
-  const add = (subject: string, rows: readonly WindowKey[]): void => {
-    rows.forEach((r, i) => {
-      const trial = r.trial ?? IMAGE_TRIAL;
-      const window = r.trial == null ? i : (r.window ?? i);
-      keys.set(sampleId({ subject, trial, window }), r);
-    });
+/** The subject the input shards name, and the one index entry of them. */
+function inputShards(input: PredictShardInput): SubjectShards {
+  const file = input.windows ?? input.faces;
+  if (!file) throw new Error('give a faces and/or a windows shard');
+  const subject = input.windows
+    ? readWindowsShard(input.windows).metadata.subject
+    : readFacesShard(file).metadata.subject;
+  return {
+    subject,
+    ...(input.faces ? { faces: input.faces } : {}),
+    ...(input.windows ? { windows: input.windows } : {}),
   };
-  const w = input.windows ? readWindowsShard(input.windows) : null;
-  const f = input.faces ? readFacesShard(input.faces) : null;
-  if (w) add(w.metadata.subject, w.rows);
-  if (f) add(f.metadata.subject, f.rows);
-  const m = (w ?? f)?.metadata;
-  return { subject: m?.subject ?? '', synthetic: m?.synthetic ?? false, keys };
 }
 
+/**
+ * Class probabilities of the saved model in `modelDir` for every row of the input shards. The
+ * model's inputs and sizes (its model.json) are checked against the shards' before the model is
+ * loaded: a shard that does not fit fails in one line naming both.
+ */
 export async function predictShardRows(
   modelDir: string,
   input: PredictShardInput,
 ): Promise<ShardPredictions> {
+  const sig = readModelSignature(modelDir);
+  const missing = sig.inputs.filter(
+    (i) => (i === 'face' && !input.faces) || (i !== 'face' && !input.windows),
+  );
+  if (missing.length) {
+    throw new Error(
+      `${modelDir}: a ${sig.kind} model needs ${missing.includes('face') ? '--faces' : '--windows'} (its inputs: ${sig.inputs.join(', ')})`,
+    );
+  }
+  const shards = [inputShards(input)];
+  const index = indexSamples(shards, { needs: sig.inputs, keepUnlabelled: true });
+  const data = shapeOf(index, sig.inputs);
+  for (const i of sig.inputs) {
+    const bad = shapeMismatch(sig.shape, data, [i], {
+      model: `model ${modelDir}`,
+      modelFrom: 'its model.json',
+      dataFrom: `${i === 'face' ? input.faces : input.windows}`,
+    });
+    if (bad) throw new Error(bad);
+  }
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const model = await loadModel(modelDir);
   try {
-    const sig = modelSignature(model);
-    const missing = sig.inputs.filter(
-      (i) => (i === 'face' && !input.faces) || (i !== 'face' && !input.windows),
-    );
-    if (missing.length) {
-      throw new Error(
-        `${modelDir}: a ${sig.kind} model needs ${missing.includes('face') ? '--faces' : '--windows'} (its inputs: ${sig.inputs.join(', ')})`,
-      );
-    }
-    const info = readInput(input);
-    const index = indexSamples(
-      [
-        {
-          subject: info.subject,
-          ...(input.faces ? { faces: input.faces } : {}),
-          ...(input.windows ? { windows: input.windows } : {}),
-        },
-      ],
-      { needs: sig.inputs, keepUnlabelled: true },
-    );
     const p = await predictSamples(model, index);
     const k = p.numClasses;
     const rows = p.keys.map((key, i): ShardPredictionRow => {
@@ -92,26 +94,18 @@ export async function predictShardRows(
       };
     });
     if (input.out) {
-      const out: PredictionRow[] = rows.map((r) => {
-        const w = info.keys.get(sampleId(r.key));
-        return {
-          dataset: w?.dataset ?? '',
-          subject: r.key.subject,
-          trial: w?.trial ?? null,
-          stimulusId: w?.stimulusId ?? null,
-          window: w?.window ?? null,
-          t0: w?.t0 ?? null,
-          t1: w?.t1 ?? null,
-          protocol: 'none',
-          fold: 0,
-          model: sig.kind,
-          yTrue: r.label,
-        };
-      });
+      const { keys, synthetic } = windowKeysOf(shards, p.keys.map(sampleId));
+      const out: PredictionRow[] = rows.map((r, i) => ({
+        ...keys[i],
+        protocol: 'none',
+        fold: 0,
+        model: sig.kind,
+        yTrue: r.label,
+      }));
       writePredictionsShard(input.out, out, p.probs, {
         stage: 'predict',
         stageVersion: '1',
-        synthetic: info.synthetic,
+        synthetic,
         backend,
         parameters: { model: modelDir, ...input },
         notes: [`emo predict with the ${sig.kind} model in ${modelDir}`],

@@ -7,17 +7,19 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readPredictionsShard } from '@emo/datasets';
 import { muteCpuBanner } from '../backend/testing.js';
-import type { SubjectShards } from '../data/index.js';
-import { indexSamples, randomSplit } from '../data/index.js';
+import type { SubjectShards } from '@emo/samples';
+import { faceShardsAsSubjects, indexSamples } from '@emo/samples';
 import { loadModel } from '../io/index.js';
 import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
-import { TINY_CONFIG } from '../models/testing.js';
-import { writeToyShards } from '../train/testing.js';
+import { TINY_CONFIG, TINY_SHAPE } from '../models/testing.js';
+import { testSplit, writeToyShards } from '../train/testing.js';
 import { transferWeights } from '../train/index.js';
-import { gridSearch, gridTrials } from './grid.js';
+import { gridSearch } from './grid.js';
+import { gridTrials } from '../models/index.js';
 import { WorkerJobError, WorkerPool } from './pool.js';
 import { pretrainFaces } from './pretrain.js';
 import { predictShardRows } from './predict-shard.js';
+import { runTrainJob } from './job.js';
 
 const cfg = resolveModelConfig({ ...TINY_CONFIG, seed: 3 });
 let shards: SubjectShards[];
@@ -27,9 +29,9 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   muteCpuBanner();
   const dir = mkdtempSync(join(tmpdir(), 'emo-workers-'));
-  shards = writeToyShards(dir, cfg, { subjects: 2, trials: 10, windowsPerTrial: 3 });
+  shards = writeToyShards(dir, TINY_SHAPE, { subjects: 2, trials: 10, windowsPerTrial: 3 });
   const index = indexSamples(shards, { needs: modelInputs('hybrid', cfg) });
-  fold = randomSplit(index, { seed: 2 }).folds[0];
+  fold = testSplit(index, 2);
 });
 
 describe('worker processes and grid search', () => {
@@ -109,15 +111,17 @@ describe('pretraining the face CNN and fine-tuning in the hybrid', () => {
   it('pretrains on face crops, scores the held-out part, and its face branch starts a hybrid', async () => {
     const out = mkdtempSync(join(tmpdir(), 'emo-pretrain-'));
     const faces = shards.map((s) => s.faces as string);
+    const split = testSplit(indexSamples(faceShardsAsSubjects(faces), { needs: ['face'] }), 1);
     const r = await pretrainFaces({
       faces,
+      split,
       outDir: out,
       seed: 1,
       config: TINY_CONFIG,
       train: { epochs: 15, batchSize: 8, patience: 0 },
     });
-    expect(r.split.train + r.split.val + r.split.test).toBe(60);
-    expect(r.split.test).toBe(10); // per class (stratified): 12 − round(0.8 · 12) = 2
+    expect(r.split).toEqual({ train: 42, val: 9, test: 9 });
+    expect(r.samples).toEqual({ train: 42, val: 9, test: 9 });
     expect(r.heldOutAccuracy).toBeGreaterThan(0.4); // chance 0.2: the toy faces show the class
     const saved = JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as {
       heldOutAccuracy: number;
@@ -125,7 +129,7 @@ describe('pretraining the face CNN and fine-tuning in the hybrid', () => {
     expect(saved.heldOutAccuracy).toBe(r.heldOutAccuracy);
 
     const pre = await loadModel(r.modelDir);
-    const hybrid = buildModel('hybrid', { ...TINY_CONFIG, seed: 99 });
+    const hybrid = buildModel('hybrid', { ...TINY_CONFIG, seed: 99 }, TINY_SHAPE);
     const before = hybrid.getLayer('face_conv1').getWeights()[0].dataSync().slice();
     const { copied } = transferWeights(pre, hybrid);
     expect(copied).toEqual(['face_conv1', 'face_conv2']);
@@ -133,16 +137,41 @@ describe('pretraining the face CNN and fine-tuning in the hybrid', () => {
     expect(after).toEqual(pre.getLayer('face_conv1').getWeights()[0].dataSync());
     expect(after).not.toEqual(before);
     // Another architecture is refused, naming the layer.
-    const wide = buildModel('hybrid', { ...TINY_CONFIG, filters: 8 });
+    const wide = buildModel('hybrid', { ...TINY_CONFIG, filters: 8 }, TINY_SHAPE);
     expect(() => transferWeights(pre, wide)).toThrow(/face_conv1/);
     for (const m of [pre, hybrid, wide]) m.dispose();
+
+    // A pretrained face model of another crop size is refused before training, in one line.
+    const big = mkdtempSync(join(tmpdir(), 'emo-pretrain-big-'));
+    const bigShards = writeToyShards(
+      big,
+      { ...TINY_SHAPE, imageSize: 16 },
+      {
+        subjects: 2,
+        trials: 5,
+        windowsPerTrial: 3,
+      },
+    );
+    const job = {
+      kind: 'hybrid' as const,
+      config: TINY_CONFIG,
+      shards: bigShards,
+      trainIds: [],
+      valIds: [],
+      initFrom: r.modelDir,
+      outDir: join(big, 'out'),
+    };
+    await expect(runTrainJob(job)).rejects.toThrow(
+      `pretrained face model ${r.modelDir} takes faces of 12×12×1 (its model.json) but the data are faces of 16×16×1 (the faces shards)`,
+    );
+    expect(existsSync(join(big, 'out'))).toBe(false);
   }, 60_000);
 });
 
 describe('inference on a shard', () => {
   it('gives probabilities for every row, labelled or not, and writes a predictions shard', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emo-predict-'));
-    const model = buildModel('cnnOnly', cfg);
+    const model = buildModel('cnnOnly', cfg, TINY_SHAPE);
     const { saveModel } = await import('../io/index.js');
     await saveModel(model, join(dir, 'm'));
     model.dispose();
@@ -160,6 +189,19 @@ describe('inference on a shard', () => {
     expect(Array.from(shard.probs.subarray(0, 5))).toEqual(r.rows[0].probs.map(Math.fround));
     await expect(predictShardRows(join(dir, 'm'), { windows: shards[0].windows })).rejects.toThrow(
       /needs --faces/,
+    );
+    // A shard of other sizes is refused before the model is loaded, naming both.
+    const other = writeToyShards(
+      join(dir, 'other'),
+      { ...TINY_SHAPE, frames: 2 },
+      {
+        subjects: 1,
+        trials: 2,
+        windowsPerTrial: 2,
+      },
+    );
+    await expect(predictShardRows(join(dir, 'm'), { faces: other[0].faces })).rejects.toThrow(
+      `model ${join(dir, 'm')} takes faces of 12×12×1 (its model.json) but the data are faces of 12×12×2 (${other[0].faces})`,
     );
   }, 60_000);
 });

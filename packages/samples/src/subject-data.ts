@@ -5,7 +5,7 @@
  * faces go from the shard's frame-major K×H×W bytes to channels-last H×W×K floats (0–255);
  * physio ([T, C], time-major) and features ([F], NaN kept) are copied as they are.
  */
-import type { InputName } from '../models/build.js';
+import type { InputName } from './inputs.js';
 import { facesRowKey, checkedFaces, checkedWindows, DimsRecorder } from './sample-index.js';
 import type { SampleIndex, SampleIndexEntry } from './sample-index.js';
 import type { ShardReader } from './reader.js';

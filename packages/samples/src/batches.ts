@@ -11,7 +11,7 @@
  * smaller.
  */
 import { Rng } from '@emo/runtime';
-import type { InputName } from '../models/build.js';
+import type { InputName } from './inputs.js';
 import type { SampleKey } from './keys.js';
 import { keyOf, sampleId } from './keys.js';
 import type { ShardReader } from './reader.js';

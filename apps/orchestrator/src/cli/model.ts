@@ -1,47 +1,44 @@
-/**
- * `emo pretrain-faces` and `emo predict`: the model package's tools on a user's own face shards
- * and saved models. @emo/model (and tfjs with it) is loaded only when one of them runs.
- */
+// `emo pretrain-faces` and `emo predict`: the model package's tools on a user's own face shards
+// and saved models. @emo/model (and tfjs with it) is loaded only when one of them runs.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { EMOTIONS } from '@emo/datasets';
+import { randomProtocol } from '@emo/eval';
+import { PRETRAIN_DEFAULTS } from '@emo/model/spec';
+import { DEFAULT_SEED } from '@emo/runtime';
+import { faceShardsAsSubjects, indexSamples } from '@emo/samples';
+import { loadModelRuntime } from '../model-runtime.js';
+import type { CliIo } from './args.js';
+import { intArg, pct, repeatArg } from './args.js';
 
-function intArg(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    }
-    return n;
-  };
-}
+const pctOf = (f: number): string => `${Math.round(100 * f)} %`;
+const fractionsText = PRETRAIN_DEFAULTS.fractions.map((f) => Math.round(100 * f)).join('/');
 
-const pct = (v: number | null): string => (v == null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
-
-export function addModelCommands(
-  program: Command,
-  out: (s: string) => void,
-  err: (s: string) => void,
-): void {
+export function addModelCommands(program: Command, { out, err }: CliIo): void {
   program
     .command('pretrain-faces')
     .description(
-      'train the face CNN on labelled face crops (a faces shard, e.g. from emo faces --images); a seeded 70/10/20 split, the held-out 20 % scored',
+      `train the face CNN on labelled face crops (a faces shard, e.g. from emo faces --images); a seeded ${fractionsText} split, the held-out ${pctOf(PRETRAIN_DEFAULTS.fractions[2])} scored`,
     )
-    .requiredOption(
-      '--faces <file>',
-      'a faces shard with labels (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
+    .requiredOption('--faces <file>', 'a faces shard with labels (repeatable)', repeatArg)
     .requiredOption('--out <dir>', 'where the model (model/), history.csv and pretrain.json go')
-    .option('--epochs <n>', 'at most this many epochs', intArg('--epochs', 1, 1000), 30)
-    .option('--patience <n>', 'early stopping patience (epochs)', intArg('--patience', 0, 1000), 5)
+    .option(
+      '--epochs <n>',
+      'at most this many epochs',
+      intArg('--epochs', 1, 1000),
+      PRETRAIN_DEFAULTS.epochs,
+    )
+    .option(
+      '--patience <n>',
+      'early stopping patience (epochs)',
+      intArg('--patience', 0, 1000),
+      PRETRAIN_DEFAULTS.patience,
+    )
     .option(
       '--seed <s>',
       'seed of the split, weights and batch order',
       intArg('--seed', 0, 2 ** 32 - 1),
-      0,
+      DEFAULT_SEED,
     )
     .option('--balanced', 'weight the loss by inverse class frequency')
     .option('--json', 'print the summary as JSON')
@@ -55,9 +52,16 @@ export function addModelCommands(
         balanced?: boolean;
         json?: boolean;
       }) => {
-        const { pretrainFaces } = await import('@emo/model');
+        const faces = o.faces.map((f) => resolve(f));
+        const index = indexSamples(faceShardsAsSubjects(faces), { needs: ['face'] });
+        const [fold] = randomProtocol(index.entries, {
+          seed: o.seed,
+          fractions: PRETRAIN_DEFAULTS.fractions,
+        }).folds;
+        const { pretrainFaces } = await loadModelRuntime();
         const r = await pretrainFaces({
-          faces: o.faces.map((f) => resolve(f)),
+          faces,
+          split: fold,
           outDir: resolve(o.out),
           seed: o.seed,
           train: {
@@ -115,7 +119,7 @@ export function addModelCommands(
         json?: boolean;
       }) => {
         if (!o.faces && !o.windows) throw new Error('give --faces FILE and/or --windows FILE');
-        const { predictShardRows } = await import('@emo/model');
+        const { predictShardRows } = await loadModelRuntime();
         const r = await predictShardRows(resolve(o.model), {
           ...(o.faces ? { faces: resolve(o.faces) } : {}),
           ...(o.windows ? { windows: resolve(o.windows) } : {}),

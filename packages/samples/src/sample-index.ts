@@ -14,8 +14,8 @@
  * {@link IMAGE_TRIAL} and window = row index (see keys.ts).
  */
 import type { FacesShard, WindowsShard } from '@emo/datasets';
-import { EMOTIONS } from '@emo/datasets';
-import type { InputName } from '../models/build.js';
+import { EMOTIONS, readFacesShard } from '@emo/datasets';
+import type { InputName } from './inputs.js';
 import { IMAGE_TRIAL, sampleId } from './keys.js';
 import type { SampleKey } from './keys.js';
 import type { ShardReader } from './reader.js';
@@ -47,6 +47,14 @@ export interface SampleIndexEntry extends SampleKey {
   readonly stimulus: string | null;
 }
 
+/**
+ * Faces shards (e.g. image folders made by `emo faces --images`), each as a subject of its own
+ * under the name its metadata gives ('PublicTest'): what face pretraining indexes.
+ */
+export function faceShardsAsSubjects(faces: readonly string[]): SubjectShards[] {
+  return faces.map((f) => ({ subject: readFacesShard(f).metadata.subject, faces: f }));
+}
+
 /** The label of a sample kept without one (IndexOptions.keepUnlabelled). */
 export const UNLABELLED = -1;
 
@@ -62,12 +70,17 @@ export interface SampleIndex {
   readonly shards: readonly SubjectShards[];
   readonly entries: readonly SampleIndexEntry[];
   readonly skipped: SkippedCounts;
-  /** Sizes of the inputs (from the shards' metadata); null where no such shard was read. */
+  /**
+   * Sizes of the inputs, from the shards' metadata (never from a setting: a model is sized by
+   * them); null where no such shard was read.
+   */
   readonly frames: number | null;
   readonly imageSize: number | null;
   readonly seqLength: number | null;
   readonly channels: number | null;
   readonly numFeatures: number | null;
+  /** The classes a label indexes (the shards' `label5` classes, in EMOTIONS order). */
+  readonly classes: readonly string[];
 }
 
 export interface IndexOptions {
@@ -328,5 +341,5 @@ export function indexSamples(shards: readonly SubjectShards[], opts: IndexOption
       }
     }
   });
-  return { shards: [...shards], entries, skipped, ...dims.dims };
+  return { shards: [...shards], entries, skipped, ...dims.dims, classes: EMOTIONS };
 }

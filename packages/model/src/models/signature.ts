@@ -1,0 +1,108 @@
+/**
+ * What a model is, as data: its kind, resolved config, inputs and the data's sizes it was built
+ * for ({@link EmoModelMetadata}, kept in model.json), and the checks that a model fits data made
+ * by another step. Nothing here loads tfjs: `emo plan` reads a saved model's model.json with it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseJson } from '@emo/runtime';
+import type { InputName } from '@emo/samples';
+import { z } from 'zod';
+import type { ModelConfig, ModelKind } from './config.js';
+import { MODEL_KINDS, modelInputs, resolveModelConfig } from './config.js';
+import type { ModelShape } from './shape.js';
+import { shapeMismatch } from './shape.js';
+
+/** The file of a saved model folder that describes it (tfjs's layers format). */
+export const MODEL_JSON = 'model.json';
+
+/** What {@link buildModel} records in the model's user-defined metadata (saved in model.json). */
+export interface EmoModelMetadata {
+  readonly kind: ModelKind;
+  readonly config: ModelConfig;
+  readonly inputs: readonly InputName[];
+  /** The data's sizes the model was built for. */
+  readonly shape: ModelShape;
+}
+
+/** What a saved or built model takes: its kind, resolved config, inputs in order and sizes. */
+export interface ModelSignature {
+  readonly kind: ModelKind;
+  readonly config: ModelConfig;
+  readonly inputs: readonly InputName[];
+  readonly shape: ModelShape;
+}
+
+/**
+ * The signature in a model's emo metadata (what buildModel stored; it survives save → load).
+ * Models saved before the shape came from the data kept the sizes in their config: they are
+ * read from there.
+ */
+export function signatureOf(meta: EmoModelMetadata): ModelSignature {
+  const { imageSize, frames, seqLength, channels, numFeatures, numClasses, ...config } =
+    meta.config as ModelConfig & Partial<Record<keyof ModelShape, number>>;
+  const legacy: ModelShape = {
+    imageSize: imageSize ?? null,
+    frames: frames ?? null,
+    seqLength: seqLength ?? null,
+    channels: channels ?? null,
+    numFeatures: numFeatures ?? null,
+    numClasses: numClasses ?? 0,
+  };
+  const resolved = resolveModelConfig(config);
+  const inputs = modelInputs(meta.kind, resolved);
+  return { kind: meta.kind, config: resolved, inputs, shape: meta.shape ?? legacy };
+}
+
+const savedMetadata = z.object({
+  userDefinedMetadata: z.object({
+    emo: z.object({
+      kind: z.enum(MODEL_KINDS),
+      config: z.record(z.string(), z.unknown()),
+      shape: z
+        .object({
+          imageSize: z.number().int().nullable(),
+          frames: z.number().int().nullable(),
+          seqLength: z.number().int().nullable(),
+          channels: z.number().int().nullable(),
+          numFeatures: z.number().int().nullable(),
+          numClasses: z.number().int(),
+        })
+        .optional(),
+    }),
+  }),
+});
+
+/**
+ * The signature of a saved model folder, read from its model.json alone (no weights, no
+ * tensors): for checking that a model fits the data before any work starts.
+ */
+export function readModelSignature(dir: string): ModelSignature {
+  const file = join(dir, MODEL_JSON);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${dir}: no ${MODEL_JSON} here (expected a saved model folder)`);
+  }
+  const { emo } = parseJson(text, savedMetadata, file, 'emo model').userDefinedMetadata;
+  return signatureOf(emo as unknown as EmoModelMetadata);
+}
+
+/**
+ * Refuse a pretrained face model (a saved model folder, e.g. `emo pretrain-faces --out DIR`'s
+ * model/) whose face input is not the size of the data's crops; `what` names where `shape`
+ * came from. For `emo plan` (the vision stage's crop size) and a train job (its shards).
+ */
+export function checkPretrainedFaces(dir: string, shape: ModelShape, what: string): void {
+  const pre = readModelSignature(dir);
+  if (!pre.inputs.includes('face')) {
+    throw new Error(`${dir}: a ${pre.kind} model has no face branch to start from`);
+  }
+  const bad = shapeMismatch(pre.shape, shape, ['face'], {
+    model: `pretrained face model ${dir}`,
+    modelFrom: 'its model.json',
+    dataFrom: what,
+  });
+  if (bad) throw new Error(bad);
+}

@@ -4,40 +4,25 @@
 // every random step (same seed → byte-identical outputs, another seed → another split and
 // other weights), and the config has a published JSON Schema. Tiny models, one epoch.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { buildModel, saveModel } from '@emo/model';
-import { TINY_TRAIN, runEmo as emo } from './testing.js';
-import type { RunManifest, TaskRecord } from './engine/index.js';
+import type { RunManifest } from './engine/index.js';
 import { configJsonSchema, configJsonSchemaText } from './config-schema.js';
+import {
+  SMALL_SYNTH,
+  TINY_TRAIN,
+  differingOutputs,
+  manifestOf,
+  runEmo as emo,
+  taskLabel as label,
+  taskOf,
+  tempDirs,
+} from './testing.js';
 
-const dirs: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const SMALL_SYNTH = {
-  subjects: 2,
-  deapTrials: 5,
-  amigosShortTrials: 5,
-  amigosLongS: 20,
-  video: false,
-};
+const { make: tmp, cleanup } = tempDirs();
+afterAll(cleanup);
 
 /** A config file for a tiny run on the synthetic corpus, one protocol, in a fresh folder. */
 function tinyConfig(extra: Record<string, unknown> = {}): { dir: string; cfg: string } {
@@ -56,20 +41,6 @@ function tinyConfig(extra: Record<string, unknown> = {}): { dir: string; cfg: st
   );
   return { dir, cfg };
 }
-
-const label = (t: { stage: string; shard: string | null }) =>
-  t.shard === null ? t.stage : `${t.stage}/${t.shard}`;
-const manifestOf = (store: string): RunManifest =>
-  JSON.parse(readFileSync(join(store, 'runs', 'latest.json'), 'utf8')) as RunManifest;
-const taskOf = (m: RunManifest, l: string): TaskRecord => {
-  const t = m.tasks.find((x) => label(x) === l);
-  if (!t) throw new Error(`no task ${l}`);
-  return t;
-};
-const filesUnder = (dir: string): string[] =>
-  (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => statSync(join(dir, f)).isFile())
-    .sort();
 
 interface Metrics {
   trainings: { model: string; shape: Record<string, number | null>; samples: { test: number } }[];
@@ -147,37 +118,51 @@ describe('shapes flow from the data', () => {
 
 describe('one seed', () => {
   it('the same top-level seed gives byte-identical outputs; another seed another split and other weights', async () => {
-    const runs = [];
-    for (const seed of [7, 7, 8]) {
-      const { dir, cfg } = tinyConfig({ seed });
-      expect((await emo('full', '--config', cfg)).code).toBe(0);
-      runs.push(manifestOf(join(dir, 'store')));
-    }
-    const [a, b, c] = runs;
-    const files = (m: RunManifest, l: string) => {
-      const out = taskOf(m, l).output?.path ?? '';
-      return Object.fromEntries(filesUnder(out).map((f) => [f, readFileSync(join(out, f))]));
+    // Two runs with seed 7 in one folder (the corpus and shards record their paths), the first
+    // store moved aside before the second starts from nothing; a third with seed 8.
+    const { dir, cfg } = tinyConfig({ seed: 7 });
+    const store = join(dir, 'store');
+    expect((await emo('full', '--config', cfg)).code).toBe(0);
+    const first = manifestOf(store);
+    renameSync(store, `${store}-1`);
+    expect((await emo('full', '--config', cfg)).code).toBe(0);
+    const b = manifestOf(store);
+    const a: RunManifest = {
+      ...first,
+      tasks: first.tasks.map((t) =>
+        t.output
+          ? { ...t, output: { ...t.output, path: t.output.path.replace(store, `${store}-1`) } }
+          : t,
+      ),
     };
-    for (const t of a.tasks) {
-      expect([label(t), taskOf(b, label(t)).output?.hash]).toEqual([label(t), t.output?.hash]);
-      expect([label(t), files(b, label(t))]).toEqual([label(t), files(a, label(t))]);
-    }
-    // another seed: another corpus, split and initial weights (every random step re-ran)
+    expect(b.tasks.map(label)).toEqual(a.tasks.map(label));
+    expect(differingOutputs(b, a)).toEqual([]);
+    const other = tinyConfig({ seed: 8 });
+    expect((await emo('full', '--config', other.cfg)).code).toBe(0);
+    const c = manifestOf(join(other.dir, 'store'));
+    // another seed: another corpus, split, initial weights and bootstrap (every random step)
     const hybrid = 'train/random-70-15-15.hybrid.f0';
     for (const l of ['synth', 'split', hybrid, 'evaluate']) {
       expect([l, taskOf(c, l).output?.hash]).not.toEqual([l, taskOf(a, l).output?.hash]);
     }
-    expect(files(c, hybrid)['model/weights.bin']).not.toEqual(
-      files(a, hybrid)['model/weights.bin'],
-    );
-    expect(
+    expect(differingOutputs(c, a)).toContain(`${hybrid}: model/weights.bin`);
+    const split = (m: RunManifest) =>
       JSON.parse(
         readFileSync(
-          join(taskOf(c, 'split').output?.path ?? '', 'splits', 'random-70-15-15.json'),
+          join(taskOf(m, 'split').output?.path ?? '', 'splits', 'random-70-15-15.json'),
           'utf8',
         ),
-      ).seed,
-    ).toBe(8);
+      ) as { seed: number };
+    expect([split(a).seed, split(c).seed]).toEqual([7, 8]);
+    // the settings each run wrote name the seed, and pass the config's JSON Schema written beside
+    const latest = join(dir, 'res', 'latest');
+    const written = JSON.parse(readFileSync(join(latest, 'emo.config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(written).toMatchObject({ $schema: './emo.config.schema.json', seed: 7 });
+    const schema = JSON.parse(readFileSync(join(latest, 'emo.config.schema.json'), 'utf8'));
+    expect(new Ajv({ strict: false }).validate(schema, written)).toBe(true);
   }, 400_000);
 
   it('emo plan --set seed=N shows every random step re-running, and why; a stage seed overrides it', async () => {
@@ -251,29 +236,4 @@ describe('the config JSON Schema', () => {
     expect(validate({ seed: -1 })).toBe(false);
     expect(validate({ vision: { equalize: 'sometimes' } })).toBe(false);
   });
-
-  it("is written beside every run's emo.config.json, which names it and passes it", async () => {
-    const { dir, cfg } = tinyConfig();
-    expect((await emo('full', '--config', cfg)).code).toBe(0);
-    const latest = join(dir, 'res', 'latest');
-    const written = JSON.parse(readFileSync(join(latest, 'emo.config.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(written.$schema).toBe('./emo.config.schema.json');
-    expect(written.seed).toBe(0);
-    const schema = JSON.parse(readFileSync(join(latest, 'emo.config.schema.json'), 'utf8'));
-    expect(new Ajv({ strict: false }).validate(schema, written)).toBe(true);
-    // and it reproduces the run: nothing re-runs from it
-    const again = await emo(
-      'plan',
-      '--config',
-      join(latest, 'emo.config.json'),
-      '--store',
-      join(dir, 'store'),
-      '--json',
-    );
-    const tasks = (JSON.parse(again.out) as { tasks: { action: string }[] }).tasks;
-    expect(tasks.every((t) => t.action === 'cached')).toBe(true);
-  }, 300_000);
 });

@@ -8,34 +8,32 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
-  rmSync,
-  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticCorpus } from '@emo/datasets';
-import { TINY_TRAIN, runEmo } from './testing.js';
-import type { RunManifest, TaskRecord } from './engine/index.js';
+import {
+  SMALL_SYNTH,
+  TINY_TRAIN,
+  differingOutputs,
+  manifestOf,
+  runEmo,
+  taskLabel as label,
+  taskOf as task,
+  tempDirs,
+} from './testing.js';
+import type { RunManifest } from './engine/index.js';
 
 const bin = fileURLToPath(new URL('../bin/emo.js', import.meta.url));
 const builtCli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-const dirs: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { make: tmp, cleanup } = tempDirs();
+afterAll(cleanup);
 
 const emo = runEmo;
 
@@ -48,13 +46,6 @@ function emoChild(args: readonly string[]): Promise<{ code: number | null; out: 
     c.on('exit', (code) => resolve({ code, out }));
   });
 }
-
-function manifestOf(storeDir: string): RunManifest {
-  return JSON.parse(readFileSync(join(storeDir, 'runs', 'latest.json'), 'utf8')) as RunManifest;
-}
-
-const label = (t: { stage: string; shard: string | null }) =>
-  t.shard === null ? t.stage : `${t.stage}/${t.shard}`;
 
 /** label → status of every task of a manifest. */
 function statuses(m: RunManifest): Record<string, string> {
@@ -74,12 +65,6 @@ function runManifests(storeDir: string): RunManifest[] {
     .map((f) => JSON.parse(readFileSync(join(storeDir, 'runs', f), 'utf8')) as RunManifest);
 }
 
-function task(m: RunManifest, l: string): TaskRecord {
-  const t = m.tasks.find((x) => label(x) === l);
-  if (!t) throw new Error(`no task ${l} in run ${m.runId}`);
-  return t;
-}
-
 interface PlanJson {
   tasks: { stage: string; shard: string | null; action: string; reason: string }[];
 }
@@ -96,34 +81,6 @@ const TINY_SET = [
 
 const RANDOM = 'random-70-15-15';
 const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'rnnOnly'].map((m) => `train/${RANDOM}.${m}.f0`);
-
-/** Every file under a folder, as paths relative to it, sorted. */
-function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => statSync(join(dir, f)).isFile())
-    .sort();
-}
-
-/** Every output file of every task of `m` is byte-identical to `ref`'s (trained models too). */
-function expectSameFiles(m: RunManifest, ref: RunManifest): void {
-  for (const t of m.tasks) {
-    const dir = t.output?.path ?? '';
-    const refDir = task(ref, label(t)).output?.path ?? '';
-    expect([label(t), filesUnder(dir)]).toEqual([label(t), filesUnder(refDir)]);
-    for (const f of filesUnder(dir)) {
-      const same = Buffer.compare(readFileSync(join(dir, f)), readFileSync(join(refDir, f))) === 0;
-      expect([label(t), f, same]).toEqual([label(t), f, true]);
-    }
-  }
-}
-
-const SMALL_SYNTH = {
-  subjects: 2,
-  deapTrials: 5,
-  amigosShortTrials: 5,
-  amigosLongS: 20,
-  video: false,
-};
 
 describe('the pipeline on the embedded synthetic corpus (no dataset configured)', () => {
   let dir: string;
@@ -342,7 +299,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       [`train/${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
       ['evaluate', `upstream train/${RANDOM}.hybrid.f0 will re-run`],
     ]);
-    expect(toRun.slice(4)).toEqual([['report', 'upstream evaluate will re-run']]);
+    // the report shows the settings: its own parameters changed too, and it says so
+    expect(toRun.slice(4)).toEqual([
+      ['report', 'parameter settings.train.epochs changed (1 → 2); upstream evaluate will re-run'],
+    ]);
     expect((await emo('full', '--config', cfg, ...epochs)).code).toBe(0);
     const m3 = manifestOf(store);
     expect(m3.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
@@ -637,7 +597,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(outputs(m)).toEqual(outputs(reference));
     // the same files: byte-identical, trained weights and predictions included; the train and
     // report files only up to those timings
-    expectSameFiles(m, reference);
+    expect(differingOutputs(m, reference)).toEqual([]);
     expect(readdirSync(join(store, 'tmp'))).toEqual([]); // the killed run's garbage is gone
   }, 120_000);
 
@@ -652,7 +612,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     // both name the same outputs (one made each, the other found it), those of the reference
     expect(outputs(manifests[1])).toEqual(outputs(manifests[0]));
     expect(outputs(manifests[0])).toEqual(outputs(reference));
-    expectSameFiles(manifests[0], reference);
+    expect(differingOutputs(manifests[0], reference)).toEqual([]);
     expect(manifests[0].counts.ran + manifests[1].counts.ran).toBe(reference.tasks.length);
   }, 120_000);
 });

@@ -10,20 +10,24 @@
  *   vision    convert,  subject   @emo/vision (+ datasets) faces shard per subject (a crop per
  *             dsp                                          window, aligned by trial time)
  *   split     dsp,      global    @emo/eval splits         train/val/test sample ids per protocol
- *             vision                                       and fold (random 70/15/15, subject
+ *             vision              (+ samples)              and fold (random 70/15/15, subject
  *                                                          k-fold, within-subject), leakage-checked
- *   train     split,    protocol× @emo/model (+ datasets)  a trained model, its curves and a
- *             dsp*,     model×fold                         predictions shard of the fold's test
- *             vision*                                      samples (* every subject's shard)
+ *   train     split,    protocol× @emo/model (+ datasets,  a trained model (sized by the shards),
+ *             dsp*,     model×fold  samples)               its curves and a predictions shard of
+ *             vision*                                      the fold's test samples (* every
+ *                                                          subject's shard)
  *   evaluate  split,    global    @emo/eval                metrics with intervals, McNemar, SVG
  *             train                                        figures
  *   report    convert,  global    @emo/eval (+ datasets)   report.html, report.md, metrics.json,
  *             dsp, vision, split, evaluate                 emo.config.json
+ *
+ * Parameters: each stage's block of the config (defaults from its package), the run's `seed`
+ * into every random stage that does not set its own, and — before anything runs — the model
+ * settings checked against the sizes the dsp and vision settings make.
  */
 import { EMOTIONS } from '@emo/datasets';
 import { windowsShape } from '@emo/dsp';
 import type { ModelShape } from '@emo/model/spec';
-import type { ShapeSources } from './stages/train.js';
 import { facesShape } from '@emo/vision';
 import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
@@ -34,6 +38,7 @@ import { visionStage } from './stages/vision.js';
 import { reportStage } from './stages/report.js';
 import { evaluateStage } from './stages/evaluate.js';
 import { splitStage } from './stages/split.js';
+import type { ShapeSources } from './stages/train.js';
 import { checkTrainParams, trainStage } from './stages/train.js';
 import { ConfigError } from './config.js';
 import { synthStage } from './stages/synth.js';

@@ -1,5 +1,10 @@
-// For tests: run the `emo` command line in-process and collect what it prints.
+// For tests: run the `emo` command line in-process and collect what it prints, and read what a
+// run left in its store.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from './cli.js';
+import type { RunManifest, TaskRecord } from './engine/index.js';
 
 export async function runEmo(
   ...args: string[]
@@ -26,3 +31,75 @@ export const TINY_TRAIN = {
     denseUnits: [8],
   },
 };
+
+/** A tiny synthetic corpus for pipeline tests: 2 + 2 subjects, few trials, no videos. */
+export const SMALL_SYNTH = {
+  subjects: 2,
+  deapTrials: 5,
+  amigosShortTrials: 5,
+  amigosLongS: 20,
+  video: false,
+};
+
+/** Temporary folders made by a test file, removed by `cleanup` (call it in afterAll). */
+export function tempDirs(): { make: (prefix: string) => string; cleanup: () => void } {
+  const made: string[] = [];
+  return {
+    make: (prefix) => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      made.push(d);
+      return d;
+    },
+    cleanup: () => {
+      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The store's latest run manifest. */
+export function manifestOf(storeDir: string): RunManifest {
+  return JSON.parse(readFileSync(join(storeDir, 'runs', 'latest.json'), 'utf8')) as RunManifest;
+}
+
+/** `stage` or `stage/shard`, as manifests and plans name a task. */
+export const taskLabel = (t: { stage: string; shard: string | null }): string =>
+  t.shard === null ? t.stage : `${t.stage}/${t.shard}`;
+
+/** The task of a manifest with this label. */
+export function taskOf(m: RunManifest, label: string): TaskRecord {
+  const t = m.tasks.find((x) => taskLabel(x) === label);
+  if (!t) throw new Error(`no task ${label} in run ${m.runId}`);
+  return t;
+}
+
+/** Every file under a folder, as paths relative to it, sorted. */
+export function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
+}
+
+/**
+ * Where the outputs of two runs' tasks differ, as `label: file` lines (empty when every output
+ * file of every task of `a` is byte-identical to `b`'s, trained models included).
+ */
+export function differingOutputs(a: RunManifest, b: RunManifest): string[] {
+  const out: string[] = [];
+  for (const t of a.tasks) {
+    const dir = t.output?.path ?? '';
+    const other = b.tasks.find((x) => taskLabel(x) === taskLabel(t))?.output?.path;
+    if (!other) {
+      out.push(`${taskLabel(t)}: no output in run ${b.runId}`);
+      continue;
+    }
+    const files = filesUnder(dir);
+    if (files.join('\n') !== filesUnder(other).join('\n')) out.push(`${taskLabel(t)}: file lists`);
+    for (const f of files) {
+      const same =
+        existsSync(join(other, f)) &&
+        Buffer.compare(readFileSync(join(dir, f)), readFileSync(join(other, f))) === 0;
+      if (!same) out.push(`${taskLabel(t)}: ${f}`);
+    }
+  }
+  return out;
+}

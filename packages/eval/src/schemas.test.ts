@@ -16,6 +16,7 @@ import {
   randomProtocol,
   SPLIT_DEFAULTS,
   subjectKFoldSplit,
+  summariseProtocol,
   withinSubjectSplit,
 } from './splits/index.js';
 import type { Evaluation, ProtocolSummary } from './types.js';
@@ -188,20 +189,12 @@ describe('protocolSummarySchema', () => {
     randomProtocol(samples, { seed: 4 }),
     subjectKFoldSplit(samples, { seed: 4 }),
     withinSubjectSplit(samples, { seed: 4 }),
-  ].map((split) => ({
-    protocol: split.protocol,
-    kind: split.kind,
-    seed: split.seed,
-    description: split.description,
-    folds: split.folds.map((f) => ({
-      fold: f.fold,
-      train: f.train.length,
-      val: f.val.length,
-      test: f.test.length,
-    })),
-    leakage: guardSplit(split, byId, { stimuliHeldOut: split.kind === 'subject-independent' }),
-    notes: split.notes,
-  }));
+  ].map((split) =>
+    summariseProtocol(
+      split,
+      guardSplit(split, byId, { stimuliHeldOut: split.kind === 'subject-independent' }),
+    ),
+  );
 
   it('reads back the summaries of the three protocols (split-summary.json)', () => {
     const list = z.object({ protocols: z.array(protocolSummarySchema) });

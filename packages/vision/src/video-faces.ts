@@ -8,13 +8,13 @@ import { writeFacesShard } from '@emo/datasets';
 import { BoxTracker, createFaceDetector, largestFace, withMargin } from './detect/index.js';
 import { faceCrop } from './image/index.js';
 import type { EqualizeMethod } from './image/index.js';
-import { DETECTOR_NAME } from './subject.js';
+import { DETECTOR_NAME, VISION_DEFAULTS } from './subject.js';
 import { decodeFrames } from './video/index.js';
 
 export interface VideoFacesOptions {
   readonly video: string;
   readonly out: string;
-  /** Frames per second sampled (default 2). */
+  /** The crop settings; the defaults are the vision stage's (VISION_DEFAULTS). */
   readonly sampleFps?: number;
   readonly margin?: number;
   readonly equalize?: EqualizeMethod;
@@ -30,8 +30,13 @@ export interface VideoFacesResult {
 }
 
 export async function convertVideoFaces(o: VideoFacesOptions): Promise<VideoFacesResult> {
-  const size = o.size ?? 48;
-  const sampleFps = o.sampleFps ?? 2;
+  const d = VISION_DEFAULTS;
+  const { size, sampleFps, margin, equalize } = {
+    size: o.size ?? d.size,
+    sampleFps: o.sampleFps ?? d.sampleFps,
+    margin: o.margin ?? d.margin,
+    equalize: o.equalize ?? d.equalize,
+  };
   const detector = await createFaceDetector();
   const tracker = new BoxTracker();
   const rows: FaceRow[] = [];
@@ -40,17 +45,17 @@ export async function convertVideoFaces(o: VideoFacesOptions): Promise<VideoFace
   try {
     for await (const frame of decodeFrames(o.video, {
       sampleFps,
-      size: { width: 640 },
+      size: { width: d.decodeWidth },
       signal: o.signal,
     })) {
       const best = largestFace(await detector.detect(frame));
       const tracked = tracker.update(best ? best.box : null);
       let region = null;
       if (tracked.box) {
-        const [x, y, w, h] = withMargin(tracked.box, o.margin ?? 0.2, frame.width, frame.height);
+        const [x, y, w, h] = withMargin(tracked.box, margin, frame.width, frame.height);
         region = { x, y, width: w, height: h };
       }
-      const img = faceCrop(frame, region ?? undefined, { size, equalize: o.equalize ?? 'hist' });
+      const img = faceCrop(frame, region ?? undefined, { size, equalize });
       crops.push(img.data);
       if (best) found++;
       rows.push({
@@ -77,10 +82,10 @@ export async function convertVideoFaces(o: VideoFacesOptions): Promise<VideoFace
     dataset: 'video',
     subject: basename(o.video),
     stageVersion: '1.0.0',
-    parameters: { sampleFps, margin: o.margin ?? 0.2, equalize: o.equalize ?? 'hist' },
+    parameters: { sampleFps, margin, equalize },
     size,
     frames: 1,
-    equalisation: o.equalize === 'clahe' || o.equalize === 'none' ? o.equalize : 'global',
+    equalisation: equalize === 'hist' ? 'global' : equalize,
     detector: DETECTOR_NAME,
     synthetic: false,
     labelMapping: '',

@@ -1,7 +1,7 @@
 // `emo faces`: 48×48 equalised face crops of a video or of an image folder, as a faces shard.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { convertImageFolder, convertVideoFaces } from '@emo/vision';
+import { VISION_DEFAULTS, convertImageFolder, convertVideoFaces } from '@emo/vision';
 import type { CliIo } from './args.js';
 import { fsArg } from './args.js';
 
@@ -15,8 +15,8 @@ export function addFaceCommands(program: Command, { out, err }: CliIo): void {
     .option('--images <dir>', 'an image folder (one sub-folder per label, or with --labels)')
     .option('--labels <csv>', 'a CSV of path,label (paths relative to the CSV)')
     .requiredOption('--out <file>', 'the faces shard to write (.arrow)')
-    .option('--fps <n>', 'frames per second sampled from a video', fsArg, 2)
-    .option('--equalize <m>', 'hist (global), clahe or none', 'hist')
+    .option('--fps <n>', 'frames per second sampled from a video', fsArg, VISION_DEFAULTS.sampleFps)
+    .option('--equalize <m>', 'hist (global), clahe or none', VISION_DEFAULTS.equalize)
     .option('--detect', 'images: detect and crop the face (default: images are crops already)')
     .option('--json', 'print {"frames", "faces_found", "rows"}')
     .action(

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BeatsReport } from '@emo/dsp';
-import { analyseEcg, analyseEda, analysePpg, readCsvColumn } from '@emo/dsp';
+import { DSP_DEFAULTS, analyseEcg, analyseEda, analysePpg, readCsvColumn } from '@emo/dsp';
 import type { CliIo } from './args.js';
 import { fsArg } from './args.js';
 
@@ -37,7 +37,11 @@ export function addSignalCommands(program: Command, { out, err }: CliIo): void {
     );
   };
   signalCommand('ecg', 'R-peaks (sample indices of the input) and HRV of an ECG column')
-    .option('--powerline <hz>', 'mains notch: 50, 60 or none', '50')
+    .option(
+      '--powerline <hz>',
+      'mains notch: 50, 60 or none',
+      String(DSP_DEFAULTS.powerline ?? 'none'),
+    )
     .option('--no-correct', 'keep the detected beats as they are (no artefact correction)')
     .action(
       (o: {

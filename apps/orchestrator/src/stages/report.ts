@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EMOTIONS } from '@emo/datasets';
 import type { DataSummary, Evaluation, ReportInput, SkippedItem } from '@emo/eval';
-import { PUBLISHED_ANCHORS, renderHtml, renderMarkdown } from '@emo/eval';
+import { PUBLISHED_ANCHORS, protocolNotes, renderHtml, renderMarkdown } from '@emo/eval';
 import { jsonText } from '@emo/runtime';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
@@ -166,30 +166,6 @@ function skippedItems(summaries: readonly ConvertSummary[], split: SplitSummary)
     out.push({ what: `protocol '${p.protocol}'`, reason: p.reason });
   }
   return out;
-}
-
-/** Why the protocols differ, with this run's numbers. */
-function protocolNotes(e: Evaluation): string[] {
-  const acc = (kind: string) =>
-    e.models.find((m) => m.kind === kind && m.model === 'hybrid') ??
-    e.models.find((m) => m.kind === kind);
-  const random = acc('random');
-  const subject = acc('subject-independent');
-  const notes: string[] = [];
-  if (random && subject) {
-    const a = (x: number) => `${(100 * x).toFixed(1)} %`;
-    notes.push(
-      `${subject.model} accuracy: ${a(random.metrics.accuracy)} on the random window split (${random.protocol}) against ${a(subject.metrics.accuracy)} on unseen subjects and stimuli (${subject.protocol}). ` +
-        (subject.metrics.accuracy < random.metrics.accuracy
-          ? 'The random split is higher because its test windows come from subjects, trials and stimuli the model was trained on: neighbouring windows of one trial share the person, the recording and the moment, so the model can recognise them instead of the emotion. The subject-independent protocol asks what a new person watching a new stimulus gets; that is the number to compare with published subject-independent work.'
-          : 'Here the subject-independent accuracy is not lower than the random split’s; with few subjects and wide intervals this can happen by chance, but it is unusual: look at the intervals before drawing conclusions.'),
-    );
-  }
-  const level = Math.round(100 * (e.models[0]?.bootstrap.level ?? 0.95));
-  notes.push(
-    `Intervals are ${level} % percentile bootstrap intervals. Subject-independent protocols resample whole subjects; the others resample windows, which ignores that windows of one trial are correlated, so their intervals are too narrow.`,
-  );
-  return notes;
 }
 
 export async function reportStage(): Promise<Stage<ReportStageParams>> {

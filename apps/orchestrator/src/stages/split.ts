@@ -19,6 +19,7 @@ import {
   protocolSummarySchema,
   randomProtocol,
   subjectKFoldSplit,
+  summariseProtocol,
   withinSubjectSplit,
   writeSplit,
 } from '@emo/eval';
@@ -151,20 +152,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
             stimuliHeldOut: name === 'subject' && p.holdOutStimuli,
           });
           writeSplit(splitFile(ctx.outDir, split.protocol), split);
-          protocols.push({
-            protocol: split.protocol,
-            kind: split.kind,
-            seed: split.seed,
-            description: split.description,
-            folds: split.folds.map((f) => ({
-              fold: f.fold,
-              train: f.train.length,
-              val: f.val.length,
-              test: f.test.length,
-            })),
-            leakage,
-            notes: split.notes,
-          });
+          protocols.push(summariseProtocol(split, leakage));
           emit({
             kind: 'log',
             message: `${split.protocol}: ${split.folds.length} fold(s); leakage ${leakage.verdict}`,

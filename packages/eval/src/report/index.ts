@@ -5,3 +5,4 @@ export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export type { MarkdownOptions } from './markdown.js';
 export { PUBLISHED_ANCHORS } from './published.js';
+export { protocolNotes } from './notes.js';

@@ -2,6 +2,7 @@ export {
   randomProtocol,
   SPLIT_DEFAULTS,
   subjectKFoldSplit,
+  summariseProtocol,
   withinSubjectSplit,
 } from './protocols.js';
 export type {

@@ -21,7 +21,7 @@ import { Rng } from '@emo/runtime';
 import type { SampleKey } from '@emo/samples';
 import { sampleId } from '@emo/samples';
 import type { SplitArtifact, SplitFold } from './split-file.js';
-import type { ProtocolKind } from '../types.js';
+import type { LeakageReport, ProtocolKind, ProtocolSummary } from '../types.js';
 
 /** A sample as the protocols see it: its key and label index (an @emo/samples index entry fits). */
 export interface SplitSample extends SampleKey {
@@ -271,5 +271,23 @@ export function withinSubjectSplit(
       `each subject's trials split ${pct(fractions)} by label (seed ${opts.seed}); no trial has windows on both sides`,
       ...(short > 0 ? [`${short} subject(s) with fewer than 3 trials train only`] : []),
     ],
+  };
+}
+
+/** What the split stage reports of a protocol: its id, kind, seed, fold sizes, leakage, notes. */
+export function summariseProtocol(split: ProtocolSplit, leakage: LeakageReport): ProtocolSummary {
+  return {
+    protocol: split.protocol,
+    kind: split.kind,
+    seed: split.seed,
+    description: split.description,
+    folds: split.folds.map((f) => ({
+      fold: f.fold,
+      train: f.train.length,
+      val: f.val.length,
+      test: f.test.length,
+    })),
+    leakage,
+    notes: split.notes,
   };
 }

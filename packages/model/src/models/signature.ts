@@ -3,7 +3,7 @@
  * for ({@link EmoModelMetadata}, kept in model.json), and the checks that a model fits data made
  * by another step. Nothing here loads tfjs: `emo plan` reads a saved model's model.json with it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson } from '@emo/runtime';
 import type { InputName } from '@emo/samples';
@@ -83,7 +83,9 @@ export function readModelSignature(dir: string): ModelSignature {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new Error(`${dir}: no ${MODEL_JSON} here (expected a saved model folder)`);
+    const inner = join(dir, 'model', MODEL_JSON);
+    const hint = existsSync(inner) ? `; did you mean ${join(dir, 'model')}?` : '';
+    throw new Error(`${file}: not found (no model saved in this folder${hint})`);
   }
   const { emo } = parseJson(text, savedMetadata, file, 'emo model').userDefinedMetadata;
   return signatureOf(emo as unknown as EmoModelMetadata);

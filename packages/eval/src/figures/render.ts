@@ -11,13 +11,25 @@
  * There is no canvas to measure text: widths come from Helvetica's character widths
  * (text-width.ts, installed into vega on the first render), so a label may be placed a few
  * pixels off where the viewer's font differs.
+ *
+ * vega and vega-lite take about 0.3 s to load: they are loaded by the first render, not by
+ * importing @emo/eval, so that the commands of `emo` that render no figure (plan, status, the
+ * single-purpose tools) start without them.
  */
 import { createHash } from 'node:crypto';
-import { logger, parse, View, Warn } from 'vega';
-import type { LoggerInterface } from 'vega';
-import { compile } from 'vega-lite';
+import type { LoggerInterface, View } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { installTextWidth } from './text-width.js';
+
+type Vega = typeof import('vega');
+
+/** vega and vega-lite, loaded once, by the first render. */
+let renderer: Promise<{ vega: Vega; compile: typeof import('vega-lite').compile }> | undefined;
+const loadRenderer = () =>
+  (renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => {
+    installTextWidth(vega);
+    return { vega, compile: vl.compile };
+  }));
 
 export interface RenderOptions {
   /**
@@ -32,12 +44,12 @@ export interface RenderOptions {
 /** Renders a vega-lite spec to SVG markup (a string starting with `<svg`). */
 export async function renderSvg(spec: TopLevelSpec, opts: RenderOptions = {}): Promise<string> {
   const warn = opts.onWarning ?? ((message: string) => console.warn(`figures: ${message}`));
-  const log = warningLogger(warn);
-  installTextWidth();
+  const { vega, compile } = await loadRenderer();
+  const log = warningLogger(vega, warn);
   let view: View | undefined;
   try {
     const compiled = compile(spec, { logger: log }).spec;
-    view = new View(parse(compiled), { renderer: 'none', logger: log });
+    view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: log });
     const svg = await view.toSVG();
     return deterministicIds(svg, opts.idPrefix);
   } catch (e) {
@@ -51,8 +63,8 @@ export async function renderSvg(spec: TopLevelSpec, opts: RenderOptions = {}): P
 }
 
 /** A vega logger that hands warnings and errors to `warn` as one string each. */
-function warningLogger(warn: (message: string) => void): LoggerInterface {
-  return logger(Warn, undefined, (_method, level, args) => {
+function warningLogger(vega: Vega, warn: (message: string) => void): LoggerInterface {
+  return vega.logger(vega.Warn, undefined, (_method, level, args) => {
     warn(`${level} ${args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ')}`);
   });
 }

@@ -10,7 +10,6 @@
  * vega-scenegraph at run time but its typings do not declare it, hence the guarded lookup.
  * Deterministic: a pure function of the text, font size and weight.
  */
-import * as vega from 'vega';
 
 /** Helvetica advance widths of ASCII 32..126, in thousandths of an em. */
 const HELVETICA = [
@@ -67,7 +66,7 @@ const itemWidth: WidthFunction = (item, text) => {
   return item.limit && item.limit > 0 ? Math.min(width, item.limit) : width;
 };
 
-function vegaTextMetrics(): TextMetrics | undefined {
+function vegaTextMetrics(vega: object): TextMetrics | undefined {
   const metrics: unknown = (vega as Record<string, unknown>)['textMetrics'];
   if (typeof metrics === 'object' && metrics !== null && 'width' in metrics) {
     return metrics as TextMetrics;
@@ -79,8 +78,8 @@ function vegaTextMetrics(): TextMetrics | undefined {
  * Makes vega measure text with Helvetica's widths; returns false (vega keeps its estimate)
  * when this vega has no `textMetrics` hook. Idempotent.
  */
-export function installTextWidth(): boolean {
-  const metrics = vegaTextMetrics();
+export function installTextWidth(vega: object): boolean {
+  const metrics = vegaTextMetrics(vega);
   if (!metrics) return false;
   metrics.width = itemWidth;
   return true;

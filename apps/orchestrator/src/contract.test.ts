@@ -4,9 +4,10 @@
 // every random step (same seed → byte-identical outputs, another seed → another split and
 // other weights), and the config has a published JSON Schema. Tiny models, one epoch.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { writeSyntheticCorpus } from '@emo/datasets';
 import { buildModel, saveModel } from '@emo/model';
 import type { RunManifest } from './engine/index.js';
 import { configJsonSchema, configJsonSchemaText } from './config-schema.js';
@@ -19,27 +20,16 @@ import {
   taskLabel as label,
   taskOf,
   tempDirs,
+  writeTinyConfig,
 } from './testing.js';
 
 const { make: tmp, cleanup } = tempDirs();
 afterAll(cleanup);
 
-/** A config file for a tiny run on the synthetic corpus, one protocol, in a fresh folder. */
+/** A tiny run's config (testing.ts) in a fresh folder. */
 function tinyConfig(extra: Record<string, unknown> = {}): { dir: string; cfg: string } {
   const dir = tmp('emo-contract-');
-  const cfg = join(dir, 'emo.config.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      store: 'store',
-      results: 'res',
-      synth: SMALL_SYNTH,
-      split: { protocols: ['random'] },
-      train: TINY_TRAIN,
-      ...extra,
-    }),
-  );
-  return { dir, cfg };
+  return { dir, cfg: writeTinyConfig(dir, extra) };
 }
 
 interface Metrics {
@@ -168,22 +158,7 @@ describe('one seed', () => {
   it('emo plan --set seed=N shows every random step re-running, and why; a stage seed overrides it', async () => {
     const download = tmp('emo-contract-dl-');
     const { dir, cfg } = tinyConfig();
-    expect(
-      (
-        await emo(
-          'synth',
-          '--out',
-          download,
-          '--subjects',
-          '2',
-          '--deap-trials',
-          '5',
-          '--amigos-short-trials',
-          '5',
-          '--no-video',
-        )
-      ).code,
-    ).toBe(0);
+    await writeSyntheticCorpus({ out: download, ...SMALL_SYNTH });
     const roots = ['--deap', join(download, 'DEAP'), '--amigos', join(download, 'AMIGOS')];
     expect((await emo('full', '--config', cfg, ...roots)).code).toBe(0);
     const plan = JSON.parse(

@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticCorpus } from '@emo/datasets';
 import {
-  SMALL_SYNTH,
   TINY_TRAIN,
   differingOutputs,
   manifestOf,
@@ -26,6 +25,7 @@ import {
   taskLabel as label,
   taskOf as task,
   tempDirs,
+  writeTinyConfig,
 } from './testing.js';
 import type { RunManifest } from './engine/index.js';
 
@@ -109,17 +109,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
   beforeAll(() => {
     dir = tmp('emo-pipe-synth-');
     store = join(dir, 'store');
-    cfg = join(dir, 'emo.config.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        store: 'store',
-        results: 'res',
-        synth: SMALL_SYNTH,
-        split: { protocols: ['random'] },
-        train: TINY_TRAIN,
-      }),
-    );
+    cfg = writeTinyConfig(dir);
   });
 
   it('runs every stage once, labels the results synthetic, and a re-run runs nothing', async () => {

@@ -1,6 +1,14 @@
 // For tests: run the `emo` command line in-process and collect what it prints, and read what a
 // run left in its store.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './cli.js';
@@ -102,4 +110,24 @@ export function differingOutputs(a: RunManifest, b: RunManifest): string[] {
     }
   }
   return out;
+}
+
+/**
+ * `dir`/emo.config.json for a tiny run on the synthetic corpus (store `store`, results `res`,
+ * SMALL_SYNTH, the random protocol only, TINY_TRAIN), with `extra` top-level keys; its path.
+ */
+export function writeTinyConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  const cfg = join(dir, 'emo.config.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      store: 'store',
+      results: 'res',
+      synth: SMALL_SYNTH,
+      split: { protocols: ['random'] },
+      train: TINY_TRAIN,
+      ...extra,
+    }),
+  );
+  return cfg;
 }

@@ -26,10 +26,13 @@ type Vega = typeof import('vega');
 /** vega and vega-lite, loaded once, by the first render. */
 let renderer: Promise<{ vega: Vega; compile: typeof import('vega-lite').compile }> | undefined;
 const loadRenderer = () =>
-  (renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => {
+  (renderer ??= (async () => {
+    // One after the other: jest's ESM loader fails on two graphs that share modules at once.
+    const vega = await import('vega');
+    const { compile } = await import('vega-lite');
     installTextWidth(vega);
-    return { vega, compile: vl.compile };
-  }));
+    return { vega, compile };
+  })());
 
 export interface RenderOptions {
   /**

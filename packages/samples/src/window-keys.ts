@@ -26,31 +26,46 @@ export interface SampleWindowKeys {
   readonly synthetic: boolean;
 }
 
+/** The subject part of a sample id (`subject/trial/window`). */
+const subjectOfId = (id: string): string => id.split('/').slice(0, -2).join('/');
+
 /**
- * The window keys of the samples `ids` of these subjects' shards (windows rows first, then
- * faces rows); an id that no shard holds is an error naming it.
+ * The window keys of the samples `ids` of these subjects' shards, in the ids' order; an id that
+ * no shard holds is an error naming it. Only the subjects the ids name are read: their windows
+ * shards, and a faces shard only where windows rows do not hold every id (images, or windows
+ * without a physiological row).
  */
 export function windowKeysOf(
   shards: readonly SubjectShards[],
   ids: readonly string[],
 ): SampleWindowKeys {
+  const idsOf = new Map<string, string[]>();
+  for (const id of ids) {
+    const subject = subjectOfId(id);
+    const list = idsOf.get(subject) ?? [];
+    if (list.length === 0) idsOf.set(subject, list);
+    list.push(id);
+  }
   const byId = new Map<string, WindowKey>();
   let synthetic = false;
   for (const s of shards) {
-    if (s.faces) {
-      const f = readFacesShard(s.faces);
-      synthetic ||= f.metadata.synthetic;
-      f.rows.forEach((r, i) => {
-        const [trial, window] = facesRowKey(r, i);
-        byId.set(sampleId({ subject: s.subject, trial, window }), keyFields(r));
-      });
-    }
+    const own = idsOf.get(s.subject);
+    if (!own) continue;
     if (s.windows) {
       const w = readWindowsShard(s.windows);
       synthetic ||= w.metadata.synthetic;
       for (const r of w.rows) {
         byId.set(sampleId({ subject: s.subject, trial: r.trial, window: r.window }), keyFields(r));
       }
+    }
+    if (s.faces && own.some((id) => !byId.has(id))) {
+      const f = readFacesShard(s.faces);
+      synthetic ||= f.metadata.synthetic;
+      f.rows.forEach((r, i) => {
+        const [trial, window] = facesRowKey(r, i);
+        const id = sampleId({ subject: s.subject, trial, window });
+        if (!byId.has(id)) byId.set(id, keyFields(r));
+      });
     }
   }
   const keys = ids.map((id) => {

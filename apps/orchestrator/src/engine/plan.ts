@@ -160,23 +160,15 @@ function diffRefs<T extends { hash: string }>(
 }
 
 /**
- * What changed in a task's own code version and parameters since the previous run: for a task
- * whose key is not known yet (an upstream task will re-run first), so that the plan still says,
- * e.g., that `--set seed=3` changes it and not only that its inputs will.
+ * What changed in a task's own code version and parameters since its previous record. Also said
+ * for a task whose key is not known yet (an upstream task will re-run first), so that the plan
+ * still says, e.g., that `--set seed=3` changes it and not only that its inputs will.
  */
-function ownChanges(
-  prev: PreviousRun,
-  stage: Stage<unknown>,
-  shard: string | null,
-  params: StageParams,
-): string[] {
-  const rec = prev.tasks.get(taskLabel(stage.id, shard));
+function ownChanges(rec: TaskRecord | undefined, version: string, params: JsonValue): string[] {
   if (!rec) return [];
   const why: string[] = [];
-  if (rec.version !== stage.version) {
-    why.push(`code version changed (${rec.version} → ${stage.version})`);
-  }
-  diffParams(rec.params, params.json, '', why);
+  if (rec.version !== version) why.push(`code version changed (${rec.version} → ${version})`);
+  diffParams(rec.params, params, '', why);
   return why;
 }
 
@@ -202,11 +194,7 @@ export function explainMiss(prev: PreviousRun, material: KeyMaterial, key: strin
       ? 'new stage (not in the previous run)'
       : 'new shard (not in the previous run)';
   }
-  const why: string[] = [];
-  if (rec.version !== material.version) {
-    why.push(`code version changed (${rec.version} → ${material.version})`);
-  }
-  diffParams(rec.params, material.params, '', why);
+  const why = ownChanges(rec, material.version, material.params);
   if (rec.inputs) {
     why.push(...diffRefs('input', rec.inputs, material.inputs, (r) => taskLabel(r.stage, r.shard)));
   }
@@ -357,6 +345,12 @@ export async function computePlan(
       if (blocker === null) shards = [...union].sort();
     }
 
+    /** The reason of a task that waits for an upstream re-run: its own changes first. */
+    const pending = (shard: string | null, upstream: string): string =>
+      [
+        ...ownChanges(prev.tasks.get(taskLabel(stage.id, shard)), stage.version, p.json),
+        upstream,
+      ].join('; ');
     const st: PStage = {
       known: shards !== null,
       blocker: blocker ?? (listError ? stage.id : null),
@@ -375,7 +369,7 @@ export async function computePlan(
         .map((t) => t.shard);
       const upstream = `upstream ${blocker} will re-run${guess.length ? '' : ' (shards known once it has run)'}`;
       for (const shard of guess.length ? guess : [null]) {
-        const reason = [...ownChanges(prev, stage, shard, p), upstream].join('; ');
+        const reason = pending(shard, upstream);
         tasks.push({ stage: stage.id, shard, key: null, action: 'run', reason });
       }
       continue;
@@ -387,7 +381,7 @@ export async function computePlan(
       if (!('artifacts' in g)) {
         const reason =
           'pending' in g
-            ? [...ownChanges(prev, stage, shard, p), `upstream ${g.pending} will re-run`].join('; ')
+            ? pending(shard, `upstream ${g.pending} will re-run`)
             : `no input ${g.missing} (will be skipped)`;
         st.tasks.set(slot(shard), { shard, artifact: null });
         tasks.push({ stage: stage.id, shard, key: null, action: 'run', reason });

@@ -24,6 +24,7 @@ import {
   checkArchitecture,
   checkPretrainedFaces,
   gridTrials,
+  modelShapeSchema,
   resolveModelConfig,
 } from '@emo/model/spec';
 import { jsonText, readJsonFile } from '@emo/runtime';
@@ -135,7 +136,7 @@ export const trainSummarySchema = z.object({
   test: z.object({ loss: z.number(), accuracy: z.number() }).nullable(),
   config: z.record(z.string(), z.unknown()),
   /** The data's sizes the model was built for. */
-  shape: z.record(z.string(), z.number().nullable()),
+  shape: modelShapeSchema,
   transferred: z.array(z.string()),
   /** Curves without timings (outputs are content-hashed; timings are in the run manifest). */
   history: z.array(curve),
@@ -243,7 +244,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
         let grid: TrainSummary['grid'] = [];
         let selectedTrial: number | null = null;
         let predictions = null as TrainJobResult['predictions'];
-        if (m.gridTrials(kind, p.grid).length > 1) {
+        if (gridTrials(kind, p.grid).length > 1) {
           const gs = await m.gridSearch({
             job,
             grid: p.grid,
@@ -303,7 +304,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           valAccuracy: result.valAccuracy,
           test: score.n > 0 ? { loss: score.loss, accuracy: score.accuracy } : null,
           config: { ...result.config },
-          shape: { ...result.shape },
+          shape: result.shape,
           transferred: [...result.transferred],
           history: m.curvesOf(result.history),
           grid,

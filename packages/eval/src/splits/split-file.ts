@@ -5,7 +5,7 @@
  * checked against {@link splitArtifactSchema} both ways, so a hand-edited or truncated file
  * fails with one line naming the file and the key.
  */
-import { jsonText, readJsonFile, writeFileAtomic } from '@emo/runtime';
+import { jsonText, parseJson, readJsonFile, writeFileAtomic } from '@emo/runtime';
 import { z } from 'zod';
 
 const ids = z.array(z.string());
@@ -47,10 +47,7 @@ export function readSplit(path: string): SplitArtifact {
 
 /** Write a split file atomically, refusing one that would not read back. */
 export function writeSplit(path: string, s: SplitArtifact): void {
-  const r = splitArtifactSchema.safeParse(s);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new Error(`${path}: not a valid split: '${issue.path.join('.')}': ${issue.message}`);
-  }
-  writeFileAtomic(path, jsonText(s, 2));
+  const text = jsonText(s, 2);
+  parseJson(text, splitArtifactSchema, path, 'split');
+  writeFileAtomic(path, text);
 }

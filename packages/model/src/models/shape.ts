@@ -8,22 +8,30 @@
  * two and names both values and where each came from, before any work is done.
  */
 import type { InputName, SampleIndex } from '@emo/samples';
+import { z } from 'zod';
 import type { ModelConfig } from './config.js';
 import { ModelConfigError } from './config.js';
 
-export interface ModelShape {
-  /** Side of the square face crops, pixels (null: the model takes no faces). */
-  readonly imageSize: number | null;
-  /** K: face frames per window, stacked as channels. */
-  readonly frames: number | null;
-  /** T: steps of the physiological sequence (null: the model takes no sequence). */
-  readonly seqLength: number | null;
-  /** C: physiological channels. */
-  readonly channels: number | null;
-  /** F: window features (null: the model takes none). */
-  readonly numFeatures: number | null;
-  readonly numClasses: number;
-}
+const size = z.number().int().min(1);
+
+/** The sizes as a model.json or a train.json records them (read back through this schema). */
+export const modelShapeSchema = z
+  .object({
+    /** Side of the square face crops, pixels (null: the model takes no faces). */
+    imageSize: size.nullable(),
+    /** K: face frames per window, stacked as channels. */
+    frames: size.nullable(),
+    /** T: steps of the physiological sequence (null: the model takes no sequence). */
+    seqLength: size.nullable(),
+    /** C: physiological channels. */
+    channels: size.nullable(),
+    /** F: window features (null: the model takes none). */
+    numFeatures: size.nullable(),
+    numClasses: size,
+  })
+  .readonly();
+
+export type ModelShape = z.infer<typeof modelShapeSchema>;
 
 /** The sizes of `inputs` in the index (its shards' metadata); an input without shards fails. */
 export function shapeOf(index: SampleIndex, inputs: readonly InputName[]): ModelShape {

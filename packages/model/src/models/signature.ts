@@ -6,12 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson } from '@emo/runtime';
-import type { InputName } from '@emo/samples';
+import type { InputName, SampleIndex } from '@emo/samples';
 import { z } from 'zod';
 import type { ModelConfig, ModelKind } from './config.js';
 import { MODEL_KINDS, modelInputs, resolveModelConfig } from './config.js';
 import type { ModelShape } from './shape.js';
-import { shapeMismatch } from './shape.js';
+import { modelShapeSchema, shapeMismatch, shapeOf } from './shape.js';
 
 /** The file of a saved model folder that describes it (tfjs's layers format). */
 export const MODEL_JSON = 'model.json';
@@ -59,16 +59,7 @@ const savedMetadata = z.object({
     emo: z.object({
       kind: z.enum(MODEL_KINDS),
       config: z.record(z.string(), z.unknown()),
-      shape: z
-        .object({
-          imageSize: z.number().int().nullable(),
-          frames: z.number().int().nullable(),
-          seqLength: z.number().int().nullable(),
-          channels: z.number().int().nullable(),
-          numFeatures: z.number().int().nullable(),
-          numClasses: z.number().int(),
-        })
-        .optional(),
+      shape: modelShapeSchema.optional(),
     }),
   }),
 });
@@ -107,4 +98,26 @@ export function checkPretrainedFaces(dir: string, shape: ModelShape, what: strin
     dataFrom: what,
   });
   if (bad) throw new Error(bad);
+}
+
+/**
+ * Refuse data (a sample index) whose sizes a saved model (in `dir`, with signature `sig`) does
+ * not take, before the model is used: one line naming both sizes; `dataFrom(input)` says where
+ * the data's sizes of that input come from (a shard's path, 'the shards').
+ */
+export function checkModelFits(
+  dir: string,
+  sig: ModelSignature,
+  index: SampleIndex,
+  dataFrom: (input: InputName | 'classes') => string,
+): void {
+  const data = shapeOf(index, sig.inputs);
+  for (const input of [...sig.inputs, 'classes'] as const) {
+    const bad = shapeMismatch(sig.shape, data, [input], {
+      model: `model ${dir}`,
+      modelFrom: 'its model.json',
+      dataFrom: dataFrom(input),
+    });
+    if (bad) throw new Error(bad);
+  }
 }

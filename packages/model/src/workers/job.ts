@@ -13,10 +13,10 @@ import { loadModel, saveModel } from '../io/index.js';
 import type { ModelConfig, ModelKind, ModelShape } from '../models/index.js';
 import {
   buildModel,
+  checkModelFits,
   checkPretrainedFaces,
   modelInputs,
   resolveModelConfig,
-  shapeMismatch,
   shapeOf,
 } from '../models/index.js';
 import type { EpochLog } from '../train/index.js';
@@ -181,12 +181,7 @@ export async function predictSaved(
   try {
     const sig = modelSignatureOf(model, modelDir);
     const index = indexSamples(shards, { needs: sig.inputs, excludeFlagged: opts.excludeFlagged });
-    const bad = shapeMismatch(sig.shape, shapeOf(index, sig.inputs), [...sig.inputs, 'classes'], {
-      model: `model ${modelDir}`,
-      modelFrom: 'its model.json',
-      dataFrom: 'the shards',
-    });
-    if (bad) throw new Error(bad);
+    checkModelFits(modelDir, sig, index, () => 'the shards');
     const p = await predictSamples(model, index, {
       ids: ids ? new Set(ids) : undefined,
       signal: opts.signal,

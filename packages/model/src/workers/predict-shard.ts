@@ -10,7 +10,7 @@ import { indexSamples, sampleId, windowKeysOf } from '@emo/samples';
 import { describeBackend, selectBackend } from '../backend/index.js';
 import { loadModel } from '../io/index.js';
 import type { ModelKind } from '../models/index.js';
-import { readModelSignature, shapeMismatch, shapeOf } from '../models/index.js';
+import { checkModelFits, readModelSignature } from '../models/index.js';
 import { predictSamples } from '../train/index.js';
 
 export interface ShardPredictionRow {
@@ -68,15 +68,9 @@ export async function predictShardRows(
   }
   const shards = [inputShards(input)];
   const index = indexSamples(shards, { needs: sig.inputs, keepUnlabelled: true });
-  const data = shapeOf(index, sig.inputs);
-  for (const i of sig.inputs) {
-    const bad = shapeMismatch(sig.shape, data, [i], {
-      model: `model ${modelDir}`,
-      modelFrom: 'its model.json',
-      dataFrom: `${i === 'face' ? input.faces : input.windows}`,
-    });
-    if (bad) throw new Error(bad);
-  }
+  checkModelFits(modelDir, sig, index, (i) =>
+    String(i === 'face' || !input.windows ? input.faces : input.windows),
+  );
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const model = await loadModel(modelDir);
   try {

@@ -1,19 +1,27 @@
 /**
- * What `emo ecg`, `emo ppg` and `emo eda` compute on a user's own recording: beats and HRV
+ * What `emo ecg`, `emo ppg` and `emo eda` compute on a user's own recording: beats (where the
+ * detector found them, and the corrected NN series), the spans signal quality excluded, and HRV
  * (NeuroKit2's names; milliseconds and percent), or the tonic/phasic split with SCRs and EDA
  * features. Plain JSON-ready objects: undefined values are null, never NaN.
  */
-import { correctPeaks, ecgPeaks } from './ecg/index.js';
-import type { Powerline } from './ecg/index.js';
+import { cardiacBeats } from './beats/beats.js';
+import type { PeakChange, Powerline } from './ecg/index.js';
 import { edaProcess } from './eda/index.js';
-import { hrv } from './hrv/index.js';
-import { ppgPeaks } from './ppg/index.js';
+import { hrvOfRuns } from './hrv/index.js';
 
 export type HrvReport = Record<string, number | null>;
 
-/** HRV of the beats, as a flat record of named numbers (null where undefined). */
-function hrvReport(peaks: ArrayLike<number>, fs: number): { hrv: HrvReport; warnings: string[] } {
-  const r = hrv(peaks, fs);
+/** HRV of the NN beats of each usable run, as a flat record of named numbers (null where undefined). */
+function hrvReport(
+  runs: readonly Int32Array[],
+  fs: number,
+): { hrv: HrvReport; warnings: string[] } {
+  let r: ReturnType<typeof hrvOfRuns>;
+  try {
+    r = hrvOfRuns(runs, fs);
+  } catch (e) {
+    return { hrv: {}, warnings: [`no HRV: ${e instanceof Error ? e.message : String(e)}`] };
+  }
   const out: HrvReport = {};
   for (const [k, v] of Object.entries(r)) {
     if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
@@ -22,56 +30,90 @@ function hrvReport(peaks: ArrayLike<number>, fs: number): { hrv: HrvReport; warn
   return { hrv: out, warnings: r.warnings };
 }
 
+/** A span excluded by signal quality, in samples of the input and in seconds. */
+export interface ExcludedReport {
+  readonly start: number;
+  readonly end: number;
+  readonly startS: number;
+  readonly endS: number;
+  readonly reason: string;
+}
+
 export interface BeatsReport {
   readonly fs: number;
-  /** Sample indices of the input (after artefact correction unless it was turned off). */
+  /** Where the detector found the beats (sample indices of the input), in the usable spans. */
   readonly peaks: number[];
-  /** Beats added, removed or moved by the correction. */
-  readonly corrections: number;
+  /** Normal-to-normal beats: the peaks after artefact correction; HRV is computed from them. */
+  readonly nn: number[];
+  /** The beats correction moved, inserted or removed (sample indices; null where none). */
+  readonly corrections: readonly PeakChange[];
+  /** Spans excluded as not a recording of the heart, with the reason. */
+  readonly excluded: readonly ExcludedReport[];
+  /** Share of the recording that is usable, 0–1. */
+  readonly usableShare: number;
   readonly hrv: HrvReport;
   readonly warnings: string[];
 }
 
-function beats(
-  found: { peaks: Int32Array; warnings: string[] },
-  fs: number,
-  correct: boolean,
-): BeatsReport {
-  const fixed = correct && found.peaks.length >= 4 ? correctPeaks(found.peaks, fs) : null;
-  const peaks = fixed ? fixed.peaks : found.peaks;
-  const h = hrvReport(peaks, fs);
-  return {
-    fs,
-    peaks: Array.from(peaks),
-    corrections: fixed?.changes.length ?? 0,
-    hrv: h.hrv,
-    warnings: [...found.warnings, ...h.warnings],
-  };
-}
-
-export interface EcgOptions {
-  readonly powerline?: Powerline;
-  /** Correct missed, extra and misplaced beats before HRV (default true). */
+export interface BeatsAnalysisOptions {
+  /** Correct missed, extra and ectopic beats into the NN series (default true). */
   readonly correct?: boolean;
+  /** Exclude spans of poor signal quality before peaks and HRV (default true). */
+  readonly quality?: boolean;
 }
 
-/** R-peaks and HRV of an ECG. */
+function beatsReport(
+  kind: 'ecg' | 'ppg',
+  x: ArrayLike<number>,
+  fs: number,
+  opts: BeatsAnalysisOptions & { powerline?: Powerline },
+) {
+  const b = cardiacBeats(kind, x, fs, {
+    powerline: opts.powerline,
+    correct: opts.correct ?? true,
+    quality: opts.quality === false ? false : undefined,
+  });
+  const h = hrvReport(b.runs, fs);
+  const report: BeatsReport = {
+    fs,
+    peaks: Array.from(b.peaks),
+    nn: Array.from(b.nn),
+    corrections: b.corrections,
+    excluded: b.quality.excluded.map((e) => ({
+      start: e.start,
+      end: e.end,
+      startS: e.start / fs,
+      endS: e.end / fs,
+      reason: e.reason,
+    })),
+    usableShare: b.quality.usableShare,
+    hrv: h.hrv,
+    warnings: [...b.warnings, ...h.warnings],
+  };
+  return { report, inverted: b.inverted };
+}
+
+export interface EcgOptions extends BeatsAnalysisOptions {
+  readonly powerline?: Powerline;
+}
+
+/** R-peaks, NN beats, excluded spans and HRV of an ECG. */
 export function analyseEcg(
   x: ArrayLike<number>,
   fs: number,
   opts: EcgOptions = {},
 ): BeatsReport & { inverted: boolean } {
-  const r = ecgPeaks(x, fs, { powerline: opts.powerline });
-  return { ...beats(r, fs, opts.correct ?? true), inverted: r.inverted };
+  const { report, inverted } = beatsReport('ecg', x, fs, opts);
+  return { ...report, inverted };
 }
 
-/** Pulse peaks and HRV of a PPG. */
+/** Pulse peaks, NN beats, excluded spans and HRV of a PPG. */
 export function analysePpg(
   x: ArrayLike<number>,
   fs: number,
-  opts: { correct?: boolean } = {},
+  opts: BeatsAnalysisOptions = {},
 ): BeatsReport {
-  return beats(ppgPeaks(x, fs), fs, opts.correct ?? true);
+  return beatsReport('ppg', x, fs, opts).report;
 }
 
 export interface EdaReport {

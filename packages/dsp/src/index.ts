@@ -1,9 +1,11 @@
-// Public API of @emo/dsp: filters, ECG/PPG beats, HRV, EDA, windows (see README.md).
+// Public API of @emo/dsp: filters, ECG/PPG beats and signal quality, HRV, EDA, windows (README.md).
 export * from './filters/index.js';
 export * from './eda/index.js';
 export * from './hrv/index.js';
 export * from './ecg/index.js';
 export * from './ppg/index.js';
+export * from './quality/index.js';
+export * from './beats/index.js';
 export * from './windows/segment.js';
 export * from './windows/normalise.js';
 export {
@@ -18,4 +20,11 @@ export {
 export type { DspParams, ProcessSubjectOptions, SubjectDspResult } from './subject.js';
 export { readCsvColumn, CsvError } from './io/csv.js';
 export { analyseEcg, analyseEda, analysePpg } from './analyse.js';
-export type { BeatsReport, EcgOptions, EdaReport, HrvReport } from './analyse.js';
+export type {
+  BeatsAnalysisOptions,
+  BeatsReport,
+  EcgOptions,
+  EdaReport,
+  ExcludedReport,
+  HrvReport,
+} from './analyse.js';

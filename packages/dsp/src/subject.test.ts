@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertDataset, readWindowsShard, writeSyntheticCorpus } from '@emo/datasets';
+import {
+  convertDataset,
+  readRecordingsShard,
+  readWindowsShard,
+  writeRecordingsShard,
+  writeSyntheticCorpus,
+} from '@emo/datasets';
 import { CHANNELS, FEATURES, processRecordingsShard } from './subject.js';
 
 let dir: string;
@@ -19,13 +25,8 @@ beforeAll(async () => {
     video: false,
   });
   await convertDataset({ dataset: 'deap', root: r.deapRoot, outDir: join(dir, 'rec') });
-  // keep the trial with the designed NaN run (AMIGOS P03, trial 5) so dsp has to flag it
-  await convertDataset({
-    dataset: 'amigos',
-    root: r.amigosRoot,
-    outDir: join(dir, 'rec'),
-    nanPolicy: 'keep',
-  });
+  // the trial with the designed NaN run (AMIGOS P03, trial 5) is kept, so dsp has to flag it
+  await convertDataset({ dataset: 'amigos', root: r.amigosRoot, outDir: join(dir, 'rec') });
 }, 120_000);
 
 describe('processRecordingsShard (synthetic recordings in the real formats)', () => {
@@ -95,6 +96,44 @@ describe('processRecordingsShard (synthetic recordings in the real formats)', ()
       expect(Math.sqrt(sum2 / n)).toBeLessThan(1.6);
     }
     expect(r.warnings.length).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+
+  it('AMIGOS: a calibration square wave in one trial is excluded and flagged; HRV stays to the heart', async () => {
+    const shard = readRecordingsShard(join(dir, 'rec', 'amigos-P01.arrow'));
+    const row = shard.rows[0];
+    const fs = row.fs;
+    const ecg = Float32Array.from(row.ecg ?? []);
+    // 20 s of ±0.5 calibration pulses (2 Hz) from the 5th second after the baseline
+    const a = row.baselineSamples + 5 * fs;
+    const e = a + 20 * fs;
+    for (let i = a; i < e; i++) ecg[i] = Math.floor((4 * (i - a)) / fs) % 2 ? 0.5 : -0.5;
+    const inPath = join(dir, 'amigos-P01.calibrated.arrow');
+    writeRecordingsShard(inPath, [{ ...row, ecg }, ...shard.rows.slice(1)], shard.metadata);
+    const out = join(dir, 'amigos-P01.calibrated.windows.arrow');
+    await processRecordingsShard(inPath, out);
+    const w = readWindowsShard(out);
+    const F = FEATURES.length;
+    const sdnn = FEATURES.indexOf('SDNN');
+    const t1 = w.rows.filter((x) => x.trial === row.trial);
+    // windows of 10 s: [0, 10) and [10, 20) hold the square wave, [20, 30) its last 5 s
+    const flagged = t1.filter((x) => x.flags?.includes('ecg excluded'));
+    expect(flagged.map((x) => x.window)).toEqual([0, 1, 2]);
+    expect(flagged[1].flags).toMatch(/ecg excluded 10\.0 s: /);
+    for (const x of t1) {
+      const f = w.features[w.rows.indexOf(x) * F + sdnn];
+      // a window wholly excluded has no HRV, and says so; the others keep theirs, finite and
+      // with no interval across the exclusion (SDNN of a steady synthetic heart stays small)
+      if (x.window === 1) {
+        expect(Number.isNaN(f)).toBe(true);
+        expect(x.flags).toMatch(/hrv: 0 usable beats/);
+      } else if (x.window >= 3) {
+        expect(f).toBeLessThan(200);
+      }
+    }
+    // the other trials are untouched by it
+    expect(w.rows.filter((x) => x.trial !== row.trial && x.flags?.includes('excluded'))).toEqual(
+      [],
+    );
   }, 60_000);
 
   it('names the file when no trial is long enough for one window', async () => {

@@ -1,21 +1,24 @@
 /**
  * The dsp stage's work for one subject: its `recordings` shard → its `windows` shard.
  *
- * Per trial: the cardiac signal (AMIGOS ECG, or DEAP's plethysmograph) is cleaned and its beats
- * found, giving an instantaneous heart rate; the GSR (converted to conductance where the source
+ * Per trial: the cardiac signal (AMIGOS ECG, or DEAP's plethysmograph) is cleaned, its beats
+ * found, the spans that are not a recording of the heart excluded (signal quality), and the beats
+ * of each usable run corrected into NN beats, giving an instantaneous heart rate; the GSR (converted to conductance where the source
  * is resistance) is low-passed and split into tonic and phasic parts with its SCRs found. Each
  * processed channel is z-scored per subject (over the pre-trial baselines, or all trials),
  * resampled to the sequence rate and cut into fixed windows after the baseline. Every window
  * gets its T×C sequence, HRV and EDA features computed from the beats and SCRs inside it, and
- * flags saying what was doubtful (NaN runs, flat or clipped signal, too few beats).
+ * flags saying what was doubtful (NaN runs, flat or clipped signal, spans excluded by signal
+ * quality and why, too few beats). HRV intervals never cross an excluded span.
  */
 import type { DatasetName, RecordingRow, WindowRow } from '@emo/datasets';
 import { readRecordingsShard, writeWindowsShard } from '@emo/datasets';
-import { correctPeaks, ecgPeaks, instantaneousRate } from './ecg/index.js';
+import type { Beats } from './beats/index.js';
+import { cardiacBeats } from './beats/index.js';
+import { instantaneousRate } from './ecg/index.js';
 import { edaClean, edaPeaks, edaPhasic, resistanceToConductance } from './eda/index.js';
 import { resampleTo } from './filters/index.js';
 import { hrvNonlinear, hrvTime } from './hrv/index.js';
-import { ppgPeaks } from './ppg/index.js';
 import type { NormaliseMode } from './windows/normalise.js';
 import { pooledStats, zscore } from './windows/normalise.js';
 import type { WindowSpan } from './windows/segment.js';
@@ -61,7 +64,7 @@ export function windowsShape(params: Partial<DspParams> = {}): {
 }
 
 /** Bumped when the output changes for the same input and parameters. */
-export const DSP_STAGE_VERSION = '1.0.0';
+export const DSP_STAGE_VERSION = '1.1.0';
 
 export const CHANNELS = ['cardiac', 'hr', 'gsr_phasic', 'gsr_tonic'] as const;
 
@@ -111,7 +114,7 @@ interface ProcessedTrial {
   readonly spans: WindowSpan[];
   /** Channels at the recording rate, in CHANNELS order (null: modality missing). */
   readonly channels: (Float64Array | null)[];
-  readonly beats: Int32Array | null;
+  readonly beats: Beats | null;
   readonly scrPeaks: Int32Array | null;
   readonly scrAmplitudes: Float64Array | null;
   readonly tonic: Float64Array | null;
@@ -141,22 +144,26 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
   };
   let cardiac: Float64Array | null = null;
   let hr: Float64Array | null = null;
-  let beats: Int32Array | null = null;
+  let beats: Beats | null = null;
   const rawCardiac = row.ecg ?? row.ppg;
   if (rawCardiac) {
-    check(row.ecg ? 'ecg' : 'ppg', rawCardiac);
+    const kind = row.ecg ? 'ecg' : 'ppg';
+    check(kind, rawCardiac);
     try {
-      const x = Float64Array.from(rawCardiac);
-      fillGaps(x);
-      const r = row.ecg ? ecgPeaks(x, fs, { powerline: p.powerline ?? 'none' }) : ppgPeaks(x, fs);
-      // missed, extra and misplaced beats corrected (Lipponen & Tarvainen 2019) before HRV
-      const fixed = r.peaks.length >= 4 ? correctPeaks(r.peaks, fs) : null;
-      cardiac = r.cleaned;
-      beats = fixed ? fixed.peaks : r.peaks;
-      hr = instantaneousRate(beats, fs, x.length);
-      notes.push(...r.warnings.map((w) => `trial ${row.trial}: ${w}`));
-      if (fixed && fixed.changes.length > 0) {
-        notes.push(`trial ${row.trial}: ${fixed.changes.length} beat correction(s)`);
+      // detection, signal-quality gating, then NN correction per usable run (beats/beats.ts)
+      beats = cardiacBeats(kind, rawCardiac, fs, { powerline: p.powerline ?? 'none' });
+      cardiac = beats.cleaned;
+      hr = instantaneousRate(beats.nn, fs, beats.cleaned.length);
+      notes.push(...beats.warnings.map((w) => `trial ${row.trial}: ${w}`));
+      if (beats.corrections.length > 0) {
+        notes.push(`trial ${row.trial}: ${beats.corrections.length} beat correction(s)`);
+      }
+      for (const e of beats.quality.excluded) {
+        spans.forEach((s, i) => {
+          const inside = Math.min(s.end, e.end) - Math.max(s.start, e.start);
+          if (inside > 0)
+            problems[i].push(`${kind} excluded ${(inside / fs).toFixed(1)} s: ${e.reason}`);
+        });
       }
     } catch (e) {
       notes.push(`trial ${row.trial}: cardiac signal unusable: ${message(e)}`);
@@ -200,11 +207,20 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
 function windowFeatures(t: ProcessedTrial, s: WindowSpan, fs: number, flags: string[]): number[] {
   const f = new Array<number>(FEATURES.length).fill(Number.NaN);
   if (t.beats) {
-    const inside = Array.from(t.beats).filter((b) => b >= s.start && b < s.end);
-    const rr = inside.slice(1).map((b, i) => ((b - inside[i]) * 1000) / fs);
-    if (rr.length >= 3) {
-      const time = hrvTime(rr);
-      const nl = hrvNonlinear(rr);
+    // NN intervals inside the window, never across a span that signal quality excluded
+    const rr: number[] = [];
+    const breaks: number[] = [];
+    let beatsInside = 0;
+    for (const run of t.beats.runs) {
+      const inside = Array.from(run).filter((b) => b >= s.start && b < s.end);
+      beatsInside += inside.length;
+      if (inside.length < 2) continue;
+      if (rr.length > 0) breaks.push(rr.length);
+      for (let i = 1; i < inside.length; i++) rr.push(((inside[i] - inside[i - 1]) * 1000) / fs);
+    }
+    if (rr.length - breaks.length >= 3) {
+      const time = hrvTime(rr, breaks);
+      const nl = hrvNonlinear(rr, breaks);
       f[0] = time.MeanNN;
       f[1] = time.SDNN;
       f[2] = time.RMSSD;
@@ -213,7 +229,7 @@ function windowFeatures(t: ProcessedTrial, s: WindowSpan, fs: number, flags: str
       f[5] = nl.SD1;
       f[6] = nl.SD2;
     } else {
-      flags.push(`hrv: ${inside.length} beats`);
+      flags.push(`hrv: ${beatsInside} usable beats`);
     }
   } else {
     flags.push('hrv: no cardiac signal');

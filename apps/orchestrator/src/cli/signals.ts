@@ -23,8 +23,14 @@ export function addSignalCommands(program: Command, { out, err }: CliIo): void {
       h[k] === null || h[k] === undefined
         ? `${k} n/a`
         : `${k} ${(h[k] as number).toFixed(d)}${unit}`;
+    const excluded = r.excluded.map(
+      (e) => `excluded ${e.startS.toFixed(1)}–${e.endS.toFixed(1)} s: ${e.reason}\n`,
+    );
     return (
-      `${r.peaks.length} ${label}${r.corrections ? ` (${r.corrections} corrected)` : ''}; ` +
+      `${r.peaks.length} ${label}; ${r.nn.length} NN beats` +
+      `${r.corrections.length ? ` (${r.corrections.length} corrected)` : ''}; ` +
+      `${(100 * r.usableShare).toFixed(1)} % of the recording usable\n` +
+      excluded.join('') +
       [
         f('MeanHR', ' bpm'),
         f('MeanNN', ' ms'),
@@ -36,13 +42,31 @@ export function addSignalCommands(program: Command, { out, err }: CliIo): void {
       '\n'
     );
   };
-  signalCommand('ecg', 'R-peaks (sample indices of the input) and HRV of an ECG column')
+  /** The JSON both beat commands print; `peaksName` is `rpeaks` (ECG) or `peaks` (PPG). */
+  const beatsJson = (peaksName: string, r: BeatsReport, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      fs: r.fs,
+      [peaksName]: r.peaks,
+      nn: r.nn,
+      corrections: r.corrections,
+      excluded: r.excluded,
+      usableShare: r.usableShare,
+      ...extra,
+      hrv: r.hrv,
+      warnings: r.warnings,
+    }) + '\n';
+  const correctOption = '--no-correct';
+  const correctHelp = 'HRV from the detected beats as they are (no NN artefact correction)';
+  const qualityOption = '--no-quality';
+  const qualityHelp = 'analyse every span (no signal-quality exclusion)';
+  signalCommand('ecg', 'R-peaks (sample indices of the input), NN beats, excluded spans and HRV')
     .option(
       '--powerline <hz>',
       'mains notch: 50, 60 or none',
       String(DSP_DEFAULTS.powerline ?? 'none'),
     )
-    .option('--no-correct', 'keep the detected beats as they are (no artefact correction)')
+    .option(correctOption, correctHelp)
+    .option(qualityOption, qualityHelp)
     .action(
       (o: {
         input: string;
@@ -50,6 +74,7 @@ export function addSignalCommands(program: Command, { out, err }: CliIo): void {
         fs: number;
         powerline: string;
         correct: boolean;
+        quality: boolean;
         json?: boolean;
       }) => {
         if (!['50', '60', 'none'].includes(o.powerline))
@@ -58,40 +83,32 @@ export function addSignalCommands(program: Command, { out, err }: CliIo): void {
         const r = analyseEcg(x, o.fs, {
           powerline: o.powerline === 'none' ? 'none' : (Number(o.powerline) as 50 | 60),
           correct: o.correct,
+          quality: o.quality,
         });
         if (o.json) {
-          out(
-            JSON.stringify({
-              fs: r.fs,
-              rpeaks: r.peaks,
-              inverted: r.inverted,
-              corrections: r.corrections,
-              hrv: r.hrv,
-              warnings: r.warnings,
-            }) + '\n',
-          );
+          out(beatsJson('rpeaks', r, { inverted: r.inverted }));
           return;
         }
         out(beatsText(`R-peaks${r.inverted ? ' (inverted lead)' : ''}`, r));
         for (const w of r.warnings) err(`warning: ${w}\n`);
       },
     );
-  signalCommand('ppg', 'pulse peaks and HRV of a PPG column')
-    .option('--no-correct', 'keep the detected beats as they are (no artefact correction)')
+  signalCommand('ppg', 'pulse peaks, NN beats, excluded spans and HRV of a PPG column')
+    .option(correctOption, correctHelp)
+    .option(qualityOption, qualityHelp)
     .action(
-      (o: { input: string; column: string; fs: number; correct: boolean; json?: boolean }) => {
+      (o: {
+        input: string;
+        column: string;
+        fs: number;
+        correct: boolean;
+        quality: boolean;
+        json?: boolean;
+      }) => {
         const x = readCsvColumn(resolve(o.input), o.column);
-        const r = analysePpg(x, o.fs, { correct: o.correct });
+        const r = analysePpg(x, o.fs, { correct: o.correct, quality: o.quality });
         if (o.json) {
-          out(
-            JSON.stringify({
-              fs: r.fs,
-              peaks: r.peaks,
-              corrections: r.corrections,
-              hrv: r.hrv,
-              warnings: r.warnings,
-            }) + '\n',
-          );
+          out(beatsJson('peaks', r));
           return;
         }
         out(beatsText('pulse peaks', r));

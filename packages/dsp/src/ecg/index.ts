@@ -15,5 +15,6 @@ export type {
   RrClassification,
   RrClassifyOptions,
 } from './rr.js';
+export type { SignalDefects } from './internal.js';
 export { matchBeats } from './match.js';
 export type { BeatMatch } from './match.js';

@@ -265,11 +265,21 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
  * with no finite sample or a constant value is refused, flat and clipped runs are reported.
  * Returns the filled signal, the runs where no peak may be reported, and warnings.
  */
+/** Where a raw signal is not a recording of the body: sample runs, sorted. */
+export interface SignalDefects {
+  /** Non-finite samples (NaN, ±Infinity), interpolated for the filters. */
+  readonly missing: readonly Run[];
+  /** Constant for at least 1 s (an unplugged electrode, a stalled stream). */
+  readonly flat: readonly Run[];
+  /** Plateaus at the signal's own maximum or minimum (a saturated amplifier or ADC). */
+  readonly clipped: readonly Run[];
+}
+
 export function inspectSignal(
   fn: string,
   raw: Float64Array,
   fs: number,
-): { x: Float64Array; excluded: Run[]; clipped: Run[]; warnings: string[] } {
+): { x: Float64Array; excluded: Run[]; defects: SignalDefects; warnings: string[] } {
   const warnings: string[] = [];
   const x = raw;
   const gaps = fillNonFinite(x);
@@ -313,5 +323,10 @@ export function inspectSignal(
         'of samples; peaks on a plateau are placed at its centre',
     );
   }
-  return { x, excluded: mergeRuns([...gaps, ...flats]), clipped, warnings };
+  return {
+    x,
+    excluded: mergeRuns([...gaps, ...flats]),
+    defects: { missing: gaps, flat: flats, clipped },
+    warnings,
+  };
 }

@@ -64,6 +64,7 @@ import {
   checkDuration,
   checkFs,
   inspectSignal,
+  type SignalDefects,
   makeRunTest,
   median,
   movingAverage,
@@ -114,6 +115,8 @@ export interface EcgPeaksResult {
   readonly cleaned: Float64Array;
   /** Whether the lead was found (or declared) inverted: R waves pointing down. */
   readonly inverted: boolean;
+  /** Missing, flat and clipped sample runs of the input (no peak is reported in the first two). */
+  readonly defects: SignalDefects;
   /** What was odd about the input (gaps, flat or clipped segments, a short record…). */
   readonly warnings: string[];
 }
@@ -209,7 +212,7 @@ export function ecgPeaks(
   const refractory =
     positiveOption('refractoryS', opts.refractoryS, method === 'neurokit' ? 0.3 : 0.25) * fs;
 
-  const { x: filled, excluded, clipped, warnings } = inspectSignal('ecgPeaks', raw, fs);
+  const { x: filled, excluded, defects, warnings } = inspectSignal('ecgPeaks', raw, fs);
   if (duration < SHORT_S) {
     warnings.push(
       `the signal is short (${duration.toFixed(2)} s < ${SHORT_S} s): too few beats for the ` +
@@ -259,6 +262,7 @@ export function ecgPeaks(
   const sign = inverted ? -1 : 1;
 
   // R peaks: the extreme in the lead's polarity unless the opposite one is much larger.
+  const clipped = defects.clipped;
   const isClipped = makeRunTest(clipped, 0);
   // no peak in (or within 100 ms of) a gap or flat segment: the edges of a gap are steps
   const nearExcluded = makeRunTest(excluded, margin);
@@ -301,5 +305,5 @@ export function ecgPeaks(
 
   warnings.push(...beatWarnings(peaks, fs, 'R peak', 'heart', 220));
 
-  return { peaks: Int32Array.from(peaks), cleaned, inverted, warnings };
+  return { peaks: Int32Array.from(peaks), cleaned, inverted, warnings, defects };
 }

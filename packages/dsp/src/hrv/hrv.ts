@@ -19,11 +19,41 @@ export interface HrvResult extends HrvTime, HrvFrequencyIndices, HrvNonlinear {
  * Units: ms, ms², percent, bpm. The intervals are used as they are (no artefact correction).
  */
 export function hrv(peaks: ArrayLike<number>, fs: number, opts: HrvOptions = {}): HrvResult {
-  const iv = intervalsFromPeaks(peaks, fs, 'hrv');
+  return hrvOfRuns([peaks], fs, opts);
+}
+
+/**
+ * HRV of beats that come in runs: the usable stretches of a recording, between the spans that
+ * signal quality excluded (`beatRuns`). Intervals are taken within each run, never across the
+ * gap between two, and so are the successive differences of RMSSD, pNN50 and the Poincaré
+ * pairs. The frequency domain resamples the intervals of all runs on one time axis, so the
+ * spline bridges the gaps (said in `warnings` when there are any).
+ */
+export function hrvOfRuns(
+  runs: readonly ArrayLike<number>[],
+  fs: number,
+  opts: HrvOptions = {},
+): HrvResult {
+  const parts = runs.filter((r) => r.length >= 2).map((r) => intervalsFromPeaks(r, fs, 'hrv'));
+  const breaks: number[] = [];
+  let count = 0;
+  for (const p of parts) {
+    if (count > 0) breaks.push(count);
+    count += p.rrMs.length;
+  }
+  const iv = {
+    rrMs: Float64Array.from(parts.flatMap((p) => Array.from(p.rrMs))),
+    timesS: Float64Array.from(parts.flatMap((p) => Array.from(p.timesS))),
+  };
   checkedRr(iv.rrMs, 'hrv');
-  const time = hrvTime(iv.rrMs);
+  const time = hrvTime(iv.rrMs, breaks);
   const f = hrvFrequency(iv, opts);
-  const nl = hrvNonlinear(iv.rrMs);
+  const nl = hrvNonlinear(iv.rrMs, breaks);
+  if (breaks.length > 0) {
+    f.warnings.push(
+      `the frequency-domain indices interpolate across ${breaks.length} gap(s) between usable runs`,
+    );
+  }
   return {
     nIntervals: iv.rrMs.length,
     ...time,

@@ -1,5 +1,5 @@
 // HRV from R-peaks or RR intervals: time domain, Welch frequency domain, Poincaré.
-export { hrv, type HrvOptions, type HrvResult } from './hrv.js';
+export { hrv, hrvOfRuns, type HrvOptions, type HrvResult } from './hrv.js';
 export { hrvTime, type HrvTime } from './time.js';
 export {
   hrvFrequency,

@@ -20,16 +20,26 @@ export interface HrvNonlinear {
   CVI: number | null;
 }
 
-/** Poincaré indices of RR intervals in ms (at least 3). */
-export function hrvNonlinear(rrMs: ArrayLike<number>): HrvNonlinear {
+/**
+ * Poincaré indices of RR intervals in ms (at least 3). `breaks` lists the intervals that do not
+ * follow the one before them (see hrvTime): pairs are taken within runs only.
+ */
+export function hrvNonlinear(rrMs: ArrayLike<number>, breaks: Iterable<number> = []): HrvNonlinear {
   const rr = checkedRr(rrMs, 'hrvNonlinear');
-  const m = rr.length - 1;
-  const dif = new Float64Array(m);
-  const sum = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    dif[i] = rr[i + 1] - rr[i];
-    sum[i] = rr[i + 1] + rr[i];
+  const skip = new Set(breaks);
+  const difs: number[] = [];
+  const sums: number[] = [];
+  for (let i = 1; i < rr.length; i++) {
+    if (skip.has(i)) continue;
+    difs.push(rr[i] - rr[i - 1]);
+    sums.push(rr[i] + rr[i - 1]);
   }
+  if (difs.length < 2)
+    throw new Error(
+      `hrvNonlinear: need at least 2 successive pairs within runs, got ${difs.length}`,
+    );
+  const dif = Float64Array.from(difs);
+  const sum = Float64Array.from(sums);
   const sd1 = std(dif, 1) / Math.SQRT2;
   const sd2 = std(sum, 1) / Math.SQRT2;
   return {

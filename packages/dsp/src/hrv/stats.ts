@@ -40,3 +40,14 @@ export function diff(x: ArrayLike<number>): Float64Array {
   for (let i = 0; i < d.length; i++) d[i] = x[i + 1] - x[i];
   return d;
 }
+
+/** rr[i] − rr[i−1] for every i that is not a break (the first interval of a run). */
+export function successiveDifferences(
+  rr: ArrayLike<number>,
+  breaks: Iterable<number> = [],
+): Float64Array {
+  const skip = new Set(breaks);
+  const d: number[] = [];
+  for (let i = 1; i < rr.length; i++) if (!skip.has(i)) d.push(rr[i] - rr[i - 1]);
+  return Float64Array.from(d);
+}

@@ -17,7 +17,7 @@
  * Intervals are used as given: no ectopic-beat or artefact correction (RR = NN here).
  */
 import { checkedRr } from './intervals.js';
-import { diff, mean, percentileSorted, sorted, std } from './stats.js';
+import { mean, percentileSorted, sorted, std, successiveDifferences } from './stats.js';
 
 export interface HrvTime {
   MeanNN: number;
@@ -36,10 +36,16 @@ export interface HrvTime {
   MeanHR: number;
 }
 
-/** Time-domain indices of RR intervals in ms (at least 3). */
-export function hrvTime(rrMs: ArrayLike<number>): HrvTime {
+/**
+ * Time-domain indices of RR intervals in ms (at least 3). `breaks` lists the intervals that do
+ * not follow the one before them (the first of each run after an excluded span): successive
+ * differences are taken within runs only.
+ */
+export function hrvTime(rrMs: ArrayLike<number>, breaks: Iterable<number> = []): HrvTime {
   const rr = checkedRr(rrMs, 'hrvTime');
-  const d = diff(rr);
+  const d = successiveDifferences(rr, breaks);
+  if (d.length < 2)
+    throw new Error(`hrvTime: need at least 2 successive differences within runs, got ${d.length}`);
   const meanNN = mean(rr);
   const sdnn = std(rr, 1);
   let sq = 0;

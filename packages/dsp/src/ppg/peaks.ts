@@ -26,6 +26,7 @@ import {
   checkDuration,
   checkFs,
   inspectSignal,
+  type SignalDefects,
   makeRunTest,
   movingAverage,
   robustMean,
@@ -50,6 +51,8 @@ export interface PpgPeaksResult {
   readonly peaks: Int32Array;
   /** The band-passed plethysmograph (missing samples interpolated; negated when `invert`). */
   readonly cleaned: Float64Array;
+  /** Missing, flat and clipped sample runs of the input (no peak is reported in the first two). */
+  readonly defects: SignalDefects;
   /** What was odd about the input. */
   readonly warnings: string[];
 }
@@ -83,7 +86,7 @@ export function ppgPeaks(
   const beta = positiveOption('beta', opts.beta, 0.02);
   const refractory = positiveOption('refractoryS', opts.refractoryS, 0.3) * fs;
 
-  const { x: filled, excluded, clipped, warnings } = inspectSignal('ppgPeaks', raw, fs);
+  const { x: filled, excluded, defects, warnings } = inspectSignal('ppgPeaks', raw, fs);
   if (duration < SHORT_S) {
     warnings.push(
       `the signal is short (${duration.toFixed(2)} s < ${SHORT_S} s): too few beats for the ` +
@@ -105,6 +108,7 @@ export function ppgPeaks(
   for (let i = 0; i < n; i++) maBeat[i] += offset;
   const blocks = blocksAbove(maPeak, maBeat, Math.max(1, Math.round(w1)));
 
+  const clipped = defects.clipped;
   const isClipped = makeRunTest(clipped, 0);
   const peaks: number[] = [];
   for (const { start, end } of blocks) {
@@ -125,5 +129,5 @@ export function ppgPeaks(
 
   warnings.push(...beatWarnings(peaks, fs, 'pulse peak', 'pulse', 200));
 
-  return { peaks: Int32Array.from(peaks), cleaned, warnings };
+  return { peaks: Int32Array.from(peaks), cleaned, warnings, defects };
 }

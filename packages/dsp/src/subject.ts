@@ -105,6 +105,12 @@ export interface SubjectDspResult {
   /** Windows per label ('unlabelled' for trials outside the five classes). */
   readonly perClass: Readonly<Record<string, number>>;
   readonly skippedTrials: readonly { trial: number; reason: string }[];
+  /** Seconds of cardiac signal analysed, and of it excluded by signal quality (in how many spans). */
+  readonly cardiac: {
+    readonly seconds: number;
+    readonly excludedSeconds: number;
+    readonly excludedSpans: number;
+  };
   readonly warnings: readonly string[];
   readonly bytes: number;
 }
@@ -395,6 +401,15 @@ export async function processRecordingsShard(
       ...notes,
     ],
   });
+  const cardiac = { seconds: 0, excludedSeconds: 0, excludedSpans: 0 };
+  for (const t of trials) {
+    if (!t.beats) continue;
+    cardiac.seconds += t.beats.cleaned.length / t.row.fs;
+    for (const e of t.beats.quality.excluded) {
+      cardiac.excludedSeconds += (e.end - e.start) / t.row.fs;
+      cardiac.excludedSpans++;
+    }
+  }
   return {
     dataset: meta.dataset,
     subject: meta.subject,
@@ -403,6 +418,7 @@ export async function processRecordingsShard(
     flagged,
     perClass,
     skippedTrials: skipped,
+    cardiac,
     warnings: notes,
     bytes,
   };

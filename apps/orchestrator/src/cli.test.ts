@@ -128,6 +128,76 @@ describe('emo command line', () => {
     expect(s01?.output?.path.startsWith(join(dir, 'store', 'objects'))).toBe(true);
     expect(existsSync(join(s01?.output?.path ?? '', 'deap-s01.arrow'))).toBe(true);
   }, 120_000);
+
+  it('emo convert says why each trial was skipped and which trials were kept with gaps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-cli-gaps-'));
+    const s = await run(
+      'synth',
+      '--out',
+      join(dir, 'dl'),
+      '--subjects',
+      '3',
+      '--deap-trials',
+      '5',
+      '--amigos-short-trials',
+      '5',
+      '--no-video',
+      '--json',
+    );
+    expect(s.code).toBe(0);
+    const { amigosRoot } = JSON.parse(s.out) as { amigosRoot: string };
+    const convert = (...more: string[]) =>
+      run(
+        'convert',
+        '--dataset',
+        'amigos',
+        '--root',
+        amigosRoot,
+        '--out',
+        join(dir, 'out'),
+        ...more,
+      );
+
+    const j = await convert('--json');
+    expect(j.code).toBe(0);
+    const report = JSON.parse(j.out) as {
+      maxMissingShare: number;
+      subjects: {
+        subject: string;
+        skipped: { trial: number; reason: string }[];
+        keptWithGaps: { trial: number; summary: string }[];
+      }[];
+    };
+    expect(report.maxMissingShare).toBe(0.5);
+    const by = Object.fromEntries(report.subjects.map((x) => [x.subject, x]));
+    expect(by.P02.skipped).toEqual([
+      expect.objectContaining({ trial: 3, reason: expect.stringMatching(/empty trial/) }),
+    ]);
+    // the synthetic P03's trial 5 has a 2 s NaN run in both ECG columns: kept, and said so
+    expect(by.P03.skipped).toEqual([]);
+    expect(by.P03.keptWithGaps.map((g) => [g.trial, g.summary])).toEqual([
+      [
+        5,
+        expect.stringMatching(
+          /^\d\.\d % of ECG missing \(1 gap, longest 2\.0 s\), \d\.\d % of ECG left missing \(1 gap, longest 2\.0 s\): kept, dsp flags/,
+        ),
+      ],
+    ]);
+
+    // the human summary: one line per skipped trial and per trial kept with gaps
+    const h = await convert('--max-missing-share', '0');
+    expect(h.code).toBe(0);
+    expect(h.err).toMatch(/^P03: 9 trials, 1 kept with gaps$/m);
+    expect(h.out).toMatch(/^1 trial\(s\) skipped, 1 kept with gaps \(--max-missing-share 0\):$/m);
+    expect(h.out).toMatch(/^ {2}skipped P02 trial 3 \(stimulus 9\): empty trial/m);
+    expect(h.out).toMatch(
+      /^ {2}kept P03 trial 5 \(stimulus 13\): .* ECG dropped; .* ECG left dropped$/m,
+    );
+
+    const bad = await convert('--max-missing-share', '2');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--max-missing-share must be a number from 0 to 1/);
+  }, 60_000);
 });
 
 describe('emo.config.json', () => {
@@ -144,8 +214,8 @@ describe('emo.config.json', () => {
   });
   it('names a value of the wrong type', () => {
     expect(() => loadConfig(write({ synth: { subjects: 'many' } }))).toThrow(/'synth\.subjects'/);
-    expect(() => loadConfig(write({ convert: { nanPolicy: 'drop' } }))).toThrow(
-      /'convert\.nanPolicy'/,
+    expect(() => loadConfig(write({ convert: { maxMissingShare: 2 } }))).toThrow(
+      /'convert\.maxMissingShare'/,
     );
   });
   it('names a missing dataset folder', () => {
@@ -173,11 +243,11 @@ describe('config overrides on the command line', () => {
     const d = dir();
     writeFileSync(join(d, 'emo.config.json'), JSON.stringify({ synth: { subjects: 3 } }));
     const { config } = loadConfig(undefined, d, {
-      set: ['synth.subjects=2', 'convert.nanPolicy=keep', 'synth.video=false'],
+      set: ['synth.subjects=2', 'convert.maxMissingShare=0.2', 'synth.video=false'],
       store: 'elsewhere',
     });
     expect(config.synth).toMatchObject({ subjects: 2, video: false });
-    expect(config.convert.nanPolicy).toBe('keep');
+    expect(config.convert.maxMissingShare).toBe(0.2);
     expect(config.store).toBe(join(d, 'elsewhere'));
   });
   it('names the flag, not the file, when a flag is wrong', () => {
@@ -198,7 +268,7 @@ describe('config overrides on the command line', () => {
     const cfg = join(d, 'emo.config.json');
     for (const [body, message] of [
       [{ synth: { subjcts: 3 } }, /unknown key 'synth\.subjcts'/],
-      [{ convert: { nanPolicy: 1 } }, /'convert\.nanPolicy'/],
+      [{ convert: { maxMissingShare: 'half' } }, /'convert\.maxMissingShare'/],
       [{ datasets: { deap: { root: 'missing' } } }, /'datasets\.deap\.root': folder/],
     ] as const) {
       writeFileSync(cfg, JSON.stringify(body));
@@ -272,6 +342,52 @@ describe('emo ecg / ppg / eda on a CSV file', () => {
     expect(j.hrv.MeanNN).toBeCloseTo(800, 0);
     expect(j.hrv.MeanHR).toBeCloseTo(75, 0);
     expect(j.hrv.SDNN).toBeLessThan(5);
+  });
+
+  it('emo ecg excludes a calibration square wave, reports it, and keeps HRV to the heart', async () => {
+    // the first 20 s replaced by a recorder's ±0.5 calibration pulses (a 2 Hz square wave)
+    const calibrated = ecg.map((v, i) =>
+      i < 20 * fs ? (Math.floor((4 * i) / fs) % 2 === 0 ? 0.5 : -0.5) : v,
+    );
+    const cal = join(dir, 'calibrated.csv');
+    writeFileSync(cal, 'ECG\n' + calibrated.map((v) => v.toFixed(6)).join('\n') + '\n');
+    const r = await run('ecg', '--input', cal, '--column', 'ECG', '--fs', String(fs), '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      rpeaks: number[];
+      nn: number[];
+      excluded: { start: number; end: number; startS: number; endS: number; reason: string }[];
+      usableShare: number;
+      hrv: Record<string, number | null>;
+    };
+    expect(j.excluded.length).toBeGreaterThanOrEqual(1);
+    expect(j.excluded[0].start).toBe(0);
+    expect(j.excluded[0].endS).toBeGreaterThanOrEqual(20);
+    expect(j.excluded[0].endS).toBeLessThanOrEqual(25);
+    expect(j.excluded[0].reason).toMatch(/kurtosis|heart rate|unlike|calibration/);
+    const end = j.excluded[0].end;
+    // every real beat after the exclusion is kept, and none is reported inside it
+    const real = beatsAt.filter((b) => b >= end);
+    expect(j.rpeaks.filter((p) => p < end)).toEqual([]);
+    expect(j.rpeaks).toHaveLength(real.length);
+    expect(j.hrv.SDNN).toBeLessThan(5);
+    expect(j.hrv.MeanNN).toBeCloseTo(800, 0);
+    const off = await run(
+      'ecg',
+      '--input',
+      cal,
+      '--column',
+      'ECG',
+      '--fs',
+      String(fs),
+      '--json',
+      '--no-quality',
+    );
+    const jOff = JSON.parse(off.out) as typeof j;
+    expect(jOff.excluded).toEqual([]);
+    expect(jOff.rpeaks.length).toBeGreaterThan(real.length + 20);
+    const text = await run('ecg', '--input', cal, '--column', 'ECG', '--fs', String(fs));
+    expect(text.out).toMatch(/excluded 0\.0–2\d\.\d s: /);
   });
 
   it('emo eda --json finds the three SCRs; bad input names the file and column', async () => {

@@ -124,13 +124,22 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(readFileSync(join(latest, 'report.md'), 'utf8')).toMatch(/SYNTHETIC/);
     const metrics = JSON.parse(readFileSync(join(latest, 'metrics.json'), 'utf8')) as {
       synthetic: boolean;
-      datasets: { dataset: string; subjects: string[] }[];
+      datasets: {
+        dataset: string;
+        subjects: string[];
+        windows: { cardiac: { seconds: number; excludedSeconds: number } };
+      }[];
     };
     expect(metrics.synthetic).toBe(true);
     expect(metrics.datasets.map((d) => [d.dataset, d.subjects])).toEqual([
       ['deap', ['s01', 's02']],
       ['amigos', ['P01', 'P02']],
     ]);
+    // the synthetic hearts are clean: signal quality analysed every second and excluded none
+    for (const d of metrics.datasets) {
+      expect(d.windows.cardiac.seconds).toBeGreaterThan(60);
+      expect(d.windows.cardiac.excludedSeconds).toBe(0);
+    }
     expect(JSON.parse(readFileSync(join(latest, 'manifest.json'), 'utf8'))).toEqual(m1);
 
     const plan = JSON.parse((await emo('plan', '--config', cfg, '--json')).out) as PlanJson;
@@ -216,14 +225,14 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
   });
 
   it('a changed stage parameter re-runs exactly that stage and its downstream, and says why', async () => {
-    const set = ['--set', 'convert.nanPolicy=keep'];
+    const set = ['--set', 'convert.maxMissingShare=0'];
     const plan = JSON.parse((await emo('plan', '--config', cfg, ...set, '--json')).out) as PlanJson;
     const planned = Object.fromEntries(plan.tasks.map((t) => [label(t), t]));
     expect(planned.synth.action).toBe('cached');
     for (const l of ALL.filter((x) => x.startsWith('convert/'))) {
       expect(planned[l]).toMatchObject({
         action: 'run',
-        reason: 'parameter nanPolicy changed ("skip" → "keep")',
+        reason: 'parameter maxMissingShare changed (0.5 → 0)',
       });
     }
     // downstream of convert, everything will run: the plan cannot know yet what will change
@@ -236,7 +245,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(statuses(m)).toEqual(
       Object.fromEntries(ALL.map((l) => [l, l === 'synth' || l === 'evaluate' ? 'hit' : 'ran'])),
     );
-    expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter nanPolicy changed/);
+    expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter maxMissingShare changed/);
     // a windows shard records the sha256 of the recordings shard it came from: it changes
     expect(task(m, 'dsp/deap-s01').reason).toBe('input convert/deap-s01 changed');
     expect(task(m, 'vision/deap-s01').reason).toBe(
@@ -354,11 +363,11 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(status.out).toMatch(/convert: 4 task\(s\): 4 cached/);
     expect(JSON.parse((await emo('status', '--config', cfg, '--json')).out)).toEqual(m);
 
-    // keep one run (the last: nanPolicy=skip, up to convert): synth and its 4 conversions stay.
-    // What goes: the nanPolicy=keep conversions; the dsp and vision outputs of 3 runs (skip,
-    // keep, stepSec=5); the splits of 4 (those 3 and split.seed=1); the train outputs and
-    // reports of 5 (those 4 and train.epochs=2); the evaluations of 4 (keep's train tasks wrote
-    // what skip's did, so its evaluation is skip's)
+    // keep one run (the last: maxMissingShare=0.5, up to convert): synth and its 4 conversions
+    // stay. What goes: the maxMissingShare=0 conversions; the dsp and vision outputs of 3 runs
+    // (0.5, 0, stepSec=5); the splits of 4 (those 3 and split.seed=1); the train outputs and
+    // reports of 5 (those 4 and train.epochs=2); the evaluations of 4 (0's train tasks wrote
+    // what 0.5's did, so its evaluation is 0.5's)
     const gc = JSON.parse((await emo('gc', '--config', cfg, '--keep', '1', '--json')).out) as {
       removed: { stage: string }[];
       keptObjects: number;

@@ -1,8 +1,8 @@
 /**
  * AMIGOS reader (docs/DATASETS.md, "AMIGOS"): Data_Preprocessed_PXX.mat (MAT level 5 or a
  * user's -v7.3 re-save), each variable a 1×20 cell in video-number order, and the face videos
- * P{n}_{VideoID}_face.mov. Empty trials, NaN runs and unreadable participants are reported,
- * never fatal for the others.
+ * P{n}_{VideoID}_face.mov. Empty trials and unreadable participants are reported, never fatal
+ * for the others; NaN gaps are the conversion's concern (gaps.ts).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -237,21 +237,4 @@ export function amigosColumn(
   const out = new Float64Array(joined.rows);
   for (let r = 0, i = col - 1; r < joined.rows; r++, i += AMIGOS_COLUMNS) out[r] = joined.data[i];
   return out;
-}
-
-/** NaN runs of a signal: their count and the longest, for reports. */
-export function nanRuns(x: ArrayLike<number>): { runs: number; longest: number; total: number } {
-  let runs = 0;
-  let longest = 0;
-  let total = 0;
-  let cur = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isNaN(x[i])) {
-      if (cur === 0) runs++;
-      cur++;
-      total++;
-      if (cur > longest) longest = cur;
-    } else cur = 0;
-  }
-  return { runs, longest, total };
 }

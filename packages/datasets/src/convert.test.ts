@@ -229,7 +229,7 @@ describe('convert DEAP (synthetic download in the real format)', () => {
 });
 
 describe('convert AMIGOS (synthetic download in the real format)', () => {
-  it('reports empty trials, NaN runs and missing long videos, and converts the rest', async () => {
+  it('reports empty trials, NaN gaps and missing long videos, and converts the rest', async () => {
     const out = join(dir, 'amigos-shards');
     const report = await convertDataset({ dataset: 'amigos', root: amigosRoot, outDir: out });
     expect(report.subjects.every((s) => s.status === 'ok')).toBe(true);
@@ -238,9 +238,12 @@ describe('convert AMIGOS (synthetic download in the real format)', () => {
     expect(by.P02.skipped.map((s) => [s.trial, s.reason])).toEqual([
       [3, expect.stringMatching(/empty/)],
     ]);
-    expect(by.P03.skipped.map((s) => [s.trial, s.reason])).toEqual([
-      [5, expect.stringMatching(/NaN.*longest run 256/)],
+    // the designed 2 s NaN run in both ECG columns of P03's trial 5: kept and reported
+    expect(by.P03.skipped).toEqual([]);
+    expect(by.P03.keptWithGaps.map((g) => [g.trial, g.columns.map((c) => c.column)])).toEqual([
+      [5, ['ecg', 'ecg_left']],
     ]);
+    expect(by.P03.keptWithGaps[0].columns[0]).toMatchObject({ missing: 256, gaps: 1, longestS: 2 });
     expect(by.P04.skipped.map((s) => s.stimulusId)).toEqual(['N1', 'P1', 'B1', 'U1']);
     const truth = truthOf(amigosRoot);
     const shard = readRecordingsShard(join(out, 'amigos-P01.arrow'));

@@ -13,7 +13,6 @@ import {
   amigosColumn,
   amigosVideoKey,
   discoverAmigos,
-  nanRuns,
   readAmigosSubjectFile,
 } from './amigos.js';
 import type { DeapRatingRow, DeapSubjectFiles } from './deap.js';
@@ -30,6 +29,8 @@ import {
   readParticipantRatings,
 } from './deap.js';
 import { findFiles, isFile } from '@emo/runtime';
+import type { SignalColumn, TrialGaps } from './gaps.js';
+import { checkMaxMissingShare, screenSignals } from './gaps.js';
 import type { AmigosEmotionFlags, LabelCounts, LabelMappingConfig } from './labels.js';
 import {
   AMIGOS_FLAG_NAMES,
@@ -45,17 +46,20 @@ import type { DatasetName, RecordingRow, RecordingsMetadata } from './shards/rec
 import { writeRecordingsShard } from './shards/recordings.js';
 
 /** Bumped whenever conversion output changes for the same input. */
-export const CONVERT_STAGE_VERSION = '1.0.0';
+export const CONVERT_STAGE_VERSION = '1.1.0';
 
 /** Marker file the synthetic corpus writes at the root of each download it makes. */
 export const SYNTHETIC_MARKER = 'EMO_SYNTHETIC.json';
 
-export type NanPolicy = 'skip' | 'keep';
-
 /** The conversion's defaults (the pipeline's `convert` settings and `emo convert` take them from here). */
 export const CONVERT_DEFAULTS = Object.freeze({
-  /** Trials whose kept signals contain NaN are skipped, not kept for dsp to flag. */
-  nanPolicy: 'skip' as NanPolicy,
+  /**
+   * A trial's signal column (ECG, ECG left, GSR, PPG) with more than this share of its samples
+   * missing (NaN) is dropped from that trial; a trial is skipped only when every column is.
+   * Shorter gaps stay NaN for the dsp stage to bridge and flag (the rule: gaps.ts).
+   * 0: any missing sample leaves the column out; 1: keep every column.
+   */
+  maxMissingShare: 0.5,
 });
 
 export interface ConvertOptions {
@@ -65,8 +69,8 @@ export interface ConvertOptions {
   /** Only these subjects ('s01', 'P03', or numbers); all when absent. */
   readonly subjects?: readonly (string | number)[];
   readonly labelMapping?: Partial<LabelMappingConfig>;
-  /** Trials whose kept signals contain NaN: skipped (default) or kept for dsp to flag. */
-  readonly nanPolicy?: NanPolicy;
+  /** See CONVERT_DEFAULTS.maxMissingShare. */
+  readonly maxMissingShare?: number;
   readonly onSubject?: (r: SubjectConvertResult) => void;
 }
 
@@ -85,6 +89,8 @@ export interface SubjectConvertResult {
   readonly bytes: number;
   readonly trials: number;
   readonly skipped: readonly SkippedTrial[];
+  /** Trials kept although some signal columns have missing samples (a column may be dropped). */
+  readonly keptWithGaps: readonly TrialGaps[];
   readonly labels: LabelCounts;
   readonly error: string | null;
 }
@@ -94,9 +100,22 @@ export interface ConvertReport {
   readonly root: string;
   readonly synthetic: boolean;
   readonly labelMapping: string;
+  /** The threshold used (see CONVERT_DEFAULTS.maxMissingShare). */
+  readonly maxMissingShare: number;
   readonly notes: readonly string[];
   readonly subjects: readonly SubjectConvertResult[];
   readonly labels: LabelCounts;
+}
+
+/** "9 trials, 1 skipped, 2 kept with gaps" (the parts that are not zero after the first). */
+export function trialCounts(
+  r: Pick<SubjectConvertResult, 'trials' | 'skipped' | 'keptWithGaps'>,
+): string {
+  return [
+    `${r.trials} trials`,
+    ...(r.skipped.length ? [`${r.skipped.length} skipped`] : []),
+    ...(r.keptWithGaps.length ? [`${r.keptWithGaps.length} kept with gaps`] : []),
+  ].join(', ');
 }
 
 export function isSyntheticDownload(root: string): boolean {
@@ -114,10 +133,6 @@ function wanted(filter: ConvertOptions['subjects'], subject: string, n: number):
   );
 }
 
-function f32(x: Float64Array): Float32Array {
-  return Float32Array.from(x);
-}
-
 function failed(
   dataset: DatasetName,
   subject: string,
@@ -133,6 +148,7 @@ function failed(
     bytes: 0,
     trials: 0,
     skipped: [],
+    keptWithGaps: [],
     labels: emptyLabelCounts(),
     error: e instanceof Error ? e.message : String(e),
   };
@@ -155,9 +171,40 @@ const AMIGOS_UNITS = {
 export interface SubjectConvertOptions {
   readonly outDir: string;
   readonly labelMapping: LabelMappingConfig;
-  readonly nanPolicy: NanPolicy;
+  readonly maxMissingShare: number;
   readonly synthetic: boolean;
   readonly notes?: readonly string[];
+}
+
+/** The trials of one subject that were skipped, or kept with gaps in their signals. */
+interface TrialLog {
+  readonly skipped: SkippedTrial[];
+  readonly keptWithGaps: TrialGaps[];
+}
+
+const trialLog = (): TrialLog => ({ skipped: [], keptWithGaps: [] });
+
+/**
+ * A trial's signal columns as the shard keeps them (gaps.ts: NaN kept, a mostly missing column
+ * null), recording the trial in `log` when it has gaps; null when the trial is skipped.
+ */
+function keptSignals<K extends SignalColumn>(
+  log: TrialLog,
+  trial: number,
+  stimulusId: string,
+  signals: Readonly<Record<K, Float64Array>>,
+  fs: number,
+  maxMissingShare: number,
+): Readonly<Record<K, Float32Array | null>> | null {
+  const s = screenSignals(signals, fs, maxMissingShare);
+  if (s.skipReason !== null) {
+    log.skipped.push({ trial, stimulusId, reason: s.skipReason });
+    return null;
+  }
+  if (s.summary !== null) {
+    log.keptWithGaps.push({ trial, stimulusId, columns: s.gaps, summary: s.summary });
+  }
+  return s.kept;
 }
 
 /** Convert one DEAP subject. Throws only for subject-level failures. */
@@ -170,7 +217,7 @@ export async function convertDeapSubject(
   const nTrials = d.data.shape[0];
   const subjectRatings = ratings?.get(files.number) ?? null;
   const rows: RecordingRow[] = [];
-  const skipped: SkippedTrial[] = [];
+  const log = trialLog();
   const labels = emptyLabelCounts();
   const notes = [
     'DEAP has no ECG: the cardiac signal is the plethysmograph (ppg, channel 39).',
@@ -184,17 +231,15 @@ export async function convertDeapSubject(
   for (let i = 0; i < nTrials; i++) {
     const experimentId = i + 1;
     const stimulusId = String(experimentId);
-    const gsr = deapChannel(d, i, DEAP_GSR_CHANNEL);
-    const ppg = deapChannel(d, i, DEAP_PPG_CHANNEL);
-    const nan = [nanRuns(gsr), nanRuns(ppg)];
-    if (opts.nanPolicy === 'skip' && nan.some((r) => r.total > 0)) {
-      skipped.push({
-        trial: experimentId,
-        stimulusId,
-        reason: `NaN in GSR/PPG (${nan[0].total + nan[1].total} samples, longest run ${Math.max(nan[0].longest, nan[1].longest)})`,
-      });
-      continue;
-    }
+    const signals = keptSignals(
+      log,
+      experimentId,
+      stimulusId,
+      { gsr: deapChannel(d, i, DEAP_GSR_CHANNEL), ppg: deapChannel(d, i, DEAP_PPG_CHANNEL) },
+      DEAP_FS,
+      opts.maxMissingShare,
+    );
+    if (!signals) continue;
     const lab = deapRatings(d, i);
     const csvRow = subjectRatings?.find((r) => r.experimentId === experimentId) ?? null;
     const decision = labelFromRatings(
@@ -214,8 +259,8 @@ export async function convertDeapSubject(
       baselineSamples: DEAP_BASELINE_SAMPLES,
       ecg: null,
       ecgLeft: null,
-      gsr: f32(gsr),
-      ppg: f32(ppg),
+      gsr: signals.gsr,
+      ppg: signals.ppg,
       valence: lab[0],
       arousal: lab[1],
       dominance: lab[2],
@@ -228,7 +273,7 @@ export async function convertDeapSubject(
       videoOffsetS: videoPath ? 0 : null,
     });
   }
-  return writeSubject('deap', files.subject, d.file, d.sha256, rows, skipped, labels, {
+  return writeSubject('deap', files.subject, d.file, d.sha256, rows, log, labels, {
     ...opts,
     units: DEAP_UNITS,
     cardiacSource: 'ppg',
@@ -258,29 +303,30 @@ export async function convertAmigosSubject(
 ): Promise<SubjectConvertResult> {
   const d = await readAmigosSubjectFile(files.matFile);
   const rows: RecordingRow[] = [];
-  const skipped: SkippedTrial[] = [];
+  const log = trialLog();
   const labels = emptyLabelCounts();
   for (const t of d.trials) {
     if (!t.joined || t.joined.rows === 0) {
-      skipped.push({
+      log.skipped.push({
         trial: t.index,
         stimulusId: t.videoId,
         reason: 'empty trial (joined_data is an empty matrix)',
       });
       continue;
     }
-    const ecg = amigosColumn(t.joined, AMIGOS_ECG_RIGHT_COLUMN);
-    const ecgLeft = amigosColumn(t.joined, AMIGOS_ECG_LEFT_COLUMN);
-    const gsr = amigosColumn(t.joined, AMIGOS_GSR_COLUMN);
-    const nan = [nanRuns(ecg), nanRuns(ecgLeft), nanRuns(gsr)];
-    if (opts.nanPolicy === 'skip' && nan.some((r) => r.total > 0)) {
-      skipped.push({
-        trial: t.index,
-        stimulusId: t.videoId,
-        reason: `NaN in ECG/GSR columns (${nan.reduce((a, r) => a + r.total, 0)} samples, longest run ${Math.max(...nan.map((r) => r.longest))})`,
-      });
-      continue;
-    }
+    const signals = keptSignals(
+      log,
+      t.index,
+      t.videoId,
+      {
+        ecg: amigosColumn(t.joined, AMIGOS_ECG_RIGHT_COLUMN),
+        ecg_left: amigosColumn(t.joined, AMIGOS_ECG_LEFT_COLUMN),
+        gsr: amigosColumn(t.joined, AMIGOS_GSR_COLUMN),
+      },
+      AMIGOS_FS,
+      opts.maxMissingShare,
+    );
+    if (!signals) continue;
     const sa = t.selfAssessment;
     // AMIGOS order: arousal, valence, dominance, liking, familiarity (arousal first, unlike DEAP).
     const arousal = finiteOrNull(sa?.[0]);
@@ -302,9 +348,9 @@ export async function convertAmigosSubject(
       stimulusId: t.videoId,
       fs: AMIGOS_FS,
       baselineSamples: AMIGOS_BASELINE_SAMPLES,
-      ecg: f32(ecg),
-      ecgLeft: f32(ecgLeft),
-      gsr: f32(gsr),
+      ecg: signals.ecg,
+      ecgLeft: signals.ecg_left,
+      gsr: signals.gsr,
       ppg: null,
       valence,
       arousal,
@@ -322,7 +368,7 @@ export async function convertAmigosSubject(
     'Video alignment assumed: video time 0 = signal sample 0 (start of the 5 s pre-stimulus baseline); not verified against AMIGOS timing.',
     ...(opts.notes ?? []),
   ];
-  return writeSubject('amigos', files.subject, d.file, d.sha256, rows, skipped, labels, {
+  return writeSubject('amigos', files.subject, d.file, d.sha256, rows, log, labels, {
     ...opts,
     units: AMIGOS_UNITS,
     cardiacSource: 'ecg',
@@ -337,12 +383,12 @@ function writeSubject(
   sourceFile: string,
   sourceSha256: string,
   rows: RecordingRow[],
-  skipped: SkippedTrial[],
+  { skipped, keptWithGaps }: TrialLog,
   labels: LabelCounts,
   o: {
     outDir: string;
     labelMapping: LabelMappingConfig;
-    nanPolicy: NanPolicy;
+    maxMissingShare: number;
     synthetic: boolean;
     units: Record<string, string>;
     cardiacSource: 'ecg' | 'ppg';
@@ -361,15 +407,21 @@ function writeSubject(
     sourceFile,
     sourceSha256,
     stageVersion: CONVERT_STAGE_VERSION,
-    parameters: { labelMapping: o.labelMapping, nanPolicy: o.nanPolicy, ...o.extraParams },
+    parameters: {
+      labelMapping: o.labelMapping,
+      maxMissingShare: o.maxMissingShare,
+      ...o.extraParams,
+    },
     units: o.units,
     cardiacSource: o.cardiacSource,
     synthetic: o.synthetic,
     labelMapping: describeLabelMapping(o.labelMapping),
     skippedTrials: skipped,
-    notes: o.synthetic
-      ? ['SYNTHETIC data written by `emo synth`, not a real recording.', ...o.notes]
-      : o.notes,
+    notes: [
+      ...(o.synthetic ? ['SYNTHETIC data written by `emo synth`, not a real recording.'] : []),
+      ...o.notes,
+      ...keptWithGaps.map((g) => `trial ${g.trial} (stimulus ${g.stimulusId}): ${g.summary}`),
+    ],
   };
   const shard = join(o.outDir, shardName(dataset, subject));
   const bytes = writeRecordingsShard(shard, rows, meta);
@@ -382,6 +434,7 @@ function writeSubject(
     bytes,
     trials: rows.length,
     skipped,
+    keptWithGaps,
     labels,
     error: null,
   };
@@ -407,7 +460,8 @@ export interface DownloadSubject {
 export interface SubjectConvertRequest {
   readonly outDir: string;
   readonly labelMapping?: Partial<LabelMappingConfig>;
-  readonly nanPolicy?: NanPolicy;
+  /** See CONVERT_DEFAULTS.maxMissingShare. */
+  readonly maxMissingShare?: number;
 }
 
 /** A download opened for per-subject conversion (what the pipeline's `convert` stage uses). */
@@ -428,7 +482,7 @@ export function openDownload(dataset: DatasetName, root: string): OpenedDownload
   const subjectOptions = (r: SubjectConvertRequest, notes?: readonly string[]) => ({
     outDir: r.outDir,
     labelMapping: resolveLabelMapping(r.labelMapping),
-    nanPolicy: r.nanPolicy ?? CONVERT_DEFAULTS.nanPolicy,
+    maxMissingShare: checkMaxMissingShare(r.maxMissingShare ?? CONVERT_DEFAULTS.maxMissingShare),
     synthetic,
     notes,
   });
@@ -490,13 +544,20 @@ export function openDownload(dataset: DatasetName, root: string): OpenedDownload
 /** Convert a whole download; failing subjects are reported, the others converted. */
 export async function convertDataset(opts: ConvertOptions): Promise<ConvertReport> {
   const labelMapping = resolveLabelMapping(opts.labelMapping);
+  const maxMissingShare = checkMaxMissingShare(
+    opts.maxMissingShare ?? CONVERT_DEFAULTS.maxMissingShare,
+  );
   const dl = openDownload(opts.dataset, opts.root);
   const results: SubjectConvertResult[] = [];
   const total = emptyLabelCounts();
   for (const s of dl.subjects.filter((s) => wanted(opts.subjects, s.subject, s.number))) {
     let r: SubjectConvertResult;
     try {
-      r = await s.convert({ outDir: opts.outDir, labelMapping, nanPolicy: opts.nanPolicy });
+      r = await s.convert({
+        outDir: opts.outDir,
+        labelMapping,
+        maxMissingShare,
+      });
     } catch (e) {
       r = failed(opts.dataset, s.subject, s.sourceFile, e);
     }
@@ -517,6 +578,7 @@ export async function convertDataset(opts: ConvertOptions): Promise<ConvertRepor
     root: opts.root,
     synthetic: dl.synthetic,
     labelMapping: describeLabelMapping(labelMapping),
+    maxMissingShare,
     notes,
     subjects: results,
     labels: total,

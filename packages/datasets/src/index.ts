@@ -11,6 +11,7 @@ export { readMat, writeMat5 } from './mat/index.js';
 export * from './deap.js';
 export * from './amigos.js';
 export * from './convert.js';
+export * from './gaps.js';
 export * from './shards/arrow.js';
 export * from './shards/recordings.js';
 export * from './shards/windows.js';

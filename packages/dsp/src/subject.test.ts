@@ -136,6 +136,28 @@ describe('processRecordingsShard (synthetic recordings in the real formats)', ()
     );
   }, 60_000);
 
+  it('AMIGOS: a trial whose right-arm ECG was dropped takes its beats from the left-arm lead', async () => {
+    const shard = readRecordingsShard(join(dir, 'rec', 'amigos-P02.arrow'));
+    const row = shard.rows[0];
+    expect(row.ecgLeft).not.toBeNull();
+    const inPath = join(dir, 'amigos-P02.left.arrow');
+    writeRecordingsShard(inPath, [{ ...row, ecg: null }, ...shard.rows.slice(1)], shard.metadata);
+    const out = join(dir, 'amigos-P02.left.windows.arrow');
+    const r = await processRecordingsShard(inPath, out);
+    const w = readWindowsShard(out);
+    const F = FEATURES.length;
+    const meanHr = FEATURES.indexOf('MeanHR');
+    const first = w.rows.filter((x) => x.trial === row.trial);
+    expect(first.length).toBeGreaterThan(0);
+    for (const x of first) {
+      expect(x.flags ?? '').not.toMatch(/cardiac: missing/);
+      expect(w.features[w.rows.indexOf(x) * F + meanHr]).toBeGreaterThan(40);
+    }
+    expect(r.warnings.join(' ')).toMatch(
+      new RegExp(`trial ${row.trial}: ECG from the left-arm lead`),
+    );
+  }, 60_000);
+
   it('names the file when no trial is long enough for one window', async () => {
     await expect(
       processRecordingsShard(join(dir, 'rec', 'deap-s02.arrow'), join(dir, 'x.arrow'), {

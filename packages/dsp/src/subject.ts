@@ -135,7 +135,7 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
   const fs = row.fs;
   const notes: string[] = [];
   const spans = windowSpans(
-    Math.max(row.gsr?.length ?? 0, (row.ecg ?? row.ppg)?.length ?? 0),
+    Math.max(row.gsr?.length ?? 0, (row.ecg ?? row.ecgLeft ?? row.ppg)?.length ?? 0),
     fs,
     row.baselineSamples,
     p.windowSec,
@@ -151,9 +151,11 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
   let cardiac: Float64Array | null = null;
   let hr: Float64Array | null = null;
   let beats: Beats | null = null;
-  const rawCardiac = row.ecg ?? row.ppg;
+  // AMIGOS: the right-arm lead, or the left one where convert dropped the right (mostly missing)
+  const rawCardiac = row.ecg ?? row.ecgLeft ?? row.ppg;
+  if (!row.ecg && row.ecgLeft) notes.push(`trial ${row.trial}: ECG from the left-arm lead`);
   if (rawCardiac) {
-    const kind = row.ecg ? 'ecg' : 'ppg';
+    const kind = row.ecg || row.ecgLeft ? 'ecg' : 'ppg';
     check(kind, rawCardiac);
     try {
       // detection, signal-quality gating, then NN correction per usable run (beats/beats.ts)

@@ -3,12 +3,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { DatasetName } from '@emo/datasets';
+import type { ConvertReport, DatasetName } from '@emo/datasets';
 import {
   CONVERT_DEFAULTS,
   EMOTIONS,
   SYNTH_DEFAULTS,
   convertDataset,
+  trialCounts,
   writeSyntheticCorpus,
 } from '@emo/datasets';
 import type { CliIo } from './args.js';
@@ -84,14 +85,16 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
         .filter(Boolean),
     )
     .option(
-      '--nan-policy <p>',
-      'trials with NaN in kept signals: skip or keep',
+      '--max-missing-share <share>',
+      "a trial's signal column with more than this share of samples missing (NaN) is dropped; " +
+        'a trial is skipped only when every signal column is (0…1)',
       (v: string) => {
-        if (v !== 'skip' && v !== 'keep')
-          throw new InvalidArgumentError('--nan-policy must be skip or keep');
-        return v;
+        const n = Number(v);
+        if (v.trim() === '' || !(n >= 0 && n <= 1))
+          throw new InvalidArgumentError('--max-missing-share must be a number from 0 to 1');
+        return n;
       },
-      CONVERT_DEFAULTS.nanPolicy,
+      CONVERT_DEFAULTS.maxMissingShare,
     )
     .option('--strict', 'exit non-zero if any subject fails')
     .option('--json', 'print the report as JSON')
@@ -101,7 +104,7 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
         root: string;
         out: string;
         subjects?: string[];
-        nanPolicy: 'skip' | 'keep';
+        maxMissingShare: number;
         strict?: boolean;
         json?: boolean;
       }) => {
@@ -110,13 +113,13 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
           root: resolve(o.root),
           outDir: resolve(o.out),
           subjects: o.subjects,
-          nanPolicy: o.nanPolicy,
+          maxMissingShare: o.maxMissingShare,
           onSubject: o.json
             ? undefined
             : (r) =>
                 err(
                   r.status === 'ok'
-                    ? `${r.subject}: ${r.trials} trials, ${r.skipped.length} skipped\n`
+                    ? `${r.subject}: ${trialCounts(r)}\n`
                     : `${r.subject}: FAILED — ${r.error}\n`,
                 ),
         });
@@ -127,6 +130,7 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
             `${report.dataset}${report.synthetic ? ' (SYNTHETIC)' : ''}: ${ok}/${report.subjects.length} subjects converted; ` +
               `labelled trials ${report.labels.labelled} (${EMOTIONS.map((e) => `${e} ${report.labels.perClass[e]}`).join(', ')}), unlabelled ${report.labels.unlabelled}\n`,
           );
+          for (const line of trialLines(report)) out(`${line}\n`);
           for (const n of report.notes) out(`note: ${n}\n`);
         }
         const failed = report.subjects.filter((s) => s.status === 'failed');
@@ -137,4 +141,22 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
         }
       },
     );
+}
+
+/**
+ * One line per skipped trial and per trial kept with gaps, each saying why, after a count:
+ * "2 trial(s) skipped, 1 kept with gaps (--max-missing-share 0.5):".
+ */
+function trialLines(report: ConvertReport): string[] {
+  const ok = report.subjects.filter((s) => s.status === 'ok');
+  const skipped = ok.flatMap((s) => s.skipped.map((k) => ({ subject: s.subject, ...k })));
+  const gaps = ok.flatMap((s) => s.keptWithGaps.map((g) => ({ subject: s.subject, ...g })));
+  if (skipped.length + gaps.length === 0) return [];
+  const trial = (t: { subject: string; trial: number; stimulusId: string }) =>
+    `${t.subject} trial ${t.trial} (stimulus ${t.stimulusId})`;
+  return [
+    `${skipped.length} trial(s) skipped, ${gaps.length} kept with gaps (--max-missing-share ${report.maxMissingShare}):`,
+    ...skipped.map((k) => `  skipped ${trial(k)}: ${k.reason}`),
+    ...gaps.map((g) => `  kept ${trial(g)}: ${g.summary}`),
+  ];
 }

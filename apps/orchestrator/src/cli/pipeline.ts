@@ -32,7 +32,7 @@ const withConfig = (cmd: Command): Command =>
     .option('--amigos <dir>', 'AMIGOS download (config `datasets.amigos.root`)')
     .option(
       '--set <key=value>',
-      'override a config value, e.g. --set convert.nanPolicy=keep (repeatable; JSON values)',
+      'override a config value, e.g. --set convert.maxMissingShare=0.2 (repeatable; JSON values)',
       repeatArg,
     );
 

@@ -16,6 +16,7 @@ import {
   openDownload,
   resolveLabelMapping,
   shardName,
+  trialCounts,
 } from '@emo/datasets';
 import { jsonText, readJsonFile } from '@emo/runtime';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
@@ -36,8 +37,12 @@ const labelMapping = z
 export const convertSettings = z
   .object({
     labelMapping: labelMapping.prefault({}),
-    /** Trials whose kept signals contain NaN: skipped, or kept for dsp to flag. */
-    nanPolicy: z.enum(['skip', 'keep']).default(CONVERT_DEFAULTS.nanPolicy),
+    /**
+     * A trial's signal column with more than this share of its samples missing (NaN) is
+     * dropped from that trial; a trial is skipped only when every column is (@emo/datasets
+     * src/gaps.ts; default CONVERT_DEFAULTS.maxMissingShare).
+     */
+    maxMissingShare: z.number().min(0).max(1).default(CONVERT_DEFAULTS.maxMissingShare),
   })
   .strict();
 
@@ -65,6 +70,27 @@ const convertSummary = z.object({
   skipped: z.array(
     z.object({ trial: z.number().int(), stimulusId: z.string(), reason: z.string() }),
   ),
+  /** Trials kept with missing samples: what is missing, and which columns were dropped. */
+  keptWithGaps: z
+    .array(
+      z.object({
+        trial: z.number().int(),
+        stimulusId: z.string(),
+        columns: z.array(
+          z.object({
+            column: z.string(),
+            samples: z.number().int(),
+            missing: z.number().int(),
+            share: z.number(),
+            gaps: z.number().int(),
+            longestS: z.number(),
+            dropped: z.boolean(),
+          }),
+        ),
+        summary: z.string(),
+      }),
+    )
+    .default([]),
   labels: z.object({
     labelled: z.number().int(),
     unlabelled: z.number().int(),
@@ -141,7 +167,7 @@ export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertPar
         const r = await s.convert({
           outDir: ctx.outDir,
           labelMapping: ctx.params.labelMapping,
-          nanPolicy: ctx.params.nanPolicy,
+          maxMissingShare: ctx.params.maxMissingShare,
         });
         const summary: ConvertSummary = {
           dataset: s.dataset,
@@ -151,12 +177,13 @@ export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertPar
           synthetic: dl.synthetic,
           trials: r.trials,
           skipped: [...r.skipped],
+          keptWithGaps: r.keptWithGaps.map((g) => ({ ...g, columns: [...g.columns] })),
           labels: r.labels,
           labelMapping: describeLabelMapping(resolveLabelMapping(ctx.params.labelMapping)),
           datasetNotes: [...dl.notes],
         };
         writeFileSync(join(ctx.outDir, CONVERT_SUMMARY), jsonText(summary));
-        emit({ kind: 'progress', done: 1, total: 1, message: `${r.trials} trials` });
+        emit({ kind: 'progress', done: 1, total: 1, message: trialCounts(r) });
       }),
   });
 }

@@ -37,6 +37,12 @@ const dspSummary = z.object({
   trials: z.number().int(),
   perClass: z.record(z.string(), z.number().int()),
   skippedTrials: z.array(z.object({ trial: z.number().int(), reason: z.string() })),
+  /** Seconds of cardiac signal, and of it excluded by signal quality (spans). */
+  cardiac: z.object({
+    seconds: z.number(),
+    excludedSeconds: z.number(),
+    excludedSpans: z.number().int(),
+  }),
   warnings: z.number().int(),
 });
 
@@ -79,6 +85,7 @@ export async function dspStage(): Promise<Stage<DspStageParams>> {
           trials: r.trials,
           perClass: { ...r.perClass },
           skippedTrials: [...r.skippedTrials],
+          cardiac: r.cardiac,
           warnings: r.warnings.length,
         };
         writeFileSync(join(ctx.outDir, DSP_SUMMARY), jsonText(summary));

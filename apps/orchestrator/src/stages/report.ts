@@ -53,9 +53,19 @@ export interface DatasetMetrics {
   readonly unlabelled: number;
   readonly perClass: Readonly<Record<string, number>>;
   readonly skippedTrials: number;
+  /** Trials kept although some signal samples are missing (convert.maxMissingShare). */
+  readonly trialsWithGaps: number;
   readonly labelMapping: string;
-  /** Analysis windows (dsp stage), flagged ones, and windows per class. */
-  readonly windows: { total: number; flagged: number; perClass: Record<string, number> } | null;
+  /**
+   * Analysis windows (dsp stage), flagged ones, windows per class, and the seconds of cardiac
+   * signal analysed and excluded by signal quality.
+   */
+  readonly windows: {
+    total: number;
+    flagged: number;
+    perClass: Record<string, number>;
+    cardiac: DspSummary['cardiac'];
+  } | null;
   /** Face crops (vision stage): rows, rows with a face in every frame, share of crops with a face. */
   readonly faces: { rows: number; complete: number; flagged: number; faceShare: number } | null;
 }
@@ -99,6 +109,7 @@ export function recordingsMetrics(
       unlabelled: list.reduce((n, s) => n + s.labels.unlabelled, 0),
       perClass,
       skippedTrials: list.reduce((n, s) => n + s.skipped.length, 0),
+      trialsWithGaps: list.reduce((n, s) => n + s.keptWithGaps.length, 0),
       labelMapping: list[0].labelMapping,
       windows: windowTotals(windows.filter((w) => w.dataset === name)),
       faces: faceTotals(faces.filter((f) => f.dataset === name)),
@@ -117,7 +128,26 @@ function windowTotals(list: readonly DspSummary[]): DatasetMetrics['windows'] {
     total: list.reduce((n, w) => n + w.windows, 0),
     flagged: list.reduce((n, w) => n + w.flagged, 0),
     perClass,
+    cardiac: {
+      seconds: list.reduce((n, w) => n + w.cardiac.seconds, 0),
+      excludedSeconds: list.reduce((n, w) => n + w.cardiac.excludedSeconds, 0),
+      excludedSpans: list.reduce((n, w) => n + w.cardiac.excludedSpans, 0),
+    },
   };
+}
+
+/** Per dataset, how much cardiac signal signal quality excluded (only where it excluded any). */
+function qualityNotes(datasets: readonly DatasetMetrics[]): string[] {
+  return datasets.flatMap((d) => {
+    const c = d.windows?.cardiac;
+    if (!c || c.excludedSpans === 0) return [];
+    return [
+      `${d.dataset}: signal quality excluded ${c.excludedSeconds.toFixed(1)} s of ` +
+        `${c.seconds.toFixed(0)} s of cardiac signal (${((100 * c.excludedSeconds) / c.seconds).toFixed(2)} %, ` +
+        `${c.excludedSpans} span(s)); no beat or HRV interval comes from them, and the windows ` +
+        'that hold them are flagged.',
+    ];
+  });
 }
 
 /** The data used, per dataset (convert, dsp and vision summaries). */
@@ -143,6 +173,16 @@ function dataSummaries(m: readonly DatasetMetrics[]): DataSummary[] {
     windows: d.windows?.total ?? 0,
     perClass: Object.fromEntries(EMOTIONS.map((e) => [e, d.windows?.perClass[e] ?? 0])),
   }));
+}
+
+/** One note per trial kept with missing samples: what is missing and what was done. */
+function gapNotes(summaries: readonly ConvertSummary[]): string[] {
+  return summaries.flatMap((s) =>
+    s.keptWithGaps.map(
+      (g) =>
+        `${s.dataset}-${s.subject} trial ${g.trial} (stimulus ${g.stimulusId}) kept with gaps: ${g.summary}`,
+    ),
+  );
 }
 
 function skippedItems(summaries: readonly ConvertSummary[], split: SplitSummary): SkippedItem[] {
@@ -213,6 +253,8 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
           notes: [
             ...protocolNotes(evaluation),
             ...[...new Set(summaries.flatMap((s) => s.datasetNotes))],
+            ...gapNotes(summaries),
+            ...qualityNotes(recordings.datasets),
           ],
         };
         writeFileSync(join(ctx.outDir, REPORT_HTML), renderHtml(input));

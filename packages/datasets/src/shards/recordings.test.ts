@@ -51,7 +51,7 @@ const meta: RecordingsMetadata = {
   sourceFile: '/data/P01.mat',
   sourceSha256: 'ab'.repeat(32),
   stageVersion: '1.0.0',
-  parameters: { nanPolicy: 'skip' },
+  parameters: { maxMissingShare: 0.5 },
   units: { ecg: 'mV' },
   cardiacSource: 'ecg',
   synthetic: true,

@@ -17,7 +17,8 @@
  *
  * 0 drops any column with a missing sample; 1 keeps every column, even an all-NaN one.
  * A dropped column reaches dsp as a missing modality: its windows are flagged `…: missing`.
- * (AMIGOS: dsp reads the cardiac signal from `ecg`, the right-arm lead, only.)
+ * (AMIGOS: dsp reads the cardiac signal from `ecg`, the right-arm lead, or from `ecg_left` where
+ * the right one was dropped.)
  * Every trial kept with gaps and every skipped trial is reported with the share missing and
  * the longest gap of each column.
  */

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emotion, FaceRow } from '@emo/datasets';
 import { EMOTIONS, readPredictionsShard, writeFacesShard } from '@emo/datasets';
 import { Rng } from '@emo/runtime';
+import { frameAt, writeImage } from '@emo/vision';
 import { TINY_TRAIN, runEmo } from './testing.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -430,6 +431,92 @@ describe('emo faces', () => {
     },
     60_000,
   );
+
+  /** A w×h image of seeded noise (grey: 1 channel, else RGB). */
+  const noiseImage = (w: number, h: number, channels: 1 | 3, seed: number) => {
+    const rng = new Rng(seed);
+    const data = Uint8Array.from({ length: w * h * channels }, () => Math.floor(256 * rng.next()));
+    return { width: w, height: h, channels, data };
+  };
+
+  it('--images on a folder of plain images: one unlabelled row each; photos get detection unasked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-faces-plain-'));
+    await writeImage(join(dir, 'crop1.png'), noiseImage(48, 48, 1, 1));
+    await writeImage(join(dir, 'crop2.png'), noiseImage(48, 48, 1, 2));
+    await writeImage(join(dir, 'noise-photo.png'), noiseImage(160, 120, 3, 3));
+    const withFace = existsSync(video);
+    if (withFace) await writeImage(join(dir, 'webcam.png'), await frameAt(video, 2));
+    const out = join(dir, 'faces.arrow');
+    const r = await run('faces', '--images', dir, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as Record<string, unknown>;
+    expect(j).toMatchObject({
+      rows: withFace ? 4 : 3,
+      frames: withFace ? 4 : 3,
+      faces_found: withFace ? 3 : 2,
+      crops: { given: 2, blank: 0, detected: withFace ? 1 : 0, no_face: 1, undeclared: 0 },
+      unlabelled: withFace ? 4 : 3,
+      left_out: {},
+      unknown_labels: [],
+      unreadable: [],
+    });
+    const text = await run('faces', '--images', dir, '--out', out);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('2 taken as face crops (square, ≤ 128 px)\n');
+    expect(text.out).toContain(
+      `${withFace ? 2 : 1} searched for a face: found in ${withFace ? 1 : 0}, none in 1 (whole image used, flagged)\n`,
+    );
+    const none = await run('faces', '--images', dir, '--out', out, '--no-detect', '--json');
+    expect(JSON.parse(none.out)).toMatchObject({
+      crops: { given: 2, detected: 0, no_face: 0, undeclared: withFace ? 2 : 1 },
+    });
+  }, 60_000);
+
+  it('--images: aliases map to the five classes, other label folders are listed with their counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-faces-labels-'));
+    for (const [label, n] of [
+      ['fearful', 2],
+      ['happiness', 1],
+      ['surprised', 2],
+      ['bored', 1],
+    ] as const) {
+      mkdirSync(join(dir, label));
+      for (let i = 0; i < n; i++) {
+        await writeImage(join(dir, label, `${i}.png`), noiseImage(48, 48, 1, 10 + i));
+      }
+    }
+    const out = join(dir, 'faces.arrow');
+    const j = await run('faces', '--images', dir, '--out', out, '--json');
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out)).toMatchObject({
+      rows: 3,
+      labelled: { happy: 1, sad: 0, angry: 0, neutral: 0, fear: 2 },
+      left_out: { bored: 1, surprised: 2 },
+      unknown_labels: ['bored'],
+    });
+    const text = await run('faces', '--images', dir, '--out', out);
+    expect(text.out).toContain(
+      'labels: happy 1, sad 0, angry 0, neutral 0, fear 2; unlabelled 0\n',
+    );
+    expect(text.out).toContain(
+      'left out by the label mapping: bored 1 (not a label we know), surprised 2\n',
+    );
+  }, 60_000);
+
+  it('--images never writes a silent zero: a folder that yields nothing exits 1 saying why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-faces-none-'));
+    const out = join(dir, 'faces.arrow');
+    const empty = await run('faces', '--images', dir, '--out', out);
+    expect(empty.code).toBe(1);
+    expect(empty.err).toMatch(/^emo: .*emo-faces-none-\w+: no face crops to write: no image files/);
+    expect(empty.err.trim().split('\n')).toHaveLength(1);
+    mkdirSync(join(dir, 'surprise'));
+    await writeImage(join(dir, 'surprise', 'a.png'), noiseImage(48, 48, 1, 5));
+    const left = await run('faces', '--images', dir, '--out', out);
+    expect(left.code).toBe(1);
+    expect(left.err).toMatch(/all 1 images are left out by their labels \(surprise 1\)/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });
 
 /**
@@ -551,6 +638,14 @@ describe('emo pretrain-faces and emo predict', () => {
       labels.map((l) => ['toy', 'cnnOnly', l, null]),
     );
     expect(Array.from(p.probs)).toEqual(j.rows.flatMap((x) => x.probs));
+  }, 60_000);
+
+  it('predict --model takes the folder pretrain-faces --out wrote (and uses the model inside)', async () => {
+    const inner = await run('predict', '--model', join(out, 'model'), '--faces', faces, '--json');
+    const outer = await run('predict', '--model', out, '--faces', faces, '--json');
+    expect(outer.code).toBe(0);
+    expect(outer.out).toBe(inner.out);
+    expect(JSON.parse(outer.out).rows).toHaveLength(60);
   }, 60_000);
 
   it('bad input exits non-zero with a one-line reason', async () => {

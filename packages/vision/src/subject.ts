@@ -4,7 +4,7 @@
  * trial time).
  *
  * Each trial's video is decoded once, streaming, at `sampleFps` over the span its windows need
- * (downscaled for detection). BlazeFace runs on every sampled frame; the largest face's box is
+ * (downscaled for detection). BlazeFace runs on every sampled frame; the best-scoring face's box is
  * smoothed over time, expanded by a margin and made square. For each window, K frames are taken
  * at evenly spaced times (K = 1: the window's middle), cropped, turned grey, resized to
  * size × size and equalised. A window without a face in a frame is flagged and counted in
@@ -13,7 +13,13 @@
  */
 import type { FaceRow, RecordingRow, WindowRow } from '@emo/datasets';
 import { readRecordingsShard, readWindowsShard, writeFacesShard } from '@emo/datasets';
-import { BoxTracker, createFaceDetector, largestFace, withMargin } from './detect/index.js';
+import {
+  BoxTracker,
+  FACE_DETECTOR_DEFAULTS,
+  bestFace,
+  createFaceDetector,
+  withMargin,
+} from './detect/index.js';
 import type { FaceBox, FaceDetector } from './detect/index.js';
 import { faceCrop } from './image/index.js';
 import type { EqualizeMethod, RawImage } from './image/index.js';
@@ -29,7 +35,7 @@ export interface VisionParams {
   /** Margin around the detected face, as a share of its size. */
   readonly margin: number;
   readonly equalize: EqualizeMethod;
-  /** Detection threshold. */
+  /** Detection threshold (BlazeFace's score; why 0.5: detect/README.md). */
   readonly minScore: number;
   /** Width frames are scaled down to for detection and cropping (never up). */
   readonly decodeWidth: number;
@@ -46,7 +52,7 @@ export const VISION_DEFAULTS: VisionParams = {
   size: 48,
   margin: 0.2,
   equalize: 'hist',
-  minScore: 0.5,
+  minScore: FACE_DETECTOR_DEFAULTS.minScore,
   decodeWidth: 640,
   trackFrames: 2,
 };
@@ -157,7 +163,7 @@ async function trialFaces(
       decoded++;
       if (!detectAt.has(frame.index)) continue;
       const faces0 = await detector.detect(frame);
-      const best = largestFace(faces0);
+      const best = bestFace(faces0);
       const tracked = tracker.update(best ? best.box : null);
       for (const slot of wanted.get(frame.index) ?? []) {
         const box: FaceBox | null = tracked.box;

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { FaceRow } from '@emo/datasets';
 import { writeFacesShard } from '@emo/datasets';
-import { BoxTracker, createFaceDetector, largestFace, withMargin } from './detect/index.js';
+import { BoxTracker, bestFace, createFaceDetector, withMargin } from './detect/index.js';
 import { faceCrop } from './image/index.js';
 import type { EqualizeMethod } from './image/index.js';
 import { DETECTOR_NAME, VISION_DEFAULTS } from './subject.js';
@@ -48,7 +48,7 @@ export async function convertVideoFaces(o: VideoFacesOptions): Promise<VideoFace
       size: { width: d.decodeWidth },
       signal: o.signal,
     })) {
-      const best = largestFace(await detector.detect(frame));
+      const best = bestFace(await detector.detect(frame));
       const tracked = tracker.update(best ? best.box : null);
       let region = null;
       if (tracked.box) {

@@ -1,10 +1,11 @@
 // `emo pretrain-faces` and `emo predict`: the model package's tools on a user's own face shards
 // and saved models. @emo/model (and tfjs with it) is loaded only when one of them runs.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EMOTIONS } from '@emo/datasets';
 import { randomProtocol } from '@emo/eval';
-import { PRETRAIN_DEFAULTS } from '@emo/model/spec';
+import { MODEL_JSON, PRETRAIN_DEFAULTS } from '@emo/model/spec';
 import { DEFAULT_SEED } from '@emo/runtime';
 import { faceShardsAsSubjects, indexSamples } from '@emo/samples';
 import { loadModelRuntime } from '../model-runtime.js';
@@ -12,6 +13,16 @@ import type { CliIo } from './args.js';
 import { intArg, pct, repeatArg } from './args.js';
 
 const pctOf = (f: number): string => `${Math.round(100 * f)} %`;
+
+/**
+ * The saved model `--model DIR` names: DIR itself, or DIR/model/ when DIR is the folder that
+ * `emo pretrain-faces --out DIR` wrote (its model.json is in model/, beside pretrain.json).
+ */
+function savedModelDir(dir: string): string {
+  const inner = join(dir, 'model');
+  return !existsSync(join(dir, MODEL_JSON)) && existsSync(join(inner, MODEL_JSON)) ? inner : dir;
+}
+
 const fractionsText = PRETRAIN_DEFAULTS.fractions.map((f) => Math.round(100 * f)).join('/');
 
 export function addModelCommands(program: Command, { out, err }: CliIo): void {
@@ -102,7 +113,10 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
     .description(
       'class probabilities of a saved model for every row of a faces and/or windows shard',
     )
-    .requiredOption('--model <dir>', 'a saved model (model.json + weights.bin)')
+    .requiredOption(
+      '--model <dir>',
+      'a saved model (model.json + weights.bin), or the folder emo pretrain-faces --out wrote',
+    )
     .option('--faces <file>', 'a faces shard (CNN-only and hybrid models)')
     .option('--windows <file>', 'a windows shard (RNN-only and hybrid models)')
     .option('--out <file>', 'also write a predictions shard (.arrow)')
@@ -120,7 +134,7 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
       }) => {
         if (!o.faces && !o.windows) throw new Error('give --faces FILE and/or --windows FILE');
         const { predictShardRows } = await loadModelRuntime();
-        const r = await predictShardRows(resolve(o.model), {
+        const r = await predictShardRows(savedModelDir(resolve(o.model)), {
           ...(o.faces ? { faces: resolve(o.faces) } : {}),
           ...(o.windows ? { windows: resolve(o.windows) } : {}),
           ...(o.out ? { out: resolve(o.out) } : {}),

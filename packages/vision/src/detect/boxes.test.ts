@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { FaceBox } from './boxes.js';
-import { boxCentre, boxIou, boxSize, largestFace, withMargin } from './boxes.js';
+import { bestFace, boxCentre, boxIou, boxSize, largestFace, withMargin } from './boxes.js';
 
 describe('box helpers', () => {
   test('centre, size (√(w·h)) and IoU', () => {
@@ -19,6 +19,17 @@ describe('box helpers', () => {
     expect(largestFace([a, b])).toBe(b);
     expect(largestFace([a, b, c])).toBe(c);
     expect(largestFace([b, a])).toBe(b);
+  });
+
+  test('bestFace: the highest score, ties to the larger box; null for none', () => {
+    expect(bestFace([])).toBeNull();
+    const real = { box: [300, 250, 110, 110] as FaceBox, score: 0.72 };
+    const shadow = { box: [30, 130, 290, 290] as FaceBox, score: 0.58 }; // larger, less sure
+    expect(bestFace([shadow, real])).toBe(real);
+    expect(largestFace([shadow, real])).toBe(shadow);
+    const tie = { box: [0, 0, 200, 200] as FaceBox, score: 0.72 };
+    expect(bestFace([real, tie])).toBe(tie);
+    expect(bestFace([tie, real])).toBe(tie);
   });
 });
 

@@ -42,6 +42,26 @@ export function boxIou(a: FaceBox, b: FaceBox): number {
 }
 
 /**
+ * The face with the highest `score`; ties go to the larger box, then to the first. `null` for
+ * an empty list. This is the face the pipeline crops: in dim, noisy frames BlazeFace also
+ * returns large boxes around shadows at scores of 0.5–0.6, above the real face's box in area but
+ * below it in score (detect/README.md), so the largest box is not a safe choice.
+ */
+export function bestFace<T extends HasFaceBox & { score: number }>(faces: readonly T[]): T | null {
+  let best: T | null = null;
+  for (const face of faces) {
+    if (
+      best === null ||
+      face.score > best.score ||
+      (face.score === best.score && boxArea(face.box) > boxArea(best.box))
+    ) {
+      best = face;
+    }
+  }
+  return best;
+}
+
+/**
  * The face with the largest box area; ties go to the one with the higher `score` (when the
  * items have one), then to the first. `null` for an empty list.
  */

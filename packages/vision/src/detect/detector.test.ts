@@ -73,7 +73,13 @@ describe('createFaceDetector', () => {
     expect(logs).toEqual([]);
     expect(detector.backend).toBe('wasm');
     expect(detector.location.modelDir).toMatch(/@vladmandic[/\\]human[/\\]models$/);
-    expect(detector.options).toEqual({ minScore: 0.5, maxFaces: 5, iouThreshold: 0.3, border: 0 });
+    expect(detector.options).toEqual({
+      input: 'luma',
+      minScore: 0.5,
+      maxFaces: 5,
+      iouThreshold: 0.3,
+      border: 0,
+    });
   });
 
   test('a second detector shares the loaded model; other model folders are refused', async () => {
@@ -129,6 +135,9 @@ describe('createFaceDetector', () => {
     await expect(createFaceDetector({ minScore: 2 })).rejects.toThrow(/minScore/);
     await expect(createFaceDetector({ maxFaces: 0 })).rejects.toThrow(/maxFaces/);
     await expect(createFaceDetector({ border: -1 })).rejects.toThrow(/border/);
+    await expect(createFaceDetector({ input: 'hsv' as 'rgb' })).rejects.toThrow(
+      /input must be 'luma' or 'rgb', got hsv/,
+    );
   });
 
   test('a disposed detector refuses to detect', async () => {

@@ -2,20 +2,21 @@
  * Image-folder data sets (FER2013 and the like) → one `faces` shard, so that the face CNN can
  * be pretrained on real labelled faces.
  *
- * Input: a folder per label (`<root>/<label>/…/*.jpg|png`) or a CSV of `path,label` (paths
- * relative to the CSV's folder). Labels go through a mapping to our five classes
- * (FER2013's by default: disgust and surprise are left out); labels mapped to null and labels
- * the mapping does not know are left out and counted.
+ * Input: a folder per label (`<root>/<label>/…/*.jpg|png`), images directly in the folder
+ * (unlabelled rows: a plain folder of photos), or a CSV of `path,label` (paths relative to the
+ * CSV's folder). Labels go through a mapping to our five classes (FER2013's labels and common
+ * aliases such as fearful or happiness by default: disgust and surprise are left out); labels
+ * mapped to null and labels the mapping does not know are left out and counted, never dropped
+ * silently. A conversion that would write no row throws, saying why.
  *
  * Each image is decoded with sharp (`readImage`: EXIF orientation applied, 8-bit sRGB) and then
- * - given as a face crop (`alreadyCropped`; by default every 48×48 image is one): grey, resized
- *   to 48×48 when needed; a blank one (a single grey level, FER2013 has one) is kept but
- *   flagged with `facesFound: 0`;
- * - otherwise, with `detect: true`, the largest BlazeFace face plus a margin is cropped
- *   (square, inside the image); no face → the whole image is resized, the row says so
+ * - taken as a face crop when it is one (`alreadyCropped`; by default: a small square image,
+ *   see crop-rule.ts): grey, resized to 48×48 when needed; a blank one (a single grey level,
+ *   FER2013 has one) is kept but flagged with `facesFound: 0`;
+ * - otherwise, with detection on (the default), the largest BlazeFace face plus a margin is
+ *   cropped (square, inside the image); no face → the whole image is resized, the row says so
  *   (`facesFound: 0`, flags 'no face: …'), never a silent blank;
- * - otherwise (not 48×48, not declared a crop, detection off) the whole image is resized and
- *   flagged;
+ * - otherwise (not a crop, detection off) the whole image is resized and flagged;
  * and equalised (global histogram equalisation by default, CLAHE or none as options) by the
  * image/ module's `faceCrop`. An unreadable or corrupt image is listed with its reason; the
  * others go on. Rows are in the order of the sorted relative paths, so a conversion is
@@ -29,16 +30,18 @@ import { createFaceDetector, largestFace, withMargin } from '../detect/index.js'
 import type { DetectedFace, FaceDetector, FaceDetectorOptions, Frame } from '../detect/index.js';
 import { faceCrop, readImage } from '../image/index.js';
 import type { ClaheOptions, EqualizeMethod, RawImage, ResizeMethod } from '../image/index.js';
-import { FER2013_LABEL_MAP, resolveImageLabelMap } from './labels.js';
+import { VISION_DEFAULTS } from '../subject.js';
+import { CROP_MAX_SIDE, looksLikeFaceCrop } from './crop-rule.js';
+import { DEFAULT_IMAGE_LABEL_MAP, resolveImageLabelMap } from './labels.js';
 import type { ImageLabelMap } from './labels.js';
-import { listCsv, listLabelFolders } from './sources.js';
-import type { ImageEntry } from './sources.js';
+import { IMAGE_EXTENSIONS, listCsv, listLabelFolders } from './sources.js';
+import type { ImageEntry, ImageListing } from './sources.js';
 
 /** Version of this conversion, written into every shard (bump when its output changes). */
-export const FOLDERS_STAGE_VERSION = '1';
+export const FOLDERS_STAGE_VERSION = '2';
 
 /** Side of the face crops (the CNN's 48×48 input). */
-export const FACE_SIZE = 48;
+export const FACE_SIZE = VISION_DEFAULTS.size;
 
 export type Equalisation = FacesMetadata['equalisation'];
 
@@ -50,7 +53,10 @@ export interface ImageFaceDetector {
 }
 
 export interface ConvertImageFolderOptions {
-  /** A folder per label: `<root>/<label>/…/*.jpg|jpeg|png|webp|tif|tiff|gif`. */
+  /**
+   * A folder per label: `<root>/<label>/…/*.jpg|jpeg|png|webp|tif|tiff|gif`; images directly in
+   * it are unlabelled rows.
+   */
   readonly root?: string;
   /** A CSV of path,label (paths relative to the CSV's folder). Exactly one of root and csv. */
   readonly csv?: string;
@@ -58,7 +64,8 @@ export interface ConvertImageFolderOptions {
   readonly out: string;
   /**
    * Data-set label → one of `EMOTIONS`, or null to leave it out (counted in `leftOut`).
-   * Replaces the default (`FER2013_LABEL_MAP`); labels it does not name are left out as unknown.
+   * Replaces the default (`DEFAULT_IMAGE_LABEL_MAP`: FER2013's labels and their aliases); labels
+   * it does not name are left out as unknown.
    */
   readonly labelMap?: ImageLabelMap;
   /** 'global' (default): histogram equalisation; 'clahe'; 'none'. */
@@ -69,12 +76,18 @@ export interface ConvertImageFolderOptions {
   readonly resize?: ResizeMethod;
   /**
    * true: every image is a face crop (only resized); false: every image goes through the
-   * detector (needs `detect: true`). Default: 48×48 images are crops, others are not.
+   * detector. Default: decided per image (`looksLikeFaceCrop`: square, at most 128 px a side).
    */
   readonly alreadyCropped?: boolean;
-  /** Find the face (BlazeFace, largest face + margin) in images that are not crops. */
+  /**
+   * Find the face (BlazeFace, largest face + margin) in images that are not crops (default
+   * true); false: such images are resized whole and flagged.
+   */
   readonly detect?: boolean;
-  /** Margin around the detected face on each side, as a share of its larger side (0.2). */
+  /**
+   * Margin around the detected face on each side, as a share of its larger side (default:
+   * VISION_DEFAULTS.margin).
+   */
   readonly margin?: number;
   /** Options for the detector created when `detect` is on and no `detector` is given. */
   readonly detectorOptions?: FaceDetectorOptions;
@@ -113,7 +126,10 @@ export interface ConvertImageFolderResult {
   readonly subject: string;
   /** Rows written. */
   readonly rows: number;
+  /** Labelled rows per class. */
   readonly perClass: Record<Emotion, number>;
+  /** Rows without a label (images directly in the root folder). */
+  readonly unlabelled: number;
   /** Images not converted because of their label (mapped to null, or unknown): label → count. */
   readonly leftOut: Record<string, number>;
   /** The labels of `leftOut` that the mapping does not name (sorted). */
@@ -123,7 +139,7 @@ export interface ConvertImageFolderResult {
   readonly ignored: string[];
   /** How the rows' crops were made. */
   readonly crops: {
-    /** The image was a face crop (resized if needed). */
+    /** The image was a face crop (resized if needed): given, or small and square. */
     readonly given: number;
     /** The image was given as a crop but is blank (one grey level): faces_found 0, flagged. */
     readonly blank: number;
@@ -181,9 +197,37 @@ function describeDetector(d: ImageFaceDetector): string {
   if (d.description) return d.description;
   const real = d as Partial<FaceDetector>;
   if (real.backend !== undefined && real.options) {
-    return `blazeface (@vladmandic/human, tfjs ${real.backend}; minScore ${real.options.minScore}, border ${real.options.border})`;
+    return `blazeface (@vladmandic/human, tfjs ${real.backend}; ${real.options.input} input, minScore ${real.options.minScore}, border ${real.options.border})`;
   }
   return 'custom detector';
+}
+
+/** 'surprise 3, Weird 1 (unknown label)': the left-out labels and their image counts. */
+function leftOutText(leftOut: ReadonlyMap<string, number>, unknown: ReadonlySet<string>): string {
+  return [...leftOut]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, n]) => `${k} ${n}${unknown.has(k) ? ' (unknown label)' : ''}`)
+    .join(', ');
+}
+
+/** Why a listing leaves no image to convert (one line). */
+function whyNoImages(
+  listing: ImageListing,
+  leftOut: ReadonlyMap<string, number>,
+  unknown: ReadonlySet<string>,
+  limit: number | undefined,
+): string {
+  if (listing.entries.length === 0) {
+    const ignored = listing.ignored.length
+      ? ` (${listing.ignored.length} other files ignored, e.g. ${listing.ignored[0]})`
+      : '';
+    return `no image files (${IMAGE_EXTENSIONS.join(' ')}) found${ignored}`;
+  }
+  if (limit === 0) return 'limit 0';
+  return (
+    `all ${listing.entries.length} images are left out by their labels (${leftOutText(leftOut, unknown)}); ` +
+    `the classes are ${EMOTIONS.join(', ')} (aliases such as fearful or happiness count)`
+  );
 }
 
 /** The grey level of a constant image, or null. */
@@ -219,13 +263,13 @@ export async function convertImageFolder(
       `convertImageFolder: equalisation '${String(equalisation)}' (expected 'global', 'clahe' or 'none')`,
     );
   }
-  const detectOn = opts.detect ?? false;
+  const detectOn = opts.detect ?? true;
   if (opts.alreadyCropped === false && !detectOn) {
     throw new Error(
       'convertImageFolder: alreadyCropped: false needs detect: true (the faces must be found)',
     );
   }
-  const margin = opts.margin ?? 0.2;
+  const margin = opts.margin ?? VISION_DEFAULTS.margin;
   if (!(margin >= 0 && Number.isFinite(margin))) {
     throw new RangeError(`convertImageFolder: margin must be a finite number ≥ 0, got ${margin}`);
   }
@@ -238,7 +282,7 @@ export async function convertImageFolder(
       `convertImageFolder: concurrency must be an integer ≥ 1, got ${concurrency}`,
     );
   }
-  const mapping = resolveImageLabelMap(opts.labelMap ?? FER2013_LABEL_MAP);
+  const mapping = resolveImageLabelMap(opts.labelMap ?? DEFAULT_IMAGE_LABEL_MAP);
 
   const base = opts.root ?? dirname(resolve(opts.csv as string));
   const listing =
@@ -250,8 +294,12 @@ export async function convertImageFolder(
   // Labels: keep, leave out (null) or unknown.
   const leftOutMap = new Map<string, number>();
   const unknown = new Set<string>();
-  let kept: { entry: ImageEntry; emotion: Emotion }[] = [];
+  let kept: { entry: ImageEntry; emotion: Emotion | null }[] = [];
   for (const entry of listing.entries) {
+    if (entry.label === null) {
+      kept.push({ entry, emotion: null });
+      continue;
+    }
     const v = mapping.lookup(entry.label);
     if (v.kind === 'class') {
       kept.push({ entry, emotion: v.emotion });
@@ -268,6 +316,12 @@ export async function convertImageFolder(
     } else {
       kept = kept.slice(0, opts.limit);
     }
+  }
+  const source = opts.root ?? (opts.csv as string);
+  if (kept.length === 0) {
+    throw new Error(
+      `${source}: no face crops to write: ${whyNoImages(listing, leftOutMap, unknown, opts.limit)}`,
+    );
   }
 
   // The detector, only when some image may need it.
@@ -313,8 +367,7 @@ export async function convertImageFolder(
 
   const convertOne = async (entry: ImageEntry): Promise<Converted> => {
     const img = await readImage(entry.path);
-    const isSmallCrop = img.width === FACE_SIZE && img.height === FACE_SIZE;
-    const given = opts.alreadyCropped ?? isSmallCrop;
+    const given = opts.alreadyCropped ?? looksLikeFaceCrop(img);
     if (given) {
       const face = faceCrop(img, undefined, cropOpts).data;
       const level = constantLevel(face);
@@ -335,7 +388,7 @@ export async function convertImageFolder(
         kind: 'undeclared',
         facesFound: 0,
         score: null,
-        flags: `not a ${FACE_SIZE}×${FACE_SIZE} crop and detection off: whole ${img.width}×${img.height} image resized`,
+        flags: `not a face crop (square, ≤ ${CROP_MAX_SIDE} px) and detection off: whole ${img.width}×${img.height} image resized`,
       };
     }
     const faces = await detectOneAtATime(img);
@@ -380,6 +433,7 @@ export async function convertImageFolder(
   if (loadError) throw (loadError as { error: unknown }).error;
 
   const perClass = Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Record<Emotion, number>;
+  let unlabelled = 0;
   const crops = { given: 0, blank: 0, detected: 0, noFace: 0, undeclared: 0 };
   const unreadable: UnreadableImage[] = [];
   const rows: FaceRow[] = [];
@@ -392,7 +446,9 @@ export async function convertImageFolder(
       continue;
     }
     faces.set(r.face, rows.length * faceSize);
-    perClass[kept[i].emotion]++;
+    const emotion = kept[i].emotion;
+    if (emotion === null) unlabelled++;
+    else perClass[emotion]++;
     crops[r.kind]++;
     rows.push({
       dataset,
@@ -410,18 +466,20 @@ export async function convertImageFolder(
     });
   }
 
+  if (rows.length === 0) {
+    const [first] = unreadable;
+    throw new Error(
+      `${source}: no face crops to write: none of the ${unreadable.length} images could be read (first: ${first.path}: ${first.error})`,
+    );
+  }
+
   const leftOut = Object.fromEntries([...leftOutMap].sort(([a], [b]) => (a < b ? -1 : 1)));
   const unknownLabels = [...unknown].sort();
   const notes: string[] = [
     'one row per image; crops given by the data set have faces_found 1 and score null',
   ];
-  if (leftOutMap.size > 0) {
-    notes.push(
-      `left out by label: ${Object.entries(leftOut)
-        .map(([k, n]) => `${k} ${n}${unknown.has(k) ? ' (unknown label)' : ''}`)
-        .join(', ')}`,
-    );
-  }
+  if (unlabelled > 0) notes.push(`unlabelled images (directly in the folder): ${unlabelled}`);
+  if (leftOutMap.size > 0) notes.push(`left out by label: ${leftOutText(leftOutMap, unknown)}`);
   if (unreadable.length > 0) notes.push(`unreadable images: ${unreadable.length}`);
   if (crops.blank > 0) notes.push(`blank images (one grey level): ${crops.blank}, flagged`);
   if (crops.noFace > 0)
@@ -444,7 +502,7 @@ export async function convertImageFolder(
       equalisation,
       ...(equalisation === 'clahe' ? { clahe: opts.clahe ?? {} } : {}),
       resize: cropOpts.resize,
-      alreadyCropped: opts.alreadyCropped ?? 'auto (48×48 images)',
+      alreadyCropped: opts.alreadyCropped ?? `auto (square, ≤ ${CROP_MAX_SIDE} px)`,
       detect: detectOn,
       ...(detectOn ? { margin, detectorOptions: opts.detectorOptions ?? {} } : {}),
       ...(opts.limit !== undefined ? { limit: opts.limit, seed: opts.seed ?? null } : {}),
@@ -464,6 +522,7 @@ export async function convertImageFolder(
     subject,
     rows: rows.length,
     perClass,
+    unlabelled,
     leftOut,
     unknownLabels,
     unreadable,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFacesShard } from '@emo/datasets';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -91,7 +91,7 @@ describe('convertImageFolder on a synthetic folder per label', () => {
       mkdirSync(join(root, rel, '..'), { recursive: true });
       await writePng(join(root, rel), img);
     }
-    // a colour JPEG, a corrupt file, a file that is not an image, an image outside a label folder
+    // a colour JPEG, a corrupt file, a file that is not an image, an unlabelled image
     const rgb = { width: 48, height: 48, channels: 3, data: noise(48 * 48 * 3, 7) };
     mkdirSync(join(root, 'fear'), { recursive: true });
     await sharp(rgb.data, { raw: { width: 48, height: 48, channels: 3 } })
@@ -108,8 +108,9 @@ describe('convertImageFolder on a synthetic folder per label', () => {
   test('rows in sorted path order, labels mapped, the corrupt file and odd labels reported', async () => {
     const out = join(tmp, 'mini.arrow');
     const res = await convertImageFolder({ root, out, synthetic: true });
-    expect(res.rows).toBe(6);
+    expect(res.rows).toBe(7);
     expect(res.perClass).toEqual({ happy: 2, sad: 1, angry: 1, neutral: 1, fear: 1 });
+    expect(res.unlabelled).toBe(1); // stray.png, directly in the folder
     expect(res.leftOut).toEqual({ Weird: 1, surprise: 1 });
     expect(res.unknownLabels).toEqual(['Weird']);
     expect(res.unreadable).toHaveLength(1);
@@ -117,10 +118,9 @@ describe('convertImageFolder on a synthetic folder per label', () => {
     expect(res.unreadable[0].error).toMatch(/^sad\/corrupt\.png: cannot decode the image/);
     expect(res.ignored).toEqual([
       'happy/notes.txt: not an image file (.jpg .jpeg .png .webp .tif .tiff .gif)',
-      'stray.png: image outside a label folder',
     ]);
-    // 96×96 is not a 48×48 crop and detection is off: resized, and the row says so.
-    expect(res.crops).toEqual({ given: 4, blank: 1, detected: 0, noFace: 0, undeclared: 1 });
+    // every image is small and square: a crop, only resized (96×96) — no detector is loaded
+    expect(res.crops).toEqual({ given: 6, blank: 1, detected: 0, noFace: 0, undeclared: 0 });
     expect(res.dataset).toBe('mini');
     expect(res.subject).toBe('all');
 
@@ -133,6 +133,7 @@ describe('convertImageFolder on a synthetic folder per label', () => {
       'happy/b.png',
       'neutral/blank.png',
       'sad/c.png',
+      'stray.png',
     ]);
     expect(shard.rows.map((r) => r.label5)).toEqual([
       'angry',
@@ -141,16 +142,15 @@ describe('convertImageFolder on a synthetic folder per label', () => {
       'happy',
       'neutral',
       'sad',
+      null,
     ]);
-    expect(shard.rows[0]).toMatchObject({ facesFound: 0, score: null });
-    expect(shard.rows[0].flags).toMatch(/not a 48×48 crop and detection off: whole 96×96 image/);
     // a blank crop is kept, but says it shows no face
     expect(shard.rows[4]).toMatchObject({
       facesFound: 0,
       flags: 'blank image (every pixel 77): no face',
     });
     expect(face(shard.faces, 4).every((v) => v === 77)).toBe(true);
-    for (const r of [1, 2, 3, 5].map((i) => shard.rows[i])) {
+    for (const r of [0, 1, 2, 3, 5, 6].map((i) => shard.rows[i])) {
       expect(r).toMatchObject({ dataset: 'mini', subject: 'all', facesFound: 1, score: null });
       expect(r.flags).toBeNull();
     }
@@ -163,7 +163,8 @@ describe('convertImageFolder on a synthetic folder per label', () => {
     });
     expect(shard.metadata.labelMapping).toContain('disgust→(left out)');
     expect(shard.metadata.notes.join('; ')).toContain('Weird 1 (unknown label)');
-    expect(shard.faces.length).toBe(6 * 2304);
+    expect(shard.metadata.notes).toContain('unlabelled images (directly in the folder): 1');
+    expect(shard.faces.length).toBe(7 * 2304);
 
     // Pixels: grey → (resize) → global equalisation, exactly the image/ module's.
     expect(face(shard.faces, 2)).toEqual(equalizeHist(imgs['happy/a.png']).data);
@@ -290,9 +291,9 @@ describe('convertImageFolder on a synthetic folder per label', () => {
   test('bad options are refused with a reason', async () => {
     const out = join(tmp, 'x.arrow');
     await expect(convertImageFolder({ out })).rejects.toThrow(/exactly one of root .* and csv/);
-    await expect(convertImageFolder({ root, out, alreadyCropped: false })).rejects.toThrow(
-      /needs detect: true/,
-    );
+    await expect(
+      convertImageFolder({ root, out, alreadyCropped: false, detect: false }),
+    ).rejects.toThrow(/needs detect: true/);
     await expect(convertImageFolder({ root: join(tmp, 'nope'), out })).rejects.toThrow(
       /nope: cannot list the image folder/,
     );
@@ -335,9 +336,9 @@ describe('convertImageFolder with face detection (a scripted detector)', () => {
     await writePng(join(root, 'happy', 'crop.png'), greyImage(48, 48, 9));
   });
 
-  test('largest face + margin is cropped; no face → whole image, flagged; 48×48 crops kept', async () => {
+  test('photos get detection unasked: largest face + margin; no face → whole image, flagged; 48×48 crops kept', async () => {
     const out = join(tmp, 'photos.arrow');
-    const res = await convertImageFolder({ root, out, detect: true, detector: scripted });
+    const res = await convertImageFolder({ root, out, detector: scripted });
     expect(res.crops).toEqual({ given: 1, blank: 0, detected: 2, noFace: 1, undeclared: 0 });
     const shard = readFacesShard(out);
     expect(shard.metadata.detector).toBe('scripted');
@@ -372,6 +373,13 @@ describe('convertImageFolder with face detection (a scripted detector)', () => {
       margin: 0,
     });
     expect(all.crops).toEqual({ given: 0, blank: 0, detected: 2, noFace: 2, undeclared: 0 });
+
+    // detect: false: photos are resized whole, and the rows say so
+    const off = await convertImageFolder({ root, out: join(tmp, 'photos3.arrow'), detect: false });
+    expect(off.crops).toEqual({ given: 1, blank: 0, detected: 0, noFace: 0, undeclared: 3 });
+    expect(readFacesShard(join(tmp, 'photos3.arrow')).rows[1].flags).toBe(
+      'not a face crop (square, ≤ 128 px) and detection off: whole 160×120 image resized',
+    );
   });
 
   test('a detector failing on one image lists it; a detector that cannot load stops the run', async () => {
@@ -400,6 +408,92 @@ describe('convertImageFolder with face detection (a scripted detector)', () => {
         detectorOptions: { modelDir: join(tmp, 'no-model-here') },
       }),
     ).rejects.toThrow(/no-model-here|model/i);
+  });
+});
+
+describe('plain folders, label aliases, and folders that yield nothing', () => {
+  const scripted: ImageFaceDetector = {
+    description: 'scripted',
+    detect: async (f: Frame) =>
+      f.width > 100 ? [{ box: [40, 30, 50, 50], score: 0.9, landmarks: [] }] : [],
+  };
+  const make = async (name: string, files: Record<string, RawImage>): Promise<string> => {
+    const root = join(tmp, name);
+    mkdirSync(root, { recursive: true });
+    for (const [rel, img] of Object.entries(files)) {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      await writePng(join(root, rel), img);
+    }
+    return root;
+  };
+
+  test('a folder of photos without label folders: one unlabelled row per image', async () => {
+    const root = await make('plain', {
+      'IMG_1.png': greyImage(160, 120, 1),
+      'IMG_2.png': greyImage(120, 160, 2),
+      'tiny.png': greyImage(48, 48, 3),
+    });
+    const out = join(tmp, 'plain.arrow');
+    const res = await convertImageFolder({ root, out, detector: scripted });
+    expect(res.rows).toBe(3);
+    expect(res.unlabelled).toBe(3);
+    expect(res.perClass).toEqual({ happy: 0, sad: 0, angry: 0, neutral: 0, fear: 0 });
+    expect(res.crops).toEqual({ given: 1, blank: 0, detected: 2, noFace: 0, undeclared: 0 });
+    const shard = readFacesShard(out);
+    expect(shard.rows.map((r) => [r.source, r.label5, r.facesFound, r.score])).toEqual([
+      ['IMG_1.png', null, 1, 0.9],
+      ['IMG_2.png', null, 1, 0.9],
+      ['tiny.png', null, 1, null],
+    ]);
+  });
+
+  test('label aliases map to the five classes; surprised and unknown folders are listed', async () => {
+    const g = greyImage(48, 48, 4);
+    const root = await make('aliases', {
+      'Fearful/a.png': g,
+      'happiness/b.png': g,
+      'sadness/c.png': g,
+      'anger/d.png': g,
+      'neutral/e.png': g,
+      'surprised/f.png': g,
+      'surprised/g.png': g,
+      'bored/h.png': g,
+    });
+    const res = await convertImageFolder({ root, out: join(tmp, 'aliases.arrow') });
+    expect(res.perClass).toEqual({ happy: 1, sad: 1, angry: 1, neutral: 1, fear: 1 });
+    expect(res.leftOut).toEqual({ bored: 1, surprised: 2 });
+    expect(res.unknownLabels).toEqual(['bored']);
+    const lookup = resolveImageLabelMap().lookup;
+    expect(['afraid', 'scared', 'joy', 'Happy'].map((l) => lookup(l))).toEqual([
+      { kind: 'class', emotion: 'fear' },
+      { kind: 'class', emotion: 'fear' },
+      { kind: 'class', emotion: 'happy' },
+      { kind: 'class', emotion: 'happy' },
+    ]);
+    expect(lookup('disgusted')).toEqual({ kind: 'excluded' });
+    expect(lookup('contempt')).toEqual({ kind: 'excluded' });
+  });
+
+  test('a folder that yields nothing throws, saying why', async () => {
+    const out = join(tmp, 'nothing.arrow');
+    const empty = join(tmp, 'empty');
+    mkdirSync(join(empty, 'happy'), { recursive: true });
+    writeFileSync(join(empty, 'happy', 'readme.txt'), 'x');
+    await expect(convertImageFolder({ root: empty, out })).rejects.toThrow(
+      /empty: no face crops to write: no image files \(.jpg .*\) found \(1 other files ignored, e\.g\. happy\/readme\.txt/,
+    );
+    const g = greyImage(48, 48, 5);
+    const odd = await make('odd-labels', { 'surprise/a.png': g, 'bored/b.png': g });
+    await expect(convertImageFolder({ root: odd, out })).rejects.toThrow(
+      /odd-labels: no face crops to write: all 2 images are left out by their labels \(bored 1 \(unknown label\), surprise 1\); the classes are happy, sad, angry, neutral, fear/,
+    );
+    const broken = join(tmp, 'broken');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, 'x.png'), 'not a png');
+    await expect(convertImageFolder({ root: broken, out })).rejects.toThrow(
+      /broken: no face crops to write: none of the 1 images could be read \(first: x\.png: x\.png: cannot decode/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -7,7 +7,10 @@ export type {
   ImageFaceDetector,
   UnreadableImage,
 } from './convert.js';
+export { CROP_MAX_SIDE, looksLikeFaceCrop } from './crop-rule.js';
 export {
+  DEFAULT_IMAGE_LABEL_MAP,
+  EMOTION_LABEL_ALIASES,
   FER2013_LABEL_MAP,
   FER2013_NUMERIC_LABEL_MAP,
   normaliseLabel,

@@ -24,6 +24,30 @@ export const FER2013_LABEL_MAP: ImageLabelMap = {
 };
 
 /**
+ * Other names for the same emotions, as image data sets spell their folders: adjectives, nouns
+ * and the like (fearful, happiness, sadness, anger…). Disgust, surprise and contempt are left
+ * out like FER2013's disgust and surprise.
+ */
+export const EMOTION_LABEL_ALIASES: ImageLabelMap = {
+  happiness: 'happy',
+  joy: 'happy',
+  sadness: 'sad',
+  anger: 'angry',
+  fearful: 'fear',
+  afraid: 'fear',
+  scared: 'fear',
+  disgusted: null,
+  surprised: null,
+  contempt: null,
+};
+
+/** The mapping used when none is given: FER2013's seven labels and their aliases. */
+export const DEFAULT_IMAGE_LABEL_MAP: ImageLabelMap = {
+  ...FER2013_LABEL_MAP,
+  ...EMOTION_LABEL_ALIASES,
+};
+
+/**
  * FER2013's numeric codes as in the Kaggle `fer2013.csv` `emotion` column (0 Angry, 1 Disgust,
  * 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral); pass it as `labelMap` for such a CSV.
  */
@@ -56,7 +80,9 @@ export interface ResolvedLabelMap {
 }
 
 /** Checks a mapping (every value one of `EMOTIONS` or null; no key twice after normalising). */
-export function resolveImageLabelMap(map: ImageLabelMap = FER2013_LABEL_MAP): ResolvedLabelMap {
+export function resolveImageLabelMap(
+  map: ImageLabelMap = DEFAULT_IMAGE_LABEL_MAP,
+): ResolvedLabelMap {
   const entries: Record<string, Emotion | null> = {};
   for (const [key, value] of Object.entries(map)) {
     const k = normaliseLabel(key);

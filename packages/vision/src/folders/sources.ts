@@ -1,6 +1,7 @@
 /**
  * The two ways image data sets are shared: a folder per label (`<root>/<label>/…/*.jpg`) or a CSV
- * of `path,label` with paths relative to the CSV's folder. Both give the same list of entries,
+ * of `path,label` with paths relative to the CSV's folder. Images directly in the root folder
+ * have no label: a plain folder of photos gives one unlabelled entry per image. Both give the same list of entries,
  * sorted by their relative path (code-unit order) so that a conversion is deterministic.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,13 +23,13 @@ export interface ImageEntry {
   readonly path: string;
   /** Path relative to the root (folder form) or to the CSV's folder, with '/' separators. */
   readonly rel: string;
-  /** The data set's own label (folder name or CSV cell), as written there. */
-  readonly label: string;
+  /** The data set's own label (folder name or CSV cell), as written there; null: unlabelled. */
+  readonly label: string | null;
 }
 
 export interface ImageListing {
   readonly entries: ImageEntry[];
-  /** Files that were not taken: not an image, or not inside a label folder ('path: why'). */
+  /** Files that were not taken, as 'path: why' (not an image file). */
   readonly ignored: string[];
 }
 
@@ -37,7 +38,10 @@ const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/')
 const byRel = (a: ImageEntry, b: ImageEntry): number =>
   a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
 
-/** `<root>/<label>/**` → entries; hidden files and folders (leading '.') are skipped. */
+/**
+ * `<root>/<label>/**` → labelled entries, `<root>/*.jpg…` → unlabelled ones; hidden files and
+ * folders (leading '.') are skipped.
+ */
 export function listLabelFolders(root: string): ImageListing {
   const abs = resolve(root);
   let top: string[];
@@ -51,7 +55,7 @@ export function listLabelFolders(root: string): ImageListing {
   }
   const entries: ImageEntry[] = [];
   const ignored: string[] = [];
-  const walk = (dir: string, label: string): void => {
+  const walk = (dir: string, label: string | null): void => {
     for (const name of readdirSync(dir).sort()) {
       if (name.startsWith('.')) continue;
       const p = join(dir, name);
@@ -68,7 +72,7 @@ export function listLabelFolders(root: string): ImageListing {
     const p = join(abs, name);
     if (statSync(p).isDirectory()) walk(p, name);
     else if (IMAGE_EXTENSIONS.includes(extname(name).toLowerCase()))
-      ignored.push(`${name}: image outside a label folder`);
+      entries.push({ path: p, rel: name, label: null });
   }
   entries.sort(byRel);
   return { entries, ignored };

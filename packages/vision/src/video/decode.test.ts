@@ -184,6 +184,20 @@ describe('decodeFrames on a synthetic index video', () => {
     expect(sourceIndex(small)).toBe(onScreen(3.3));
   });
 
+  it('applies a filter chain to the sampled frames before scaling (filter)', async () => {
+    const opts = { startS: 2, endS: 3, sampleFps: 2, grey: true } as const;
+    const { frames: plain } = await collectFrames(mp4, opts);
+    const { frames: flipped } = await collectFrames(mp4, { ...opts, filter: 'hflip' });
+    expect(flipped.map((f) => f.t)).toEqual(plain.map((f) => f.t));
+    for (const [i, f] of flipped.entries()) {
+      const row = (y: number, img: VideoFrame) => img.data.subarray(y * W, (y + 1) * W);
+      for (let y = 0; y < H; y++) expect(row(y, f)).toEqual(row(y, plain[i]).slice().reverse());
+    }
+    await expect(collectFrames(mp4, { ...opts, filter: 'no_such_filter' })).rejects.toThrow(
+      VideoError,
+    );
+  });
+
   it('frameAt returns the frame on screen, anywhere in the video', async () => {
     for (const t of [0, 0.03, 1.5, 4.04, 6.999, 7.99]) {
       expect(sourceIndex(await frameAt(mp4, t, { grey: true }))).toBe(onScreen(t));

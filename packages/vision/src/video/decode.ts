@@ -61,6 +61,11 @@ export interface DecodeOptions {
   size?: { width?: number; height?: number };
   /** One grey channel (ffmpeg's full-range luma) instead of RGB24. */
   grey?: boolean;
+  /**
+   * An ffmpeg filter chain applied to each sampled frame before it is scaled, e.g.
+   * `'eq=brightness=-0.3:gamma=0.6,noise=alls=20:allf=t'` to emulate a dim, noisy camera.
+   */
+  filter?: string;
   /** Aborting kills ffmpeg; the generator then throws the signal's reason. */
   signal?: AbortSignal;
   /**
@@ -168,6 +173,7 @@ function planDecode(file: string, info: VideoProbe, opts: DecodeOptions): Plan {
   const seekS = startS - lead;
   const filters = [
     `fps=fps=${sampleFps}:start_time=${lead.toFixed(6)}:round=up`,
+    ...(opts.filter ? [opts.filter] : []),
     `scale=${width}:${height}${opts.size ? ':flags=area' : ''}`,
     `format=${pixFmt}`,
   ];

@@ -37,7 +37,7 @@ export interface VisionParams {
   readonly equalize: EqualizeMethod;
   /** Detection threshold (BlazeFace's score; why 0.5: detect/README.md). */
   readonly minScore: number;
-  /** Width frames are scaled down to for detection and cropping (never up). */
+  /** Width frames are scaled to for detection and cropping (down for HD video, up for smaller). */
   readonly decodeWidth: number;
   /**
    * Sampled frames before each crop that are also run through the detector to smooth the box

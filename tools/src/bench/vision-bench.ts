@@ -11,10 +11,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BoxTracker,
+  bestFace,
   createFaceDetector,
   decodeFrames,
   faceCrop,
-  largestFace,
   probeVideo,
   withMargin,
 } from '@emo/vision';
@@ -44,7 +44,7 @@ export async function runVisionBench(): Promise<void> {
     let found = 0;
     const tracker = new BoxTracker();
     for await (const frame of decodeFrames(video, { sampleFps: 2 })) {
-      const best = largestFace(await detector.detect(frame));
+      const best = bestFace(await detector.detect(frame));
       const t = tracker.update(best ? best.box : null);
       if (best) found++;
       const region = t.box

@@ -17,9 +17,12 @@ export * from './shards/recordings.js';
 export * from './shards/windows.js';
 export * from './shards/faces.js';
 export * from './shards/predictions.js';
-export { SYNTH_DEFAULTS, writeSyntheticCorpus } from './synth/corpus.js';
+export { SYNTH_DATASETS, SYNTH_DEFAULTS, writeSyntheticCorpus } from './synth/corpus.js';
 export type {
+  SynthDataset,
   SyntheticCorpusOptions,
   SyntheticCorpusResult,
   SyntheticTrialTruth,
 } from './synth/corpus.js';
+export { SYNTH_PRESETS, SYNTH_PRESET_NAMES, isSynthPresetName } from './synth/presets.js';
+export type { SynthPreset, SynthPresetName, SynthVideoSpec } from './synth/presets.js';

@@ -34,7 +34,7 @@ const TARGET_RATIO = 1 / 3;
 /** Overrides of the default model config (JSON), for tfjs workers and PyTorch alike. */
 export const CONFIG_ENV = 'EMO_BENCH_MODEL_CONFIG';
 
-interface Plan {
+export interface Plan {
   batch: number;
   warmup: number;
   minBatches: number;
@@ -72,7 +72,7 @@ interface Worker {
 }
 
 /** Starts one worker process on `backend` ('auto' leaves EMO_TF_BACKEND unset). */
-function startWorker(backend: string, args: string[]): Worker {
+export function startWorker(backend: string, args: string[]): Worker {
   const env = { ...process.env };
   if (backend === 'auto') delete env[BACKEND_ENV];
   else env[BACKEND_ENV] = backend;
@@ -99,17 +99,17 @@ function startWorker(backend: string, args: string[]): Worker {
   return { ready, done, go: () => child.connected && child.send('go') };
 }
 
-function planArgs(mode: 'train' | 'infer', kind: ModelKind, p: Plan): string[] {
+export function planArgs(mode: 'train' | 'infer', kind: ModelKind, p: Plan): string[] {
   return [mode, kind, p.batch, p.warmup, p.minBatches, p.minSeconds].map(String);
 }
 
-async function runOne(backend: string, args: string[]): Promise<ChildResult> {
+export async function runOne(backend: string, args: string[]): Promise<ChildResult> {
   const m = await startWorker(backend, args).done;
   if (m.type !== 'result') throw new ChildError(`unexpected reply ${m.type}`);
   return m;
 }
 
-interface Concurrent {
+export interface Concurrent {
   /** Sum of the workers' samples/s. */
   sum: number;
   /** All samples over the span from the first start to the last end. */
@@ -118,7 +118,11 @@ interface Concurrent {
 }
 
 /** `n` workers warm up, then time together (released at once after all are warm). */
-async function runConcurrent(backend: string, args: string[], n: number): Promise<Concurrent> {
+export async function runConcurrent(
+  backend: string,
+  args: string[],
+  n: number,
+): Promise<Concurrent> {
   const workers = Array.from({ length: n }, () => startWorker(backend, [...args, 'barrier']));
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.go();
@@ -198,7 +202,7 @@ interface Row {
  * CPU ticks from /proc (Linux): the machine's busy and total ticks (all cores) and this process's
  * own, its finished children included (every worker and Python run is waited for).
  */
-function cpuTicks(): { busy: number; total: number; own: number } | undefined {
+export function cpuTicks(): { busy: number; total: number; own: number } | undefined {
   try {
     const n = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
     const ticks = n.map(Number);
@@ -216,10 +220,10 @@ function cpuTicks(): { busy: number; total: number; own: number } | undefined {
   }
 }
 
-type Ticks = NonNullable<ReturnType<typeof cpuTicks>>;
+export type Ticks = NonNullable<ReturnType<typeof cpuTicks>>;
 
 /** The share of all CPUs that other processes kept busy between two readings. */
-function othersShare(a: Ticks | undefined, b: Ticks | undefined): number | undefined {
+export function othersShare(a: Ticks | undefined, b: Ticks | undefined): number | undefined {
   if (!a || !b || b.total === a.total) return undefined;
   return Math.max(0, b.busy - a.busy - (b.own - a.own)) / (b.total - a.total);
 }

@@ -5,6 +5,7 @@ import { runDatasetsBench } from './datasets-bench.js';
 import { runDspBench } from './dsp-bench.js';
 import { runModelBench } from './model-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
+import { runScaleBench } from './scale-bench.js';
 import { runVisionBench } from './vision-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,16 +13,19 @@ const benches: Record<string, () => Promise<void>> = {
   dsp: runDspBench,
   model: runModelBench,
   pipeline: runPipelineBench,
+  scale: runScaleBench,
   vision: runVisionBench,
 };
 
-const names = process.argv.slice(2);
-for (const n of names.length ? names : Object.keys(benches)) {
+// flags (--json) are read by the benches themselves
+const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+// `scale` makes full-size subjects (long): it runs only when named
+for (const n of names.length ? names : Object.keys(benches).filter((b) => b !== 'scale')) {
   const b = benches[n];
   if (!b) {
     console.error(`unknown benchmark '${n}' (have: ${Object.keys(benches).join(', ')})`);
     process.exit(2);
   }
-  console.log(`== ${n}`);
+  if (!process.argv.includes('--json')) console.log(`== ${n}`);
   await b();
 }

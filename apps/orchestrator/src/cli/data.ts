@@ -3,12 +3,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { ConvertReport, DatasetName } from '@emo/datasets';
+import type { ConvertReport, DatasetName, SynthDataset, SynthPresetName } from '@emo/datasets';
 import {
   CONVERT_DEFAULTS,
   EMOTIONS,
+  SYNTH_DATASETS,
   SYNTH_DEFAULTS,
+  SYNTH_PRESETS,
+  SYNTH_PRESET_NAMES,
   convertDataset,
+  isSynthPresetName,
   trialCounts,
   writeSyntheticCorpus,
 } from '@emo/datasets';
@@ -21,49 +25,74 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
     .description('write a SYNTHETIC DEAP- and AMIGOS-format download (exact file formats)')
     .requiredOption('--out <dir>', 'output folder (DEAP/ and AMIGOS/ are created inside)')
     .option(
+      '--preset <name>',
+      `the corpus's dimensions: small (${describePreset('small')}) or full (the real data sets': ${describePreset('full')})`,
+      (v: string) => {
+        if (!isSynthPresetName(v))
+          throw new InvalidArgumentError(`--preset must be ${SYNTH_PRESET_NAMES.join(' or ')}`);
+        return v;
+      },
+      SYNTH_DEFAULTS.preset,
+    )
+    .option(
       '--subjects <n>',
       'subjects per data set',
       intArg('--subjects', 1, 64),
       SYNTH_DEFAULTS.subjects,
     )
+    .option('--only <dataset>', 'write only this data set (deap or amigos)', (v: string) => {
+      if (!(SYNTH_DATASETS as readonly string[]).includes(v))
+        throw new InvalidArgumentError(`--only must be ${SYNTH_DATASETS.join(' or ')}`);
+      return v as SynthDataset;
+    })
     .option('--seed <s>', 'random seed', intArg('--seed', 0, 2 ** 32 - 1), SYNTH_DEFAULTS.seed)
     .option(
       '--deap-trials <n>',
-      'trials per DEAP subject (real: 40)',
+      "trials per DEAP subject (real: 40; default: the preset's)",
       intArg('--deap-trials', 5, 40),
-      SYNTH_DEFAULTS.deapTrials,
     )
     .option(
       '--amigos-short-trials <n>',
-      'short-video trials per AMIGOS participant (real: 16)',
+      "short-video trials per AMIGOS participant (real: 16; default: the preset's)",
       intArg('--amigos-short-trials', 5, 16),
-      SYNTH_DEFAULTS.amigosShortTrials,
+    )
+    .option(
+      '--amigos-long-s <s>',
+      "duration of every long-video AMIGOS trial after its baseline, s (default: the preset's)",
+      intArg('--amigos-long-s', 10, 1800),
     )
     .option('--no-video', 'skip the face videos')
     .option('--json', 'print the result as JSON')
     .action(
       async (o: {
         out: string;
+        preset: SynthPresetName;
         subjects: number;
+        only?: SynthDataset;
         seed: number;
-        deapTrials: number;
-        amigosShortTrials: number;
+        deapTrials?: number;
+        amigosShortTrials?: number;
+        amigosLongS?: number;
         video: boolean;
         json?: boolean;
       }) => {
         const res = await writeSyntheticCorpus({
           out: resolve(o.out),
+          preset: o.preset,
           subjects: o.subjects,
+          ...(o.only ? { datasets: [o.only] } : {}),
           seed: o.seed,
           deapTrials: o.deapTrials,
           amigosShortTrials: o.amigosShortTrials,
+          amigosLongS: o.amigosLongS,
           video: o.video,
           onProgress: o.json ? undefined : (m) => err(`synth: ${m}\n`),
         });
+        const roots = res.datasets.map((d) => (d === 'deap' ? res.deapRoot : res.amigosRoot));
         out(
           o.json
             ? JSON.stringify(res) + '\n'
-            : `synthetic corpus written: ${res.deapRoot}, ${res.amigosRoot}\n`,
+            : `synthetic corpus (${res.preset}) written: ${roots.join(', ')}\n`,
         );
       },
     );
@@ -141,6 +170,24 @@ export function addDataCommands(program: Command, { out, err }: CliIo): void {
         }
       },
     );
+}
+
+/** A preset's dimensions in a few words, for `--help`. */
+function describePreset(name: SynthPresetName): string {
+  const p = SYNTH_PRESETS[name];
+  const v = (x: typeof p.deapVideo) => `${x.width}×${x.height} ${x.fps} fps ${x.codec}`;
+  const range = (d: number | Readonly<Record<string, number>>): string => {
+    if (typeof d === 'number') return `${d} s`;
+    const s = Object.values(d);
+    return `${Math.min(...s)}–${Math.max(...s)} s`;
+  };
+  const short = p.amigosShortS === 'drawn' ? '45–90 s' : range(p.amigosShortS);
+  return (
+    `DEAP ${p.deapTrials} trials of 63 s, videos ${v(p.deapVideo)}; ` +
+    `AMIGOS ${p.amigosShortTrials} short trials of ${short} + 4 long of ${range(p.amigosLongS)} ` +
+    `after a 5 s baseline, ` +
+    `videos ${v(p.amigosVideo)}`
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { SYNTH_DEFAULTS, writeSyntheticCorpus } from '@emo/datasets';
+import type { SynthPresetName } from '@emo/datasets';
+import { SYNTH_DEFAULTS, SYNTH_PRESET_NAMES, writeSyntheticCorpus } from '@emo/datasets';
 import { defineStage, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
@@ -13,16 +14,23 @@ import { seedParam } from './seed.js';
 
 const d = SYNTH_DEFAULTS;
 
-/** Parameters (config `synth`); the defaults are @emo/datasets' SYNTH_DEFAULTS. */
+/**
+ * Parameters (config `synth`); the defaults are @emo/datasets' SYNTH_DEFAULTS, and the
+ * dimensions left out (trials, durations) are the preset's (SYNTH_PRESETS).
+ */
 export const synthParams = z
   .object({
+    /** The corpus's dimensions: `small` (default) or `full` (the real data sets'). */
+    preset: z.enum(SYNTH_PRESET_NAMES as [SynthPresetName, ...SynthPresetName[]]).default(d.preset),
     subjects: z.number().int().min(1).max(64).default(d.subjects),
     /** The run's top-level `seed` unless set here. */
     seed: seedParam,
-    deapTrials: z.number().int().min(5).max(40).default(d.deapTrials),
-    amigosShortTrials: z.number().int().min(5).max(16).default(d.amigosShortTrials),
-    /** Duration of the long-video AMIGOS trials, s. */
-    amigosLongS: z.number().int().min(10).max(1800).default(d.amigosLongS),
+    /** Default: the preset's. */
+    deapTrials: z.number().int().min(5).max(40).optional(),
+    /** Default: the preset's. */
+    amigosShortTrials: z.number().int().min(5).max(16).optional(),
+    /** Duration of every long-video AMIGOS trial, s; default: the preset's. */
+    amigosLongS: z.number().int().min(10).max(1800).optional(),
     video: z.boolean().default(d.video),
   })
   .strict();
@@ -46,6 +54,7 @@ export async function synthStage(): Promise<Stage<SynthParams>> {
         let step = 0;
         await writeSyntheticCorpus({
           out: ctx.outDir,
+          preset: ctx.params.preset,
           subjects: ctx.params.subjects,
           seed: ctx.params.seed,
           deapTrials: ctx.params.deapTrials,

@@ -9,6 +9,8 @@ import { readRecordingsShard } from '../shards/recordings.js';
 import { readPickle } from '../pickle/index.js';
 import { readMat } from '../mat/index.js';
 import { isNdArray } from '../ndarray.js';
+import { AMIGOS_LONG_IDS, AMIGOS_SHORT_IDS } from '../amigos.js';
+import { AMIGOS_LONG_S_FULL, AMIGOS_SHORT_S_FULL } from './presets.js';
 
 describe('synthetic corpus', () => {
   it('is deterministic in its seed', async () => {
@@ -78,4 +80,75 @@ describe('synthetic corpus', () => {
     const p1 = readRecordingsShard(join(out, 'amigos-P01.arrow'));
     expect(p1.rows.every((x) => x.videoPath?.endsWith(`P1_${x.stimulusId}_face.mov`))).toBe(true);
   }, 180_000);
+
+  it('writes one data set alone, byte for byte as beside the other, and keeps the other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-only-'));
+    const opts = {
+      subjects: 2,
+      deapTrials: 5,
+      amigosShortTrials: 5,
+      amigosLongS: 10,
+      video: false,
+    };
+    const both = await writeSyntheticCorpus({ ...opts, out: join(dir, 'both') });
+    const alone = await writeSyntheticCorpus({
+      ...opts,
+      out: join(dir, 'one'),
+      datasets: ['amigos'],
+    });
+    expect(alone.datasets).toEqual(['amigos']);
+    expect(existsSync(alone.deapRoot)).toBe(false);
+    const same = (a: string, b: string) =>
+      expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    for (const f of ['Data_Preprocessed_P02/Data_Preprocessed_P02.mat', 'EMO_SYNTHETIC.json'])
+      same(join(both.amigosRoot, f), join(alone.amigosRoot, f));
+    // then DEAP alone into the same folder: AMIGOS stays
+    const deap = await writeSyntheticCorpus({ ...opts, out: join(dir, 'one'), datasets: ['deap'] });
+    expect(deap.trials).toBe(10);
+    for (const f of ['data_preprocessed_python/s02.dat', 'EMO_SYNTHETIC.json'])
+      same(join(both.deapRoot, f), join(deap.deapRoot, f));
+    expect(existsSync(join(alone.amigosRoot, 'EMO_SYNTHETIC.json'))).toBe(true);
+    await expect(writeSyntheticCorpus({ ...opts, out: dir, datasets: [] })).rejects.toThrow(
+      /datasets must name deap and\/or amigos/,
+    );
+    await expect(
+      writeSyntheticCorpus({ ...opts, out: dir, preset: 'huge' as 'full' }),
+    ).rejects.toThrow(/unknown preset 'huge'/);
+  }, 60_000);
+
+  it('full: the converter reads a full-size subject with the preset’s trials, durations and samples', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-full-'));
+    const r = await writeSyntheticCorpus({ out: dir, preset: 'full', subjects: 1, video: false });
+    const out = join(dir, 'shards');
+
+    const deap = await convertDataset({ dataset: 'deap', root: r.deapRoot, outDir: out });
+    expect(deap.synthetic).toBe(true);
+    const s01 = readRecordingsShard(join(out, 'deap-s01.arrow'));
+    expect(s01.metadata.synthetic).toBe(true);
+    expect(s01.rows).toHaveLength(40);
+    expect(s01.rows.map((x) => x.presentationTrial).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    for (const row of s01.rows) {
+      expect(row).toMatchObject({ fs: 128, baselineSamples: 3 * 128 });
+      expect(row.ppg?.length).toBe(8064); // 3 s baseline + 60 s
+      expect(row.gsr?.length).toBe(8064);
+    }
+
+    const amigos = await convertDataset({ dataset: 'amigos', root: r.amigosRoot, outDir: out });
+    expect(amigos.synthetic).toBe(true);
+    const p01 = readRecordingsShard(join(out, 'amigos-P01.arrow'));
+    expect(p01.rows.map((x) => x.stimulusId)).toEqual([...AMIGOS_SHORT_IDS, ...AMIGOS_LONG_IDS]);
+    const listed: Record<string, number> = { ...AMIGOS_SHORT_S_FULL, ...AMIGOS_LONG_S_FULL };
+    for (const row of p01.rows) {
+      expect(row).toMatchObject({ fs: 128, baselineSamples: 5 * 128 });
+      const samples = (5 + listed[row.stimulusId]) * 128;
+      expect([row.stimulusId, row.ecg?.length, row.ecgLeft?.length, row.gsr?.length]).toEqual([
+        row.stimulusId,
+        samples,
+        samples,
+        samples,
+      ]);
+    }
+  }, 120_000);
 });

@@ -6,9 +6,18 @@
  *
  * DEAP-format: data_preprocessed_python/sXX.dat (Python 2 pickle, protocol 2, the form DEAP
  * ships), metadata_csv/participant_ratings.csv (presentation order shuffled per participant),
- * face_video/sXX/sXX_trialYY.avi (MPEG-4 part 2, 50 fps, the 63 s of the trial, YY = presentation trial).
+ * face_video/sXX/sXX_trialYY.avi (50 fps, the 63 s of the trial, YY = presentation trial).
  * AMIGOS-format: Data_Preprocessed_PXX/Data_Preprocessed_PXX.mat (compressed MAT v5, 1×20
- * cells) and face videos Exp1_PXX_face/P{n}_{VideoID}_face.mov (MPEG-4 part 2, 25 fps; the codecs of the real files are unverified and any codec ffmpeg decodes is read the same way).
+ * cells) and face videos Exp1_PXX_face/P{n}_{VideoID}_face.mov (25 fps; long videos in
+ * Exp2_PXX_face). The codecs of the real files are unverified and any codec ffmpeg decodes is
+ * read the same way.
+ *
+ * The dimensions (trials, durations, video size/rate/codec) come from a preset
+ * (presets.ts): `small` (the default, MPEG-4 part 2 videos of 180×144 and 256×144) or `full`
+ * (the real data sets' dimensions, H.264). Subjects are written one at a time, each data set
+ * on its own when asked (`datasets`), so a full-size subject can be made without the rest;
+ * the videos are rendered and encoded frame by frame, and a subject's signals are dropped
+ * once its file is written.
  *
  * Realistic defects (when `defects`): an AMIGOS participant with an empty trial, one with a
  * NaN run in its ECG, one without long-video trials (as P08/P24/P28), a DEAP participant with
@@ -41,20 +50,21 @@ import {
 import { animateFrames, expressionFor, renderFace } from './face.js';
 import type { FrameParams } from './face.js';
 import { encodeVideo } from './video.js';
+import type { SynthPresetName, SynthVideoSpec } from './presets.js';
+import { SYNTH_PRESETS, SYNTH_PRESET_NAMES, isSynthPresetName } from './presets.js';
 
 export const SYNTH_VERSION = '1.0.0';
 
-/** The corpus's defaults (the pipeline's `synth` settings and `emo synth` take them from here). */
+/**
+ * The corpus's defaults (the pipeline's `synth` settings and `emo synth` take them from here);
+ * the dimensions are the preset's (`SYNTH_PRESETS`).
+ */
 export const SYNTH_DEFAULTS = Object.freeze({
+  /** The dimensions: `small` or `full` (the real data sets'), see presets.ts. */
+  preset: 'small' as SynthPresetName,
   /** Subjects per data set. */
   subjects: 6,
   seed: DEFAULT_SEED,
-  /** Trials per DEAP subject (the real data set has 40). */
-  deapTrials: 15,
-  /** Short-video trials per AMIGOS participant (16, as the real one); 4 long follow. */
-  amigosShortTrials: 16,
-  /** Duration of the synthetic long-video trials, s (real ones last 14–23 min). */
-  amigosLongS: 120,
   /** Write face videos. */
   video: true,
   /** Include the realistic defects listed above. */
@@ -63,15 +73,29 @@ export const SYNTH_DEFAULTS = Object.freeze({
   videoJobs: 2,
 });
 
+/** The data sets the corpus has. */
+export type SynthDataset = 'deap' | 'amigos';
+export const SYNTH_DATASETS: readonly SynthDataset[] = ['deap', 'amigos'];
+
 export interface SyntheticCorpusOptions {
   /** Output folder; DEAP/ and AMIGOS/ are written inside. */
   readonly out: string;
-  /** The rest default to {@link SYNTH_DEFAULTS}. */
+  /** The dimensions; default {@link SYNTH_DEFAULTS}.preset (`small`). */
+  readonly preset?: SynthPresetName;
+  /**
+   * The data sets to write (default both). Only their folders are replaced; each data set's
+   * content is the same whether or not the other is written.
+   */
+  readonly datasets?: readonly SynthDataset[];
+  /** Default {@link SYNTH_DEFAULTS}. */
   readonly subjects?: number;
   readonly seed?: number;
+  /** Override the preset's dimension of the same name. */
   readonly deapTrials?: number;
   readonly amigosShortTrials?: number;
+  /** Duration of every long-video AMIGOS trial after the baseline, s (overrides the preset's). */
   readonly amigosLongS?: number;
+  /** Default {@link SYNTH_DEFAULTS}. */
   readonly video?: boolean;
   readonly defects?: boolean;
   readonly videoJobs?: number;
@@ -89,8 +113,12 @@ export interface SyntheticTrialTruth {
 }
 
 export interface SyntheticCorpusResult {
+  /** The DEAP-format and AMIGOS-format folders (each written only when in `datasets`). */
   readonly deapRoot: string;
   readonly amigosRoot: string;
+  readonly preset: SynthPresetName;
+  /** The data sets written. */
+  readonly datasets: readonly SynthDataset[];
   readonly subjects: number;
   readonly seed: number;
   readonly trials: number;
@@ -99,12 +127,11 @@ export interface SyntheticCorpusResult {
   readonly seconds: number;
 }
 
+/** Sampling rate, samples per DEAP trial (3 s baseline + 60 s) and AMIGOS's baseline: as the real ones. */
 const FS = 128;
 const DEAP_SAMPLES = 8064;
 const DEAP_BASELINE_S = 3;
-const DEAP_VIDEO = { width: 180, height: 144, fps: 50, inputFps: 5 } as const;
 const AMIGOS_BASELINE_S = 5;
-const AMIGOS_VIDEO = { width: 256, height: 144, fps: 25, inputFps: 5 } as const;
 
 interface RatingSet {
   valence: number;
@@ -179,11 +206,11 @@ function faceVideo(
   rng: Rng,
   subject: SubjectProfile,
   expression: ExpressionParams,
-  spec: { width: number; height: number; fps: number; inputFps: number },
+  spec: SynthVideoSpec,
   durationS: number,
   baselineS: number,
   path: string,
-): Promise<void> {
+): Promise<number> {
   const frames = Math.round(durationS * spec.fps);
   const nInput = Math.ceil((frames * spec.inputFps) / spec.fps) + 1;
   const params: FrameParams[] = animateFrames(rng, subject, nInput, spec.inputFps);
@@ -194,14 +221,15 @@ function faceVideo(
     fps: spec.fps,
     inputFps: spec.inputFps,
     frames,
-    codec: 'mpeg4',
+    codec: spec.codec,
+    ...(spec.grain > 0 ? { outputFilters: [`noise=alls=${spec.grain}:allf=t`] } : {}),
     render: (i, out) => {
       const p = params[Math.min(i, params.length - 1)];
       // The pre-trial baseline shows a neutral face: the expression starts with the stimulus.
       const frame = i / spec.inputFps < baselineS ? { ...p, expressionGain: 0 } : p;
       renderFace(subject, expression, frame, spec.width, spec.height, out);
     },
-  }).then(() => undefined);
+  }).then((r) => r.bytes);
 }
 
 function csvLine(values: readonly (string | number)[]): string {
@@ -210,37 +238,197 @@ function csvLine(values: readonly (string | number)[]): string {
     .join(',');
 }
 
-export async function writeSyntheticCorpus(
-  opts: SyntheticCorpusOptions,
-): Promise<SyntheticCorpusResult> {
-  const t0 = Date.now();
+/** A corpus's settings, resolved from the options, the defaults and the preset. */
+interface Settings {
+  readonly preset: SynthPresetName;
+  readonly nSubjects: number;
+  readonly seed: number;
+  readonly deapTrials: number;
+  readonly nShort: number;
+  /** Long-video duration after the baseline, s, per video id. */
+  readonly longS: (id: string) => number;
+  /** Short-video duration after the baseline, s, per video id, given the seeded draw. */
+  readonly shortS: (id: string, drawn: number) => number;
+  /** DEAP participant index s (0-based) has face videos. */
+  readonly deapHasVideo: (s: number) => boolean;
+  readonly deapVideo: SynthVideoSpec;
+  readonly amigosVideo: SynthVideoSpec;
+  readonly video: boolean;
+  readonly defectsOn: boolean;
+  /** What the markers record (today's keys for `small`; the dimensions too for others). */
+  readonly parameters: Record<string, unknown>;
+}
+
+function resolveSettings(opts: SyntheticCorpusOptions): Settings {
   const d = SYNTH_DEFAULTS;
+  const preset = opts.preset ?? d.preset;
+  if (!isSynthPresetName(preset))
+    throw new RangeError(
+      `synth: unknown preset '${String(preset)}' (expected ${SYNTH_PRESET_NAMES.join(' or ')})`,
+    );
+  const p = SYNTH_PRESETS[preset];
   const nSubjects = opts.subjects ?? d.subjects;
   const seed = opts.seed ?? d.seed;
-  const deapTrials = opts.deapTrials ?? d.deapTrials;
-  const nShort = opts.amigosShortTrials ?? d.amigosShortTrials;
-  const longS = opts.amigosLongS ?? d.amigosLongS;
+  const deapTrials = opts.deapTrials ?? p.deapTrials;
+  const nShort = opts.amigosShortTrials ?? p.amigosShortTrials;
+  const longS = opts.amigosLongS ?? p.amigosLongS;
   const video = opts.video ?? d.video;
   const defectsOn = opts.defects ?? d.defects;
-  const log = opts.onProgress ?? (() => {});
   if (!Number.isInteger(nSubjects) || nSubjects < 1)
     throw new RangeError('synth: subjects must be a positive integer');
   if (!Number.isInteger(deapTrials) || deapTrials < 5 || deapTrials > 40)
     throw new RangeError('synth: deapTrials must be 5–40');
   if (!Number.isInteger(nShort) || nShort < 5 || nShort > 16)
     throw new RangeError('synth: amigosShortTrials must be 5–16');
-  const root = new Rng(seed);
+  if (typeof longS === 'number' && !(Number.isInteger(longS) && longS >= 1))
+    throw new RangeError('synth: amigosLongS must be a positive integer (seconds)');
+  const listed = (what: string, table: Readonly<Record<string, number>>, id: string): number => {
+    const v = table[id];
+    if (v === undefined) throw new Error(`synth: preset '${preset}' lists no ${what} for ${id}`);
+    return v;
+  };
+  const shortTable = p.amigosShortS;
+  const deapVideoSubjects = p.deapVideoSubjects;
+  return {
+    preset,
+    nSubjects,
+    seed,
+    deapTrials,
+    nShort,
+    longS: (id) => (typeof longS === 'number' ? longS : listed('long-video duration', longS, id)),
+    shortS: (id, drawn) =>
+      shortTable === 'drawn' ? drawn : listed('short-video duration', shortTable, id),
+    deapHasVideo: (s) => deapVideoSubjects === 'all' || s < deapVideoSubjects,
+    deapVideo: p.deapVideo,
+    amigosVideo: p.amigosVideo,
+    video,
+    defectsOn,
+    parameters: {
+      subjects: nSubjects,
+      seed,
+      deapTrials,
+      amigosShortTrials: nShort,
+      amigosLongS: longS,
+      video,
+      defects: defectsOn,
+      // The default preset's markers keep the keys they always had (their bytes are part of
+      // the pipeline's content hashes); any other preset records its dimensions.
+      ...(preset === d.preset
+        ? {}
+        : {
+            preset,
+            amigosShortS: shortTable,
+            deapVideoSubjects,
+            deapVideo: p.deapVideo,
+            amigosVideo: p.amigosVideo,
+          }),
+    },
+  };
+}
+
+/** What writing one data set shares with the other. */
+interface WriteContext {
+  readonly cfg: Settings;
+  readonly root: string;
+  readonly truth: SyntheticTrialTruth[];
+  readonly defects: string[];
+  readonly log: (message: string) => void;
+  /** Queues a face video (waiting for a free encoder) and counts it. */
+  readonly queueVideo: (label: string, write: () => Promise<number>) => Promise<void>;
+}
+
+/**
+ * Write a synthetic DEAP- and/or AMIGOS-format download under `opts.out` (see the top of this
+ * file). Each data set written replaces its folder, marker last.
+ */
+export async function writeSyntheticCorpus(
+  opts: SyntheticCorpusOptions,
+): Promise<SyntheticCorpusResult> {
+  const t0 = Date.now();
+  const cfg = resolveSettings(opts);
+  const datasets = SYNTH_DATASETS.filter((x) => (opts.datasets ?? SYNTH_DATASETS).includes(x));
+  const unknown = (opts.datasets ?? []).filter((x) => !SYNTH_DATASETS.includes(x));
+  if (unknown.length || !datasets.length)
+    throw new RangeError(
+      `synth: datasets must name deap and/or amigos${unknown.length ? `, got ${unknown.join(', ')}` : ''}`,
+    );
+  const log = opts.onProgress ?? (() => {});
+  const root = new Rng(cfg.seed);
   const deapRoot = join(opts.out, 'DEAP');
   const amigosRoot = join(opts.out, 'AMIGOS');
   // A previous (possibly interrupted) corpus is replaced whole: its marker goes first.
-  for (const r of [deapRoot, amigosRoot]) rmSync(r, { recursive: true, force: true });
+  if (datasets.includes('deap')) rmSync(deapRoot, { recursive: true, force: true });
+  if (datasets.includes('amigos')) rmSync(amigosRoot, { recursive: true, force: true });
   const truth: SyntheticTrialTruth[] = [];
   const defects: string[] = [];
-  const pool = new Pool(opts.videoJobs ?? d.videoJobs);
+  const pool = new Pool(opts.videoJobs ?? SYNTH_DEFAULTS.videoJobs);
   let videos = 0;
-
-  // ---------------------------------------------------------------- DEAP
+  const ctx = (dir: string): WriteContext => ({
+    cfg,
+    root: dir,
+    truth,
+    defects,
+    log,
+    queueVideo: (label, write) => {
+      videos++;
+      return pool.run(() =>
+        write().then((bytes) => log(`${label}: face video written (${mb(bytes)} MB)`)),
+      );
+    },
+  });
+  // Both streams are forked whatever is written, so each data set's content is the same alone.
   const deapRng = root.fork('deap');
+  const amRng = root.fork('amigos');
+  if (datasets.includes('deap')) await writeDeap(ctx(deapRoot), deapRng);
+  if (datasets.includes('amigos')) await writeAmigos(ctx(amigosRoot), amRng);
+  if (cfg.video) log(`encoding ${videos} face videos…`);
+  await pool.drain();
+
+  const marker = (dataset: SynthDataset) =>
+    Buffer.from(
+      JSON.stringify(
+        {
+          synthetic: true,
+          note: 'SYNTHETIC data written by `emo synth` in the exact file format of the real data set. Not a real recording; never report results on it as DEAP/AMIGOS results.',
+          generator: { name: 'emo synth', version: SYNTH_VERSION },
+          parameters: cfg.parameters,
+          units:
+            dataset === 'deap'
+              ? { gsr: 'Ohm (1e6 / µS)', ppg: 'arbitrary units' }
+              : { ecg: 'mV', gsr: 'µS (conductance)' },
+          defects: defects.filter((d) => d.startsWith(dataset.toUpperCase())),
+          truth: truth.filter((t) => t.dataset === dataset),
+        },
+        null,
+        1,
+      ) + '\n',
+    );
+  // markers last: a corpus without them is incomplete and is rewritten by the next run
+  if (datasets.includes('deap')) writeFileAtomic(join(deapRoot, SYNTHETIC_MARKER), marker('deap'));
+  if (datasets.includes('amigos'))
+    writeFileAtomic(join(amigosRoot, SYNTHETIC_MARKER), marker('amigos'));
+  return {
+    deapRoot,
+    amigosRoot,
+    preset: cfg.preset,
+    datasets,
+    subjects: cfg.nSubjects,
+    seed: cfg.seed,
+    trials: truth.length,
+    videos,
+    defects,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+/** DEAP: one pickle per participant, the ratings CSV, face videos by presentation trial. */
+async function writeDeap(ctx: WriteContext, deapRng: Rng): Promise<void> {
+  const { cfg, root: deapRoot, truth, defects, log } = ctx;
+  const { nSubjects, deapTrials, video, defectsOn } = cfg;
   const ratingsCsv = [
     'Participant_id,Trial,Experiment_id,Start_time,Valence,Arousal,Dominance,Liking,Familiarity',
   ];
@@ -255,6 +443,7 @@ export async function writeSyntheticCorpus(
     // presentation order: a random permutation of the Experiment_ids
     const order = rng.shuffle(Array.from({ length: deapTrials }, (_, i) => i + 1));
     const presentationOf = new Map(order.map((e, k) => [e, k + 1]));
+    const hasVideo = video && cfg.deapHasVideo(s);
     for (let i = 0; i < deapTrials; i++) {
       const cond = conds[i];
       const emo = shownEmotion(cond);
@@ -301,21 +490,16 @@ export async function writeSyntheticCorpus(
       });
       const skipVideo =
         defectsOn && nSubjects >= 2 && s === nSubjects - 1 && presentation === deapTrials;
-      if (video && !skipVideo) {
-        const path = join(
-          deapRoot,
-          'face_video',
-          id,
-          `${id}_trial${String(presentation).padStart(2, '0')}.avi`,
-        );
+      if (hasVideo && !skipVideo) {
+        const name = `${id}_trial${String(presentation).padStart(2, '0')}.avi`;
+        const path = join(deapRoot, 'face_video', id, name);
         mkdirSync(join(deapRoot, 'face_video', id), { recursive: true });
         const expr = expressionFor(tr, subject, emo, intensity);
         const vr = tr.fork('video');
-        videos++;
-        await pool.run(() =>
-          faceVideo(vr, subject, expr, DEAP_VIDEO, DEAP_SAMPLES / FS, DEAP_BASELINE_S, path),
+        await ctx.queueVideo(`DEAP ${name}`, () =>
+          faceVideo(vr, subject, expr, cfg.deapVideo, DEAP_SAMPLES / FS, DEAP_BASELINE_S, path),
         );
-      } else if (video && skipVideo) {
+      } else if (hasVideo && skipVideo) {
         defects.push(
           `DEAP ${id}: no face video for presentation trial ${presentation} (as some DEAP participants)`,
         );
@@ -335,13 +519,20 @@ export async function writeSyntheticCorpus(
     defects.push(
       'DEAP: 2 trials per participant rated in the calm quadrant (unlabelled under the rule)',
     );
+  if (video && !cfg.deapHasVideo(nSubjects - 1))
+    defects.push(
+      `DEAP: face videos for the first ${SYNTH_PRESETS[cfg.preset].deapVideoSubjects} participants only (as the real data set: 1–22)`,
+    );
   writeFileAtomic(
     join(deapRoot, 'metadata_csv', 'participant_ratings.csv'),
     Buffer.from(ratingsCsv.join('\n') + '\n'),
   );
+}
 
-  // ---------------------------------------------------------------- AMIGOS
-  const amRng = root.fork('amigos');
+/** AMIGOS: one MAT file of 1×20 cells per participant, face videos per video id. */
+async function writeAmigos(ctx: WriteContext, amRng: Rng): Promise<void> {
+  const { cfg, root: amigosRoot, truth, defects, log } = ctx;
+  const { nSubjects, nShort, video, defectsOn } = cfg;
   const shortIds = AMIGOS_SHORT_IDS.slice(0, nShort);
   const ids = [...shortIds, ...AMIGOS_LONG_IDS];
   for (let s = 0; s < nSubjects; s++) {
@@ -368,7 +559,10 @@ export async function writeSyntheticCorpus(
       const emo = shownEmotion(cond);
       const tr = rng.fork(`trial ${k + 1}`);
       const intensity = trialIntensity(tr);
-      const durS = AMIGOS_BASELINE_S + (isLong ? longS : Math.round(tr.uniform(45, 90)));
+      // short trials always draw (the draw is the `small` preset's duration), long ones never
+      const durS =
+        AMIGOS_BASELINE_S +
+        (isLong ? cfg.longS(ids[k]) : cfg.shortS(ids[k], Math.round(tr.uniform(45, 90))));
       const r = ratingsFor(tr, cond);
       if ((isLong && noLong) || k + 1 === emptyTrial) {
         joined.push(empty(isLong ? 1 : 0, 0));
@@ -451,16 +645,16 @@ export async function writeSyntheticCorpus(
         mkdirSync(folder, { recursive: true });
         const expr = expressionFor(tr, subject, emo, intensity);
         const vr = tr.fork('video');
-        videos++;
-        await pool.run(() =>
+        const name = `P${n}_${ids[k]}_face.mov`;
+        await ctx.queueVideo(`AMIGOS ${name}`, () =>
           faceVideo(
             vr,
             subject,
             expr,
-            AMIGOS_VIDEO,
+            cfg.amigosVideo,
             durS,
             AMIGOS_BASELINE_S,
-            join(folder, `P${n}_${ids[k]}_face.mov`),
+            join(folder, name),
           ),
         );
       }
@@ -488,47 +682,4 @@ export async function writeSyntheticCorpus(
     );
     log(`AMIGOS ${id}: ${ids.length} trials written`);
   }
-  if (video) log(`encoding ${videos} face videos…`);
-  await pool.drain();
-
-  const marker = (dataset: 'deap' | 'amigos') =>
-    Buffer.from(
-      JSON.stringify(
-        {
-          synthetic: true,
-          note: 'SYNTHETIC data written by `emo synth` in the exact file format of the real data set. Not a real recording; never report results on it as DEAP/AMIGOS results.',
-          generator: { name: 'emo synth', version: SYNTH_VERSION },
-          parameters: {
-            subjects: nSubjects,
-            seed,
-            deapTrials,
-            amigosShortTrials: nShort,
-            amigosLongS: longS,
-            video,
-            defects: defectsOn,
-          },
-          units:
-            dataset === 'deap'
-              ? { gsr: 'Ohm (1e6 / µS)', ppg: 'arbitrary units' }
-              : { ecg: 'mV', gsr: 'µS (conductance)' },
-          defects: defects.filter((d) => d.startsWith(dataset.toUpperCase())),
-          truth: truth.filter((t) => t.dataset === dataset),
-        },
-        null,
-        1,
-      ) + '\n',
-    );
-  // markers last: a corpus without them is incomplete and is rewritten by the next run
-  writeFileAtomic(join(deapRoot, SYNTHETIC_MARKER), marker('deap'));
-  writeFileAtomic(join(amigosRoot, SYNTHETIC_MARKER), marker('amigos'));
-  return {
-    deapRoot,
-    amigosRoot,
-    subjects: nSubjects,
-    seed,
-    trials: truth.length,
-    videos,
-    defects,
-    seconds: (Date.now() - t0) / 1000,
-  };
 }

@@ -4,3 +4,4 @@ export * from './design.js';
 export * from './physio.js';
 export * from './face.js';
 export * from './video.js';
+export * from './presets.js';

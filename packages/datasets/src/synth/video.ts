@@ -1,7 +1,10 @@
 /**
  * Video encoding for the synthetic corpus through the npm static ffmpeg
  * (`@ffmpeg-installer/ffmpeg`): raw RGB24 frames are piped to ffmpeg's stdin (with
- * backpressure) and written to `path + '.part'`, renamed to `path` only when ffmpeg exits 0.
+ * backpressure: one frame is rendered at a time and none is kept, so memory does not grow with
+ * the video's size or length) and written to `path + '.part'`, renamed to `path` only when
+ * ffmpeg exits 0. Codecs: H.264 (libx264, `-preset ultrafast -crf 23`), MPEG-4 part 2
+ * (`-q:v 4`) and MJPEG, all 4:2:0.
  * `probeVideo` reads size, frame rate, duration and frame count from `ffmpeg -i` (the package
  * ships no ffprobe).
  */
@@ -36,6 +39,14 @@ export interface EncodeVideoOptions {
    * frames × inputFps / fps frames are rendered and ffmpeg repeats them to reach `fps`.
    */
   inputFps?: number;
+  /**
+   * ffmpeg video filters applied to every output frame (e.g. `['noise=alls=3:allf=t']`). When
+   * given, frames rendered at a lower `inputFps` are repeated to `fps` by an `fps` filter before
+   * these run, so every output frame is a picture of its own (with temporal noise, a distinct
+   * one) that the encoder codes in full — the cost and size of a real camera's video, rather
+   * than the near-free repeats described at `inputFps`.
+   */
+  outputFilters?: readonly string[];
   /** Extra ffmpeg output options, placed just before the output file (e.g. ['-crf', '28']). */
   extraArgs?: readonly string[];
 }
@@ -56,15 +67,29 @@ const CONTAINERS: Readonly<Record<string, string>> = {
 
 const STDERR_TAIL = 4000;
 
+/** The pixel format each codec is written in (see `codecArgs`). */
+function codecPixFmt(codec: VideoCodec): string {
+  return codec === 'mjpeg' ? 'yuvj420p' : 'yuv420p';
+}
+
 function codecArgs(codec: VideoCodec): string[] {
   switch (codec) {
     case 'h264':
-      return ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p'];
+      return [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-crf',
+        '23',
+        '-pix_fmt',
+        codecPixFmt(codec),
+      ];
     case 'mpeg4':
-      return ['-c:v', 'mpeg4', '-q:v', '4', '-pix_fmt', 'yuv420p'];
+      return ['-c:v', 'mpeg4', '-q:v', '4', '-pix_fmt', codecPixFmt(codec)];
     case 'mjpeg':
       // The MJPEG encoder wants full-range 4:2:0 (yuvj420p, which is yuv420p with JPEG range).
-      return ['-c:v', 'mjpeg', '-q:v', '4', '-pix_fmt', 'yuvj420p'];
+      return ['-c:v', 'mjpeg', '-q:v', '4', '-pix_fmt', codecPixFmt(codec)];
   }
 }
 
@@ -85,6 +110,19 @@ function rawRgbInput(width: number, height: number, fps?: number): string[] {
 
 function tail(s: string, n = STDERR_TAIL): string {
   return s.length > n ? `…${s.slice(s.length - n)}` : s;
+}
+
+/**
+ * How many frames `encodeVideo` asks `render` for, for a video of `frames` frames at `fps` from
+ * frames rendered at `inputFps`. Frames rendered at inputFps cover the output; when the last of
+ * them would leave the final output frames without a source, one more input frame is retimed
+ * (setpts) to the last output frame, so every container ends at exactly `frames` frames.
+ */
+export function renderedFrameCount(frames: number, fps: number, inputFps: number = fps): number {
+  if (inputFps === fps) return frames;
+  const regular = Math.ceil((frames * inputFps) / fps);
+  const lastT = (frames - 1) / fps;
+  return (regular - 1) / inputFps < lastT - 1e-9 ? regular + 1 : regular;
 }
 
 /**
@@ -117,14 +155,18 @@ export async function encodeVideo(opts: EncodeVideoOptions): Promise<EncodeVideo
   if (!(Number.isInteger(frames) && frames > 0)) {
     throw new Error(`encodeVideo: ${opts.path}: frames must be a positive integer, got ${frames}`);
   }
-  // Frames rendered at inputFps cover the output; when the last of them would leave the final
-  // output frames without a source, one more input frame is retimed (setpts) to the last
-  // output frame, so every container ends at exactly `frames` frames.
   const regular = inputFps === fps ? frames : Math.ceil((frames * inputFps) / fps);
   const lastT = (frames - 1) / fps;
-  const closing = inputFps !== fps && (regular - 1) / inputFps < lastT - 1e-9;
-  const nInput = regular + (closing ? 1 : 0);
+  const nInput = renderedFrameCount(frames, fps, inputFps);
+  const closing = nInput > regular;
   const part = `${opts.path}.part`;
+  const filters = [
+    ...(closing ? [`setpts=if(gte(N\\,${regular})\\,${lastT}/TB\\,PTS)`] : []),
+    // converted to the codec's pixel format once per rendered frame, before the repeats
+    ...(opts.outputFilters?.length
+      ? [`format=${codecPixFmt(codec)}`, `fps=${fps}`, ...opts.outputFilters]
+      : []),
+  ];
   const args = [
     '-hide_banner',
     '-nostats',
@@ -136,8 +178,9 @@ export async function encodeVideo(opts: EncodeVideoOptions): Promise<EncodeVideo
     // MOV/MP4 get coded duplicates (nearly free to encode), AVI gets empty "repeat the last
     // frame" chunks (decoders show `frames` frames; AVI's header duration may under-report by
     // less than 1 / inputFps). Either way the file is a true `fps` video, encoded at a fraction
-    // of the cost of an fps filter that would hand the encoder every duplicate as a picture.
-    ...(closing ? ['-vf', `setpts=if(gte(N\\,${regular})\\,${lastT}/TB\\,PTS)`] : []),
+    // of the cost of an fps filter that would hand the encoder every duplicate as a picture —
+    // which is what `outputFilters` asks for, to make each output frame a picture of its own.
+    ...(filters.length ? ['-vf', filters.join(',')] : []),
     '-r',
     String(fps),
     '-frames:v',

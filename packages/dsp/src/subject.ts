@@ -22,7 +22,13 @@ import { hrvNonlinear, hrvTime } from './hrv/index.js';
 import type { NormaliseMode } from './windows/normalise.js';
 import { pooledStats, zscore } from './windows/normalise.js';
 import type { WindowSpan } from './windows/segment.js';
-import { fillGaps, finiteStats, windowProblems, windowSpans } from './windows/segment.js';
+import {
+  fillGaps,
+  finiteStats,
+  typicalWindowSd,
+  windowProblems,
+  windowSpans,
+} from './windows/segment.js';
 import { sha256File } from './hash.js';
 
 export interface DspParams {
@@ -64,7 +70,7 @@ export function windowsShape(params: Partial<DspParams> = {}): {
 }
 
 /** Bumped when the output changes for the same input and parameters. */
-export const DSP_STAGE_VERSION = '1.1.0';
+export const DSP_STAGE_VERSION = '1.2.0';
 
 export const CHANNELS = ['cardiac', 'hr', 'gsr_phasic', 'gsr_tonic'] as const;
 
@@ -143,7 +149,8 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
   );
   const problems: string[][] = spans.map(() => []);
   const check = (name: string, raw: Float32Array) => {
-    const stats = finiteStats(raw);
+    // flat against the typical window's variation, not the whole trial's (see typicalWindowSd)
+    const stats = { ...finiteStats(raw), sd: typicalWindowSd(raw, spans) };
     spans.forEach((s, i) => {
       for (const pr of windowProblems(raw, s, stats)) problems[i].push(`${name} ${pr}`);
     });

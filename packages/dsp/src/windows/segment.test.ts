@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fillGaps, finiteStats, windowProblems, windowSpans } from './segment.js';
+import { fillGaps, finiteStats, typicalWindowSd, windowProblems, windowSpans } from './segment.js';
 import { pooledStats, zscore } from './normalise.js';
 
 describe('windows over a trial', () => {
@@ -49,5 +49,28 @@ describe('per-subject normalisation', () => {
     expect(s.sd).toBeCloseTo(Math.sqrt(2.5), 12);
     expect(Array.from(zscore([3, 5], s))).toEqual([0, 2 / Math.sqrt(2.5)]);
     expect(pooledStats([[7, 7, 7]])).toEqual({ mean: 7, sd: 1 });
+  });
+});
+
+describe('typicalWindowSd: "flat" against the typical window, not the whole trial', () => {
+  // 20 minutes of skin conductance at 128 Hz drifting from 2 to 12 µS, with small fluctuations
+  const fs = 128;
+  const n = 20 * 60 * fs;
+  const gsr = Float32Array.from({ length: n }, (_, i) => {
+    const t = i / fs;
+    return 2 + (10 * t) / 1200 + 0.02 * Math.sin(2 * Math.PI * 0.3 * t);
+  });
+  const spans = windowSpans(n, fs, 0, 10, 10);
+
+  it('a slow drift over a long trial flags no window; a constant stretch still is flat', () => {
+    const trial = finiteStats(gsr);
+    const typical = { ...trial, sd: typicalWindowSd(gsr, spans) };
+    const flatByTrial = spans.filter((s) => windowProblems(gsr, s, trial).includes('flat'));
+    expect(flatByTrial.length).toBeGreaterThan(spans.length / 2); // the old rule misfires
+    expect(spans.filter((s) => windowProblems(gsr, s, typical).includes('flat'))).toEqual([]);
+    const stuck = Float32Array.from(gsr);
+    stuck.fill(stuck[spans[5].start], spans[5].start, spans[5].end);
+    const t2 = { ...finiteStats(stuck), sd: typicalWindowSd(stuck, spans) };
+    expect(spans.filter((s) => windowProblems(stuck, s, t2).includes('flat'))).toEqual([spans[5]]);
   });
 });

@@ -46,7 +46,10 @@ export function windowSpans(
 }
 
 export interface QualityOptions {
-  /** A window is flat when the SD of its raw samples is at most this share of the trial's. */
+  /**
+   * A window is flat when the SD of its raw samples is at most this share of `trialStats.sd`
+   * (the dsp stage passes the trial's typical window SD, `typicalWindowSd`).
+   */
   readonly flatRatio?: number;
   /** A window is clipped when more than this share of its samples sit at the trial's extremes. */
   readonly clippedShare?: number;
@@ -114,6 +117,21 @@ export function finiteStats(x: ArrayLike<number>): { sd: number; min: number; ma
   if (n === 0) return { sd: 0, min: 0, max: 0 };
   const mean = sum / n;
   return { sd: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), min, max };
+}
+
+/**
+ * The median of the windows' SDs (finite samples): the signal's typical variation over one
+ * window. A window is "flat" against this, not against the whole trial's SD, which a slow drift
+ * over a long trial (GSR over a 20-min AMIGOS video) inflates until every window looks flat.
+ */
+export function typicalWindowSd(
+  x: Float32Array | Float64Array,
+  spans: readonly WindowSpan[],
+): number {
+  const sds = spans.map((s) => finiteStats(x.subarray(s.start, s.end)).sd).sort((a, b) => a - b);
+  if (sds.length === 0) return 0;
+  const m = sds.length >> 1;
+  return sds.length % 2 ? sds[m] : (sds[m - 1] + sds[m]) / 2;
 }
 
 /**

@@ -53,6 +53,11 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 1, 17, 3], filter: [1, 4, 3, 4], strides: [1, 3], pad: 'same' }, // conv1d
   { x: [1, 6, 6, 1], filter: [2, 2, 1, 1], strides: 1, pad: 'valid' },
   { x: [4, 12, 12, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same' },
+  // output channels in fours (the compiled dW): input channels 4k + 1, 1 and 6, outputs 8k + 4
+  { x: [2, 9, 8, 5], filter: [3, 3, 5, 12], strides: 2, pad: 'same' },
+  { x: [3, 7, 7, 1], filter: [3, 3, 1, 20], strides: 1, pad: 'same' },
+  { x: [2, 10, 11, 6], filter: [5, 5, 6, 8], strides: [2, 3], pad: 'same' },
+  { x: [2, 10, 10, 4], filter: [3, 3, 4, 8], strides: 4, pad: 'valid' }, // unused tail rows
   {
     x: [2, 9, 8, 2],
     filter: [3, 3, 2, 3],
@@ -136,6 +141,8 @@ interface PoolCase {
   pad: 'same' | 'valid';
   /** Round inputs to a few levels, so windows hold ties. */
   ties?: boolean;
+  /** Put NaN and −∞ into some windows. */
+  special?: boolean;
 }
 
 const POOL_CASES: PoolCase[] = [
@@ -146,12 +153,18 @@ const POOL_CASES: PoolCase[] = [
   { x: [2, 1, 20, 4], filterSize: [1, 3], strides: [1, 2], pad: 'same' }, // pooling1d
   { x: [3, 8, 8, 5], filterSize: 2, strides: 2, pad: 'valid', ties: true },
   { x: [2, 7, 7, 3], filterSize: 3, strides: 2, pad: 'same', ties: true },
+  // channels in fours: the compiled kernel
+  { x: [2, 9, 9, 8], filterSize: 3, strides: 2, pad: 'same', ties: true },
+  { x: [2, 7, 7, 12], filterSize: 3, strides: 1, pad: 'same', ties: true },
+  { x: [3, 8, 8, 16], filterSize: 2, strides: 2, pad: 'valid', special: true },
 ];
 
 describe('MaxPoolGrad and AvgPoolGrad', () => {
   it.each(POOL_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
     const x = randomInput(c.x, 20 + i);
     if (c.ties) x.values = x.values.map((v) => Math.max(0, Math.round(v * 2)));
+    if (c.special)
+      x.values = x.values.map((v, k) => (k % 7 === 0 ? NaN : k % 5 === 0 ? -Infinity : v));
     const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
     const info = tf.backend_util.computePool2DInfo(c.x, c.filterSize, c.strides, 1, c.pad);
     const dy = randomInput(info.outShape, 200 + i);

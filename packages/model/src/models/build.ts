@@ -29,7 +29,7 @@ import {
 import type { EmoModelMetadata } from './signature.js';
 import type { ModelShape } from './shape.js';
 import { checkArchitecture, dim } from './shape.js';
-import { SeededOrthogonal } from './initializers.js';
+import { FusedLstm } from './fused-lstm.js';
 import { SeededDropout, Standardize } from './layers.js';
 import { deriveSeed } from '@emo/runtime';
 
@@ -104,7 +104,8 @@ export function faceBranch(face: tf.SymbolicTensor, cfg: ModelConfig): tf.Symbol
 /**
  * Physiological branch on a `physio` input: `physioConvLayers` × (Conv1D 'same' with stride +
  * ReLU, MaxPool1D) to shorten the sequence, then `lstmLayers` LSTMs of `lstmUnits` (sigmoid
- * gates, as in PyTorch and Keras 2.x); the last one's final state is the embedding.
+ * gates, as in PyTorch and Keras 2.x; {@link FusedLstm}: tfjs's LSTM maths as one op); the last
+ * one's final state is the embedding.
  */
 export function physioBranch(physio: tf.SymbolicTensor, cfg: ModelConfig): tf.SymbolicTensor {
   let h = physio;
@@ -138,16 +139,12 @@ export function physioBranch(physio: tf.SymbolicTensor, cfg: ModelConfig): tf.Sy
   for (let i = 0; i < cfg.lstmLayers; i++) {
     const name = `physio_lstm${i + 1}`;
     h = applyLayer(
-      tf.layers.lstm({
+      new FusedLstm({
         name,
         units: cfg.lstmUnits,
         returnSequences: i < cfg.lstmLayers - 1,
-        recurrentActivation: 'sigmoid',
-        unitForgetBias: true,
-        kernelInitializer: glorot(cfg, name),
-        recurrentInitializer: new SeededOrthogonal({
-          seed: deriveSeed(cfg.seed, `${name}/recurrent_kernel`),
-        }),
+        kernelSeed: deriveSeed(cfg.seed, `${name}/kernel`),
+        recurrentSeed: deriveSeed(cfg.seed, `${name}/recurrent_kernel`),
       }),
       h,
     );

@@ -6,3 +6,5 @@ export * from './build.js';
 export * from './layers.js';
 export * from './summary.js';
 export { SeededOrthogonal, orthogonalMatrix } from './initializers.js';
+export { FusedLstm } from './fused-lstm.js';
+export type { FusedLstmArgs } from './fused-lstm.js';

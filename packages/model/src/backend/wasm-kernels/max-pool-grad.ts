@@ -1,6 +1,8 @@
 /**
  * MaxPoolGrad, replacing the shipped kernel, a slow loop (110 ms on 64×48×48×32): one pass over
- * the pooling windows in JavaScript on the wasm heap, channels innermost. Each dy goes to the
+ * the pooling windows on the wasm heap, channels innermost: compiled SIMD code
+ * (../heap-kernels) when the channels are a multiple of 4 (29 → 6 ms on 64×48×48×32), else
+ * JavaScript. Each dy goes to the
  * first maximum of its window in row-major order (strictly greater; padding, NaN and an all −∞
  * window get nothing): the cpu backend's rule. Other dtypes and ranks fall back to the shipped
  * kernel.
@@ -8,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { poolInfo, type PoolGradAttrs } from './pool-grad-common.js';
+import { heapKernels, heapOffset } from '../heap-kernels/index.js';
 import { heap, type KernelArgs, type TensorInfo, type WasmKernel } from './shared.js';
 
 // Module bindings for the hot loops: a global lookup (`Infinity`, `Math`) costs ~0.2 µs inside
@@ -27,6 +30,26 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const out = backend.makeOutput(input.shape, 'float32');
+  if (C % 4 === 0) {
+    heapKernels(backend).max_pool_grad(
+      heapOffset(backend, input),
+      heapOffset(backend, dy),
+      heapOffset(backend, out),
+      batchSize,
+      inHeight,
+      inWidth,
+      C,
+      outHeight,
+      outWidth,
+      fh,
+      fw,
+      sh,
+      sw,
+      top,
+      left,
+    );
+    return out;
+  }
   // Views after the last allocation (the heap may have grown).
   const dx = heap(backend, out);
   const x = heap(backend, input);

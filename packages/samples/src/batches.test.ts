@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWindowsShard, readWindowsShard } from '@emo/datasets';
@@ -15,6 +15,15 @@ import { TINY, faceByte, physioValue, writeImageFolder, writeTinySubject } from 
 
 const ALL = ['face', 'physio', 'features'] as const;
 
+/** A fresh temporary folder, removed when the file's tests end. */
+const made: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'emo-batches-'));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 async function collect(index: SampleIndex, opts: BatchOptions): Promise<Batch[]> {
   const out: Batch[] = [];
   for await (const b of batches(index, opts)) out.push(b);
@@ -25,7 +34,7 @@ const ids = (bs: readonly Batch[]) => bs.flatMap((b) => b.keys.map(sampleId));
 
 /** `n` subjects of 2 trials × 3 windows, every label set. */
 function corpus(n: number): SampleIndex {
-  const dir = mkdtempSync(join(tmpdir(), 'emo-batches-'));
+  const dir = tempDir();
   const shards = Array.from({ length: n }, (_, i) =>
     writeTinySubject(dir, { subject: `s${i}`, subjectNo: i, trials: 2, windowsPerTrial: 3 }),
   );
@@ -34,7 +43,7 @@ function corpus(n: number): SampleIndex {
 
 describe('batches', () => {
   it('puts every input of a key at its batch position, faces as H×W×K', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-batches-'));
+    const dir = tempDir();
     const s = writeTinySubject(dir, {
       subject: 's7',
       subjectNo: 7,
@@ -73,7 +82,7 @@ describe('batches', () => {
   });
 
   it('passes NaN features through unchanged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-batches-'));
+    const dir = tempDir();
     const s = writeTinySubject(dir, { subject: 'n', subjectNo: 1, trials: 1, windowsPerTrial: 1 });
     const w = readWindowsShard(s.windows as string);
     const features = Float32Array.from([Number.NaN, 5]);
@@ -149,7 +158,7 @@ describe('batches', () => {
   });
 
   it('streams an image-folder faces shard', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-batches-'));
+    const dir = tempDir();
     const s = writeImageFolder(dir, 'Training', ['happy', 'sad', null, 'fear', 'neutral']);
     const index = indexSamples([s], { needs: ['face'] });
     const got = await collect(index, { inputs: ['face'], batchSize: 8 });
@@ -166,7 +175,7 @@ describe('batches', () => {
   });
 
   it('refuses a shard that changed since indexing, naming file and row', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-batches-'));
+    const dir = tempDir();
     const s = writeTinySubject(dir, { subject: 'c', subjectNo: 1, trials: 1, windowsPerTrial: 2 });
     const index = indexSamples([s], { needs: ['physio'] });
     const w = readWindowsShard(s.windows as string);

@@ -1,7 +1,6 @@
 /**
- * An LSTM layer computed as one op: the input projection x·W + b as one matrix product in tfjs,
- * the recurrence (every step, forward and backward) in the WebAssembly kernel of
- * backend/fused-lstm. The maths, gate order and weights are those of `tf.layers.lstm` with
+ * An LSTM layer computed as one op: the whole layer, forward and backward, in the WebAssembly
+ * kernel of backend/fused-lstm (the same numbers on every tfjs backend). The maths, gate order and weights are those of `tf.layers.lstm` with
  * sigmoid gates, tanh activations and `unitForgetBias` (the layer it replaces): `kernel`
  * [inputs, 4·units], `recurrent_kernel` [units, 4·units], `bias` [4·units], gates i, f, g, o.
  * Tests check outputs and gradients against tfjs's own LSTM on the cpu backend.
@@ -88,36 +87,32 @@ export class FusedLstm extends tf.layers.Layer {
     }
     const [B, T, I] = x0.shape;
     const U = this.units;
-    const dims = { batch: B, steps: T, units: U };
+    const dims = { batch: B, steps: T, inputs: I, units: U };
     const returnSequences = this.returnSequences;
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, W, R, b] = args as tf.Tensor[];
-      const save = args[4] as tf.GradSaveFunc;
-      save([x, W]);
-      const z = tf.tidy(() => tf.add(tf.matMul(tf.reshape(x, [B * T, I]), W), b));
-      const rValues = R.dataSync() as Float32Array;
-      const { h, states } = lstmForward(dims, z.dataSync() as Float32Array, rValues);
-      z.dispose();
+      const xValues = x.dataSync() as Float32Array;
+      const weights = {
+        W: W.dataSync() as Float32Array,
+        R: R.dataSync() as Float32Array,
+        bias: b.dataSync() as Float32Array,
+      };
+      const { h, states } = lstmForward(dims, xValues, weights);
       const value = returnSequences
         ? tf.tensor3d(h, [B, T, U])
         : tf.tensor2d(lastSteps(h, dims), [B, U]);
       return {
         value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, Ws] = saved;
+        gradFunc: (dy: tf.Tensor) => {
           const dyValues = dy.dataSync() as Float32Array;
           const dh = returnSequences ? dyValues : spreadLastSteps(dyValues, dims);
-          const { dz, dR } = lstmBackward(dims, rValues, states, dh);
-          return tf.tidy(() => {
-            const dzT = tf.tensor2d(dz, [B * T, 4 * U]);
-            const x2 = tf.reshape(xs, [B * T, I]);
-            return [
-              tf.reshape(tf.matMul(dzT, Ws, false, true), [B, T, I]),
-              tf.matMul(x2, dzT, true, false),
-              tf.tensor2d(dR, [U, 4 * U]),
-              tf.sum(dzT, 0),
-            ];
-          });
+          const g = lstmBackward(dims, xValues, weights, states, dh);
+          return [
+            tf.tensor3d(g.dx, [B, T, I]),
+            tf.tensor2d(g.dW, [I, 4 * U]),
+            tf.tensor2d(g.dR, [U, 4 * U]),
+            tf.tensor1d(g.db),
+          ];
         },
       };
     });

@@ -1,2 +1,2 @@
 export { lstmBackward, lstmForward } from './recurrence.js';
-export type { LstmDims, LstmStates } from './recurrence.js';
+export type { LstmDims, LstmGradients, LstmStates, LstmWeights } from './recurrence.js';

@@ -1,24 +1,26 @@
 /*
- * The LSTM recurrence of @emo/model's fused LSTM layer, compiled to WebAssembly with SIMD
- * (build.sh; the binary is shipped as lstm-wasm.ts, so nothing is compiled at install time).
+ * The whole LSTM layer of @emo/model's FusedLstm, forward and backward, compiled to WebAssembly
+ * with SIMD (build.sh; the binary is shipped as lstm-wasm.ts, so nothing is compiled at install
+ * time).
  *
- * Gates as tfjs-layers' LSTMCell (and Keras, PyTorch): i, f, g, o in blocks of U columns of the
- * 4U-wide pre-activation z; i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o);
+ * Gates as tfjs-layers' LSTMCell (and Keras, PyTorch): z = x_t·W + h_{t−1}·R + b, 4U wide, in
+ * blocks i, f, g, o of U columns; i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o);
  * c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); h_{−1} = c_{−1} = 0.
  *
- * Layouts are batch-major, as tfjs holds them: z, gates, dz [B][T][4U]; c, h, dh [B][T][U];
- * R [U][4U]. U must be a multiple of 4 (recurrence.ts pads other sizes with inert units). The input projection x·W + b (one big matrix product) stays in tfjs; here is only
- * the sequential part, with the per-step products h_{t−1}·R done by a small SIMD GEMM.
+ * Layouts are batch-major, as tfjs holds them: x, dx [B][T][I]; gates, dz [B][T][4U]; c, h, dh
+ * [B][T][U]; W [I][4U], R [U][4U]. U must be a multiple of 4 (recurrence.ts pads other sizes
+ * with inert units). The products are a small SIMD GEMM (4 × 8 register tiles) and rank-4
+ * updates for the weight gradients.
  *
  * Backward (BPTT), for t = T−1 … 0, with dh the gradient reaching h_t (from above and from t+1):
  *   do = dh ⊙ tanh(c_t) ⊙ o(1−o);     dc = dc_next + dh ⊙ o ⊙ (1 − tanh²(c_t))
  *   di = dc ⊙ g ⊙ i(1−i);  df = dc ⊙ c_{t−1} ⊙ f(1−f);  dg = dc ⊙ i ⊙ (1−g²)
  *   dc_next = dc ⊙ f;      dh_next = dz_t · Rᵀ;          dR += h_{t−1}ᵀ · dz_t
+ * then, over all rows, dx = dz · Wᵀ, dW = xᵀ · dz, db = Σ dz.
  */
 #include <wasm_simd128.h>
 
 typedef float f32;
-
 
 /*
  * exp, σ and tanh four lanes at a time, without libc: exp by Cephes' range reduction
@@ -68,7 +70,7 @@ static inline v128_t tanh4(v128_t x) {
   return wasm_v128_or(t, wasm_v128_and(x, wasm_f32x4_splat(-0.0f)));
 }
 
-/* ---- C[M×N] += A[M×K] · B[K×N] with leading dimensions; N a multiple of 4 ---- */
+/* ---- C[M×N] += A[M×K] · B[K×N] with leading dimensions ---- */
 
 static void gemm_acc(int M, int N, int K, const f32 *A, int lda, const f32 *B, int ldb, f32 *C,
                      int ldc) {
@@ -103,7 +105,7 @@ static void gemm_acc(int M, int N, int K, const f32 *A, int lda, const f32 *B, i
       wasm_v128_store(c2 + j, s20); wasm_v128_store(c2 + j + 4, s21);
       wasm_v128_store(c3 + j, s30); wasm_v128_store(c3 + j + 4, s31);
     }
-    for (; j < N; j += 4) {
+    for (; j + 4 <= N; j += 4) {
       v128_t s0 = wasm_v128_load(c0 + j), s1 = wasm_v128_load(c1 + j);
       v128_t s2 = wasm_v128_load(c2 + j), s3 = wasm_v128_load(c3 + j);
       for (int k = 0; k < K; k++) {
@@ -116,34 +118,85 @@ static void gemm_acc(int M, int N, int K, const f32 *A, int lda, const f32 *B, i
       wasm_v128_store(c0 + j, s0); wasm_v128_store(c1 + j, s1);
       wasm_v128_store(c2 + j, s2); wasm_v128_store(c3 + j, s3);
     }
+    for (; j < N; j++) {
+      f32 s0 = c0[j], s1 = c1[j], s2 = c2[j], s3 = c3[j];
+      for (int k = 0; k < K; k++) {
+        f32 b0 = B[k * ldb + j];
+        s0 += a0[k] * b0; s1 += a1[k] * b0; s2 += a2[k] * b0; s3 += a3[k] * b0;
+      }
+      c0[j] = s0; c1[j] = s1; c2[j] = s2; c3[j] = s3;
+    }
   }
   for (; i < M; i++) {
     const f32 *a = A + i * lda;
     f32 *c = C + i * ldc;
-    for (int j = 0; j < N; j += 4) {
+    int j = 0;
+    for (; j + 4 <= N; j += 4) {
       v128_t s = wasm_v128_load(c + j);
       for (int k = 0; k < K; k++) {
         s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(a[k]), wasm_v128_load(B + k * ldb + j)));
       }
       wasm_v128_store(c + j, s);
     }
+    for (; j < N; j++) {
+      f32 s = c[j];
+      for (int k = 0; k < K; k++) s += a[k] * B[k * ldb + j];
+      c[j] = s;
+    }
   }
 }
 
 /*
- * Forward. z [B][T][4U] holds x·W + b; gates receives the activated i, f, g, o (kept for the
- * backward pass), c and h [B][T][U] the cell and hidden states of every step.
+ * D[K×N] += Σ_r X[r][k] · Z[r][j] over `rows` rows (X row r at X + r·ldx, Z row r at Z + r·ldz;
+ * N a multiple of 4): rank-4 updates, so that D is loaded and stored once per four rows.
  */
-__attribute__((export_name("lstm_forward"))) void lstm_forward(int T, int B, int U, const f32 *z,
-                                                               const f32 *R, f32 *gates, f32 *c,
-                                                               f32 *h) {
-  const int G = 4 * U;
-  for (int t = 0; t < T; t++) {
-    for (int b = 0; b < B; b++) {
-      const f32 *zr = z + (b * T + t) * G;
-      f32 *gr = gates + (b * T + t) * G;
-      for (int j = 0; j < G; j++) gr[j] = zr[j];
+static void rank_update(int rows, int K, int N, const f32 *X, int ldx, const f32 *Z, int ldz,
+                        f32 *D) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const f32 *x0 = X + r * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+    const f32 *z0 = Z + r * ldz, *z1 = z0 + ldz, *z2 = z1 + ldz, *z3 = z2 + ldz;
+    for (int k = 0; k < K; k++) {
+      v128_t a0 = wasm_f32x4_splat(x0[k]), a1 = wasm_f32x4_splat(x1[k]);
+      v128_t a2 = wasm_f32x4_splat(x2[k]), a3 = wasm_f32x4_splat(x3[k]);
+      f32 *d = D + k * N;
+      for (int j = 0; j < N; j += 4) {
+        v128_t s = wasm_f32x4_add(wasm_f32x4_mul(a0, wasm_v128_load(z0 + j)),
+                                  wasm_f32x4_mul(a1, wasm_v128_load(z1 + j)));
+        s = wasm_f32x4_add(s, wasm_f32x4_add(wasm_f32x4_mul(a2, wasm_v128_load(z2 + j)),
+                                             wasm_f32x4_mul(a3, wasm_v128_load(z3 + j))));
+        wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), s));
+      }
     }
+  }
+  for (; r < rows; r++) {
+    const f32 *x0 = X + r * ldx, *z0 = Z + r * ldz;
+    for (int k = 0; k < K; k++) {
+      v128_t a0 = wasm_f32x4_splat(x0[k]);
+      f32 *d = D + k * N;
+      for (int j = 0; j < N; j += 4) {
+        wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j),
+                                              wasm_f32x4_mul(a0, wasm_v128_load(z0 + j))));
+      }
+    }
+  }
+}
+
+/*
+ * Forward. gates receives the activated i, f, g, o (kept for the backward pass), c and h
+ * [B][T][U] the cell and hidden states of every step.
+ */
+__attribute__((export_name("lstm_forward"))) void lstm_forward(int T, int B, int I, int U,
+                                                               const f32 *x, const f32 *W,
+                                                               const f32 *bias, const f32 *R,
+                                                               f32 *gates, f32 *c, f32 *h) {
+  const int G = 4 * U;
+  /* x·W + b for every row at once */
+  for (int r = 0; r < B * T; r++) {
+    for (int j = 0; j < G; j += 4) wasm_v128_store(gates + r * G + j, wasm_v128_load(bias + j));
+  }
+  gemm_acc(B * T, G, I, x, I, W, G, gates, G);
+  for (int t = 0; t < T; t++) {
     if (t > 0) gemm_acc(B, G, U, h + (t - 1) * U, T * U, R, G, gates + t * G, T * G);
     for (int b = 0; b < B; b++) {
       f32 *gr = gates + (b * T + t) * G;
@@ -170,14 +223,13 @@ __attribute__((export_name("lstm_forward"))) void lstm_forward(int T, int B, int
 
 /*
  * Backward. dh [B][T][U]: the loss's gradient with respect to every h_t (zero where a step's
- * output is not used). Writes dz [B][T][4U] (the gradient of the pre-activations, from which
- * tfjs gets dx, dW and db) and dR [U][4U]. scratch: 2·B·U + 4U·U floats.
+ * output is not used). Writes dx [B][T][I], dW [I][4U], db [4U] and dR [U][4U]; dz [B][T][4U]
+ * (the pre-activations' gradient) and scratch (2·B·U + 4U·U + 4U·I floats) are work space.
  */
-__attribute__((export_name("lstm_backward"))) void lstm_backward(int T, int B, int U,
-                                                                 const f32 *R, const f32 *gates,
-                                                                 const f32 *c, const f32 *h,
-                                                                 const f32 *dh, f32 *dz, f32 *dR,
-                                                                 f32 *scratch) {
+__attribute__((export_name("lstm_backward"))) void lstm_backward(
+    int T, int B, int I, int U, const f32 *x, const f32 *W, const f32 *R, const f32 *gates,
+    const f32 *c, const f32 *h, const f32 *dh, f32 *dz, f32 *dx, f32 *dW, f32 *db, f32 *dR,
+    f32 *scratch) {
   const int G = 4 * U;
   f32 *dhNext = scratch;         /* [B][U] */
   f32 *dcNext = scratch + B * U; /* [B][U] */
@@ -219,19 +271,21 @@ __attribute__((export_name("lstm_backward"))) void lstm_backward(int T, int B, i
     if (t > 0) {
       for (int k = 0; k < B * U; k++) dhNext[k] = 0.0f;
       gemm_acc(B, U, G, dz + t * G, T * G, RT, U, dhNext, U);
-      /* dR += h_{t−1}ᵀ · dz_t, as rank-1 updates over the batch */
-      for (int b = 0; b < B; b++) {
-        const f32 *hp = h + (b * T + t - 1) * U;
-        const f32 *dzr = dz + (b * T + t) * G;
-        for (int u = 0; u < U; u++) {
-          v128_t a = wasm_f32x4_splat(hp[u]);
-          f32 *row = dR + u * G;
-          for (int j = 0; j < G; j += 4) {
-            wasm_v128_store(row + j, wasm_f32x4_add(wasm_v128_load(row + j),
-                                                    wasm_f32x4_mul(a, wasm_v128_load(dzr + j))));
-          }
-        }
-      }
+      /* dR += h_{t−1}ᵀ · dz_t (rows: the batch) */
+      rank_update(B, U, G, h + (t - 1) * U, T * U, dz + t * G, T * G, dR);
     }
+  }
+  /* dx = dz · Wᵀ, dW = xᵀ · dz, db = Σ dz over all rows */
+  f32 *WT = RT + G * U; /* [4U][I] */
+  for (int i = 0; i < I; i++)
+    for (int j = 0; j < G; j++) WT[j * I + i] = W[i * G + j];
+  for (int k = 0; k < B * T * I; k++) dx[k] = 0.0f;
+  gemm_acc(B * T, I, G, dz, G, WT, I, dx, I);
+  for (int k = 0; k < I * G; k++) dW[k] = 0.0f;
+  rank_update(B * T, I, G, x, I, dz, G, dW);
+  for (int j = 0; j < G; j += 4) {
+    v128_t s = wasm_f32x4_splat(0.0f);
+    for (int r = 0; r < B * T; r++) s = wasm_f32x4_add(s, wasm_v128_load(dz + r * G + j));
+    wasm_v128_store(db + j, s);
   }
 }

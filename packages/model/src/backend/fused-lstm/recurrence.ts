@@ -1,8 +1,9 @@
 /**
- * The LSTM recurrence of lstm.c (WebAssembly with SIMD, shipped compiled in lstm-wasm.ts) on
- * plain Float32Arrays: one call runs every time step forward, one runs backpropagation through
- * time. The fused LSTM layer (models/fused-lstm.ts) wraps them in one tfjs op with its gradient,
- * instead of tfjs-layers' ~12 small ops per step forward and ~25 backward.
+ * The LSTM layer of lstm.c (WebAssembly with SIMD, shipped compiled in lstm-wasm.ts) on plain
+ * Float32Arrays: one call runs the input projection and every time step forward, one runs
+ * backpropagation through time and the weight gradients. The fused LSTM layer
+ * (models/fused-lstm.ts) wraps them in one tfjs op with its gradient, instead of tfjs-layers'
+ * ~12 small ops per step forward and ~25 backward.
  *
  * The module is instantiated once per process, synchronously, from the embedded bytes; its
  * memory grows to the largest call seen and is reused.
@@ -26,8 +27,11 @@ interface LstmExports {
   lstm_forward(
     T: number,
     B: number,
+    I: number,
     U: number,
-    z: number,
+    x: number,
+    W: number,
+    bias: number,
     R: number,
     gates: number,
     c: number,
@@ -36,13 +40,19 @@ interface LstmExports {
   lstm_backward(
     T: number,
     B: number,
+    I: number,
     U: number,
+    x: number,
+    W: number,
     R: number,
     gates: number,
     c: number,
     h: number,
     dh: number,
     dz: number,
+    dx: number,
+    dW: number,
+    db: number,
     dR: number,
     scratch: number,
   ): void;
@@ -91,11 +101,19 @@ class Arena {
   }
 }
 
-/** Sizes of one LSTM call: batch, time steps, units. */
+/** Sizes of one LSTM call: batch, time steps, input features, units. */
 export interface LstmDims {
   readonly batch: number;
   readonly steps: number;
+  readonly inputs: number;
   readonly units: number;
+}
+
+/** The layer's weights: kernel W [I][4U], recurrent kernel R [U][4U], bias [4U]. */
+export interface LstmWeights {
+  readonly W: Float32Array;
+  readonly R: Float32Array;
+  readonly bias: Float32Array;
 }
 
 /**
@@ -143,27 +161,42 @@ function padRecurrent(R: Float32Array, U: number, P: number): Float32Array {
   return out;
 }
 
+/** The weights with the units padded to P (see regroup). */
+function padWeights(w: LstmWeights, d: LstmDims, P: number): LstmWeights {
+  const { inputs: I, units: U } = d;
+  check(d, 'the kernel', w.W, I * 4 * U);
+  check(d, 'the recurrent kernel', w.R, U * 4 * U);
+  check(d, 'the bias', w.bias, 4 * U);
+  return {
+    W: regroup(w.W, I, 4, U, P),
+    R: padRecurrent(w.R, U, P),
+    bias: regroup(w.bias, 1, 4, U, P),
+  };
+}
+
 /**
- * Every step forward from zero states. z: x·W + b, [B][T][4U]; R: the recurrent kernel [U][4U].
- * Returns the hidden states [B][T][U] and the states the backward pass needs.
+ * Every step forward from zero states. x: [B][T][I]. Returns the hidden states [B][T][U] and
+ * the states the backward pass needs.
  */
 export function lstmForward(
   d: LstmDims,
-  z: Float32Array,
-  R: Float32Array,
+  x: Float32Array,
+  weights: LstmWeights,
 ): { readonly h: Float32Array; readonly states: LstmStates } {
-  const { batch: B, steps: T, units: U } = d;
-  check(d, 'z', z, B * T * 4 * U);
-  check(d, 'the recurrent kernel', R, U * 4 * U);
+  const { batch: B, steps: T, inputs: I, units: U } = d;
+  check(d, 'x', x, B * T * I);
   const P = padded(U);
+  const w = padWeights(weights, d, P);
   const rt = load();
   const a = new Arena(rt);
-  const zAt = a.put(regroup(z, B * T, 4, U, P));
-  const rAt = a.put(padRecurrent(R, U, P));
+  const xAt = a.put(x);
+  const wAt = a.put(w.W);
+  const bAt = a.put(w.bias);
+  const rAt = a.put(w.R);
   const gAt = a.reserve(B * T * 4 * P);
   const cAt = a.reserve(B * T * P);
   const hAt = a.reserve(B * T * P);
-  rt.exports.lstm_forward(T, B, P, zAt, rAt, gAt, cAt, hAt);
+  rt.exports.lstm_forward(T, B, I, P, xAt, wAt, bAt, rAt, gAt, cAt, hAt);
   const states = {
     units: P,
     gates: a.take(gAt, B * T * 4 * P),
@@ -173,33 +206,72 @@ export function lstmForward(
   return { h: regroup(states.h, B * T, 1, P, U), states };
 }
 
+/** The gradients of the loss with respect to the layer's input and weights. */
+export interface LstmGradients {
+  /** [B][T][I] */
+  readonly dx: Float32Array;
+  /** [I][4U] */
+  readonly dW: Float32Array;
+  /** [U][4U] */
+  readonly dR: Float32Array;
+  /** [4U] */
+  readonly db: Float32Array;
+}
+
 /**
  * Backpropagation through time. dh: the loss's gradient with respect to every hidden state,
- * [B][T][U]. Returns dz ([B][T][4U], the gradient of x·W + b) and dR ([U][4U]).
+ * [B][T][U] (zero where a step's output is not used).
  */
 export function lstmBackward(
   d: LstmDims,
-  R: Float32Array,
+  x: Float32Array,
+  weights: LstmWeights,
   states: LstmStates,
   dh: Float32Array,
-): { readonly dz: Float32Array; readonly dR: Float32Array } {
-  const { batch: B, steps: T, units: U } = d;
-  check(d, 'the recurrent kernel', R, U * 4 * U);
+): LstmGradients {
+  const { batch: B, steps: T, inputs: I, units: U } = d;
+  check(d, 'x', x, B * T * I);
   check(d, 'dh', dh, B * T * U);
   const P = states.units;
+  const w = padWeights(weights, d, P);
   const rt = load();
   const a = new Arena(rt);
-  const rAt = a.put(padRecurrent(R, U, P));
+  const xAt = a.put(x);
+  const wAt = a.put(w.W);
+  const rAt = a.put(w.R);
   const gAt = a.put(states.gates);
   const cAt = a.put(states.c);
   const hAt = a.put(states.h);
   const dhAt = a.put(regroup(dh, B * T, 1, U, P));
   const dzAt = a.reserve(B * T * 4 * P);
+  const dxAt = a.reserve(B * T * I);
+  const dWAt = a.reserve(I * 4 * P);
+  const dbAt = a.reserve(4 * P);
   const dRAt = a.reserve(P * 4 * P);
-  const sAt = a.reserve(2 * B * P + 4 * P * P);
-  rt.exports.lstm_backward(T, B, P, rAt, gAt, cAt, hAt, dhAt, dzAt, dRAt, sAt);
+  const sAt = a.reserve(2 * B * P + 4 * P * P + 4 * P * I);
+  rt.exports.lstm_backward(
+    T,
+    B,
+    I,
+    P,
+    xAt,
+    wAt,
+    rAt,
+    gAt,
+    cAt,
+    hAt,
+    dhAt,
+    dzAt,
+    dxAt,
+    dWAt,
+    dbAt,
+    dRAt,
+    sAt,
+  );
   return {
-    dz: regroup(a.take(dzAt, B * T * 4 * P), B * T, 4, P, U),
+    dx: a.take(dxAt, B * T * I),
+    dW: regroup(a.take(dWAt, I * 4 * P), I, 4, P, U),
     dR: regroup(a.take(dRAt, U * 4 * P), U, 4, P, U),
+    db: regroup(a.take(dbAt, 4 * P), 1, 4, P, U),
   };
 }

@@ -9,3 +9,4 @@ export type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from './su
 export { convertVideoFaces } from './video-faces.js';
 export type { VideoFacesOptions, VideoFacesResult } from './video-faces.js';
 export { processSubjectFacesInChild } from './worker/parent.js';
+export { setWorkerLimit, workerLimit } from './worker/pool.js';

@@ -135,7 +135,7 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
     }
   }, 240_000);
 
-  it('in a child process: the same shard, byte for byte, with progress; a bad input names the file', async () => {
+  it('in a child process or split over workers: the same shard, byte for byte, with progress; a bad input names the file', async () => {
     const rec = join(dir, 'rec', 'amigos-P01.arrow');
     const win = join(dir, 'amigos-P01.windows.arrow');
     windowsFor(rec, win);
@@ -156,8 +156,33 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
     expect(b).toEqual(a);
     expect(readFileSync(child).equals(readFileSync(here))).toBe(true);
     expect(progress.length).toBeGreaterThan(1);
+    // trials split over worker processes: the same bytes whatever the split
+    for (const workers of [2, 3]) {
+      const out = join(dir, `workers-${workers}.faces.arrow`);
+      const done: number[] = [];
+      const c = await processSubjectFaces(
+        rec,
+        win,
+        out,
+        {},
+        { sourceName: 'x', workers, onProgress: (d, total) => done.push(d / total) },
+      );
+      expect(c).toEqual(a);
+      expect(readFileSync(out).equals(readFileSync(here))).toBe(true);
+      expect(done.at(-1)).toBe(1);
+      expect(done).toEqual([...done].sort((x, y) => x - y));
+    }
     await expect(
       processSubjectFacesInChild(join(dir, 'missing.arrow'), win, join(dir, 'bad.faces.arrow')),
     ).rejects.toThrow(/missing\.arrow/);
-  }, 240_000);
+    await expect(
+      processSubjectFaces(
+        rec,
+        join(dir, 'missing.windows.arrow'),
+        join(dir, 'bad.faces.arrow'),
+        {},
+        { workers: 2 },
+      ),
+    ).rejects.toThrow(/missing\.windows\.arrow/);
+  }, 480_000);
 });

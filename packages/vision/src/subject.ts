@@ -3,13 +3,15 @@
  * window of its `windows` shard (the dsp stage's windows, so faces and physiology line up by
  * trial time).
  *
- * Each trial's video is decoded once, streaming, at `sampleFps` over the span its windows need
- * (downscaled for detection). BlazeFace runs on every sampled frame; the best-scoring face's box is
- * smoothed over time, expanded by a margin and made square. For each window, K frames are taken
+ * Each trial's video is sampled at `sampleFps` over the span its windows need (downscaled for
+ * detection), streaming; only the samples the detector sees are decoded and converted (the crop
+ * frames and the `trackFrames` before each). BlazeFace runs on those; the best-scoring face's box
+ * is smoothed over time, expanded by a margin and made square. For each window, K frames are taken
  * at evenly spaced times (K = 1: the window's middle), cropped, turned grey, resized to
  * size × size and equalised. A window without a face in a frame is flagged and counted in
  * `facesFound` (its crop is then the frame's centre square, never a silent blank); a missing
- * video, one that ends early or cannot be read flags its windows and the others go on.
+ * video, one that ends early or cannot be read flags its windows and the others go on. With
+ * `workers`, the trials are shared among worker processes (worker/trials.ts); same bytes.
  */
 import type { FaceRow, RecordingRow, WindowRow } from '@emo/datasets';
 import { readRecordingsShard, readWindowsShard, writeFacesShard } from '@emo/datasets';
@@ -24,6 +26,7 @@ import type { FaceBox, FaceDetector } from './detect/index.js';
 import { faceCrop } from './image/index.js';
 import type { EqualizeMethod, RawImage } from './image/index.js';
 import { decodeFrames } from './video/index.js';
+import { facesInWorkers } from './worker/trials.js';
 
 export interface VisionParams {
   /** Frames per second decoded for detection and tracking. */
@@ -41,7 +44,8 @@ export interface VisionParams {
   readonly decodeWidth: number;
   /**
    * Sampled frames before each crop that are also run through the detector to smooth the box
-   * (detection is the costly step: ~35 ms a frame on one core; other frames are skipped).
+   * (detection is the costly step: ~40–45 ms a 640-wide frame on one core; other frames are
+   * neither detected nor converted, see `only` in video/decode.ts).
    */
   readonly trackFrames: number;
 }
@@ -91,6 +95,102 @@ export interface ProcessFacesOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** A detector to share between subjects (default: one made here). */
   readonly detector?: FaceDetector;
+  /**
+   * Split the subject's trials over this many worker processes (default: none, everything in
+   * this process). Whatever the number of subjects at once, at most one worker per core runs
+   * in a process (worker/pool.ts). The crops do not depend on the split: the box tracker
+   * starts afresh for each trial and the detector keeps nothing between frames.
+   */
+  readonly workers?: number;
+}
+
+/** What some trials of a subject gave, indexed by the row (window) of its windows shard. */
+export interface TrialsFaces {
+  /** Rows these trials filled (only their slots of the arrays below are set). */
+  readonly rows: number[];
+  /** rows × frames × size² bytes for every row of the subject. */
+  readonly faces: Uint8Array;
+  readonly found: number[];
+  readonly scores: number[][];
+  readonly flags: string[][];
+  readonly framesDecoded: number;
+}
+
+/** A windows shard's rows grouped by trial, in the order trials first appear. */
+export function windowsByTrial(
+  rows: readonly WindowRow[],
+): Map<number, { index: number; w: WindowRow }[]> {
+  const byTrial = new Map<number, { index: number; w: WindowRow }[]>();
+  rows.forEach((w, index) => {
+    const list = byTrial.get(w.trial);
+    if (list) list.push({ index, w });
+    else byTrial.set(w.trial, [{ index, w }]);
+  });
+  return byTrial;
+}
+
+/** The parameters with defaults filled in, checked. */
+export function visionParams(params: Partial<VisionParams>): VisionParams {
+  const p: VisionParams = { ...VISION_DEFAULTS, ...params };
+  for (const [k, v] of Object.entries({ sampleFps: p.sampleFps, margin: p.margin + 1 })) {
+    if (!(v > 0)) throw new RangeError(`vision: ${k} must be positive, got ${v}`);
+  }
+  if (!Number.isInteger(p.frames) || p.frames < 1) {
+    throw new RangeError(`vision: frames must be a positive integer, got ${p.frames}`);
+  }
+  return p;
+}
+
+/**
+ * The crops of the windows of `trials` (every trial when null), in this process, from a
+ * subject's recordings and windows shards.
+ */
+export async function facesOfTrials(
+  recordingsPath: string,
+  windowsPath: string,
+  p: VisionParams,
+  trials: readonly number[] | null,
+  opts: Pick<ProcessFacesOptions, 'signal' | 'detector'> & { onTrial?: () => void } = {},
+): Promise<TrialsFaces> {
+  const recs = readRecordingsShard(recordingsPath);
+  const wins = readWindowsShard(windowsPath);
+  const n = wins.rows.length;
+  const faces = new Uint8Array(n * p.frames * p.size * p.size);
+  const found = new Array<number>(n).fill(0);
+  const scores: number[][] = Array.from({ length: n }, () => []);
+  const flags: string[][] = Array.from({ length: n }, () => []);
+  const rows: number[] = [];
+  let framesDecoded = 0;
+  const byTrial = windowsByTrial(wins.rows);
+  const todo = trials ?? [...byTrial.keys()];
+  const detector = opts.detector ?? (await createFaceDetector({ minScore: p.minScore }));
+  try {
+    for (const trial of todo) {
+      const list = byTrial.get(trial);
+      if (!list) throw new Error(`vision: trial ${trial} has no window in ${windowsPath}`);
+      rows.push(...list.map((x) => x.index));
+      const rec = recs.rows.find((r) => r.trial === trial);
+      if (!rec) {
+        list.forEach(({ index }) => flags[index].push('trial not in the recordings shard'));
+      } else {
+        framesDecoded += await trialFaces(
+          rec,
+          list,
+          p,
+          detector,
+          faces,
+          found,
+          scores,
+          flags,
+          opts.signal,
+        );
+      }
+      opts.onTrial?.();
+    }
+  } finally {
+    if (!opts.detector) detector.dispose();
+  }
+  return { rows, faces, found, scores, flags, framesDecoded };
 }
 
 interface Slot {
@@ -158,10 +258,12 @@ async function trialFaces(
       allowMissing: Infinity,
       threads: 1,
       signal,
+      // only what the detector sees: the other samples are not converted (and, where the key
+      // frames allow, not decoded); the same frames as decoding the whole span
+      only: [...detectAt].sort((a, b) => a - b),
     });
     for await (const frame of frames) {
       decoded++;
-      if (!detectAt.has(frame.index)) continue;
       const faces0 = await detector.detect(frame);
       const best = bestFace(faces0);
       const tracked = tracker.update(best ? best.box : null);
@@ -203,50 +305,35 @@ export async function processSubjectFaces(
   params: Partial<VisionParams> = {},
   opts: ProcessFacesOptions = {},
 ): Promise<SubjectFacesResult> {
-  const p: VisionParams = { ...VISION_DEFAULTS, ...params };
-  for (const [k, v] of Object.entries({ sampleFps: p.sampleFps, margin: p.margin + 1 })) {
-    if (!(v > 0)) throw new RangeError(`vision: ${k} must be positive, got ${v}`);
-  }
-  if (!Number.isInteger(p.frames) || p.frames < 1) {
-    throw new RangeError(`vision: frames must be a positive integer, got ${p.frames}`);
-  }
+  const p = visionParams(params);
   const recs = readRecordingsShard(recordingsPath);
   const wins = readWindowsShard(windowsPath);
-  const detector = opts.detector ?? (await createFaceDetector({ minScore: p.minScore }));
   const n = wins.rows.length;
-  const faces = new Uint8Array(n * p.frames * p.size * p.size);
+  const total = windowsByTrial(wins.rows).size;
+  let done = 0;
+  const onTrial = (): void => opts.onProgress?.(++done, total);
+  const parts =
+    opts.workers === undefined
+      ? [await facesOfTrials(recordingsPath, windowsPath, p, null, { ...opts, onTrial })]
+      : await facesInWorkers(recordingsPath, windowsPath, p, wins.rows, opts.workers, {
+          signal: opts.signal,
+          onTrial,
+        });
+  const crop = p.frames * p.size * p.size;
+  const faces = new Uint8Array(n * crop);
   const found = new Array<number>(n).fill(0);
   const scores: number[][] = Array.from({ length: n }, () => []);
   const flags: string[][] = Array.from({ length: n }, () => []);
   const warnings: string[] = [];
   let framesDecoded = 0;
-  try {
-    const byTrial = new Map<number, { index: number; w: WindowRow }[]>();
-    wins.rows.forEach((w, index) => {
-      byTrial.set(w.trial, [...(byTrial.get(w.trial) ?? []), { index, w }]);
-    });
-    let t = 0;
-    for (const [trial, list] of byTrial) {
-      const rec = recs.rows.find((r) => r.trial === trial);
-      if (!rec) {
-        list.forEach(({ index }) => flags[index].push('trial not in the recordings shard'));
-      } else {
-        framesDecoded += await trialFaces(
-          rec,
-          list,
-          p,
-          detector,
-          faces,
-          found,
-          scores,
-          flags,
-          opts.signal,
-        );
-      }
-      opts.onProgress?.(++t, byTrial.size);
+  for (const part of parts) {
+    framesDecoded += part.framesDecoded;
+    for (const i of part.rows) {
+      faces.set(part.faces.subarray(i * crop, (i + 1) * crop), i * crop);
+      found[i] = part.found[i];
+      scores[i] = part.scores[i];
+      flags[i] = part.flags[i];
     }
-  } finally {
-    if (!opts.detector) detector.dispose();
   }
   const rows: FaceRow[] = wins.rows.map((w, i) => ({
     dataset: w.dataset,

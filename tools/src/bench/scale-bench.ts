@@ -60,6 +60,8 @@ const LABEL_NOTE =
 const BATCHES = [16, 64] as const;
 const TRAIN_PLAN = (batch: number): Plan => ({ batch, warmup: 2, minBatches: 5, minSeconds: 3 });
 const LOSO = { epochs: 30, batch: 64 } as const;
+/** Vision's worker processes per subject in the stage child (scale-stage-child.ts): one per core. */
+const VISION_WORKERS = availableParallelism();
 
 function stage(args: string[]): StageRun {
   const out = execFileSync(process.execPath, [CHILD, ...args], {
@@ -206,7 +208,7 @@ export async function runScaleBench(): Promise<void> {
       runs.push(r);
       for (const s of [r.convert, r.dsp, r.vision]) {
         log(
-          `  ${dataset} ${s.stage}: ${hms(s.seconds)}, peak ${s.peakMb.toFixed(0)} MB, ${JSON.stringify(s.out)}`,
+          `  ${dataset} ${s.stage}: ${hms(s.seconds)}, peak ${s.peakMb.toFixed(0)} MB (${s.processes} process${s.processes === 1 ? '' : 'es'} at most), ${JSON.stringify(s.out)}`,
         );
       }
     }
@@ -221,6 +223,7 @@ export async function runScaleBench(): Promise<void> {
     cost: {
       seconds: { convert: r.convert.seconds, dsp: r.dsp.seconds, vision: r.vision.seconds },
       peakMb: { convert: r.convert.peakMb, dsp: r.dsp.peakMb, vision: r.vision.peakMb },
+      cores: { convert: 1, dsp: 1, vision: VISION_WORKERS },
       windows: Number(r.dsp.out.windows),
     },
   }));
@@ -263,7 +266,7 @@ export async function runScaleBench(): Promise<void> {
       stages: Object.fromEntries(
         [r.convert, r.dsp, r.vision].map((s) => [
           s.stage,
-          { seconds: s.seconds, peakMb: s.peakMb },
+          { seconds: s.seconds, peakMb: s.peakMb, processes: s.processes },
         ]),
       ),
     })),
@@ -271,7 +274,8 @@ export async function runScaleBench(): Promise<void> {
     projection: p,
     assumptions: [
       'DEAP 32 participants (22 with face video), AMIGOS 40; every subject like the measured one',
-      `per-subject stages run ${jobs} at a time (one per core), perfectly parallel; peak memory = ${jobs} × one subject's`,
+      `convert and dsp run ${jobs} subjects at a time (one per core), perfectly parallel; peak memory = ${jobs} × one subject's`,
+      `vision was measured with one subject's trials split over ${VISION_WORKERS} worker processes (one per core, as the stage runs it; peak memory of the workers and their ffmpeg decoders summed): its subjects run max(1, ${jobs} / ${VISION_WORKERS}) at a time`,
       'the study uses windows with a face and a sequence (subjects with face video only)',
       LABEL_NOTE,
       'fold sizes from the split functions the split stage uses, seed 0',
@@ -292,7 +296,7 @@ export async function runScaleBench(): Promise<void> {
   );
   for (const s of ['convert', 'dsp', 'vision'] as const) {
     log(
-      `  ${s.padEnd(7)} ${hms(p.stages[s].seconds).padStart(9)}   peak ${(p.stages[s].peakMb / 1024).toFixed(1)} GB (${jobs} subjects at once)`,
+      `  ${s.padEnd(7)} ${hms(p.stages[s].seconds).padStart(9)}   peak ${(p.stages[s].peakMb / 1024).toFixed(1)} GB (${jobs} cores busy)`,
     );
   }
   log(`  windows in the study: ${Math.round(p.windows).toLocaleString('en')}`);

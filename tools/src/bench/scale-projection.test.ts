@@ -31,6 +31,22 @@ describe('scale projection', () => {
     expect(s.vision.peakMb).toBe(1800);
   });
 
+  it('a stage measured on several cores per subject runs fewer subjects at once', () => {
+    const on2 = (d: DatasetScale): DatasetScale => ({
+      ...d,
+      cost: { ...d.cost, cores: { vision: 2 } },
+    });
+    const two = projectStages([on2(deap), on2(amigos)], 2);
+    expect(two.vision.seconds).toBe(22 * 100 + 40 * 1000); // one subject at a time
+    expect(two.vision.peakMb).toBe(900);
+    expect(two.dsp.seconds).toBe((32 * 2 + 40 * 4) / 2); // still one core per subject
+    const four = projectStages([on2(deap), on2(amigos)], 4);
+    expect(four.vision.seconds).toBe((22 * 100 + 40 * 1000) / 2);
+    expect(four.vision.peakMb).toBe(1800);
+    // more cores per subject than jobs: still one subject at a time
+    expect(projectStages([on2(deap)], 1).vision.seconds).toBe(22 * 100);
+  });
+
   it('windows: labelled windows of the subjects with a face', () => {
     expect(studyWindows([deap, amigos])).toBe(22 * 240 * 0.5 + 40 * 600);
   });

@@ -6,9 +6,11 @@
  *
  *  - the real data sets' sizes: DEAP 32 participants (face video for 22), AMIGOS 40, every
  *    subject like the measured full-size one of its data set;
- *  - per-subject stages (convert, dsp, vision) run `jobs` subjects at a time (the engine's
- *    default: one per core), perfectly parallel, so a stage takes the sum of its subjects'
- *    seconds divided by `jobs`, and its peak memory is `jobs` times one subject's peak;
+ *  - per-subject stages (convert, dsp, vision) keep `jobs` cores busy (the engine's default:
+ *    one task per core), perfectly parallel: a stage whose subject was measured on `cores`
+ *    processes (vision: one worker per core; convert and dsp: 1) runs jobs / cores subjects
+ *    at a time (at least 1), so it takes the sum of its subjects' seconds divided by that, and
+ *    its peak memory is that many times one subject's peak (the processes' sum);
  *  - the study trains on windows that have both a face crop and a physiological sequence (as
  *    the split stage does), labelled as `labelledShare` of each data set says;
  *  - the folds' train/validation/test sizes come from the real split functions (`folds`);
@@ -21,8 +23,10 @@
 /** What one subject of a data set cost, per per-subject stage. */
 export interface SubjectCost {
   readonly seconds: { readonly convert: number; readonly dsp: number; readonly vision: number };
-  /** Peak resident memory of the process that ran each stage, MB. */
+  /** Peak resident memory of the processes that ran each stage, together, MB. */
   readonly peakMb: { readonly convert: number; readonly dsp: number; readonly vision: number };
+  /** Cores (busy processes) each stage used for one subject; 1 when not given. */
+  readonly cores?: { readonly convert?: number; readonly dsp?: number; readonly vision?: number };
   /** Analysis windows the subject gave. */
   readonly windows: number;
 }
@@ -87,10 +91,11 @@ export function projectStages(
     let peak = 0;
     for (const d of datasets) {
       const n = stage === 'vision' ? d.withVideo : d.subjects;
-      seconds += n * d.cost.seconds[stage];
-      if (n > 0) peak = Math.max(peak, d.cost.peakMb[stage]);
+      const atOnce = Math.max(1, jobs / (d.cost.cores?.[stage] ?? 1));
+      seconds += (n * d.cost.seconds[stage]) / atOnce;
+      if (n > 0) peak = Math.max(peak, d.cost.peakMb[stage] * atOnce);
     }
-    out[stage] = { seconds: seconds / jobs, peakMb: peak * jobs };
+    out[stage] = { seconds, peakMb: peak };
   }
   return out;
 }

@@ -1,15 +1,18 @@
 /**
  * `vision`: each subject's face videos → its faces shard, one row per window of its windows
  * shard (`@emo/vision` does the work): BlazeFace boxes smoothed over time, a margin, grey 48×48
- * crops with histogram equalisation, and flags where no face or no video was found. Each task
- * runs in a child process, so `--jobs` concurrent subjects use as many cores.
+ * crops with histogram equalisation, and flags where no face or no video was found. A subject's
+ * trials are split over worker processes, one per core; @emo/vision caps the workers of all
+ * concurrent subjects at one per core, so with `--jobs` subjects at once about as many processes
+ * as cores are busy.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { jsonText, readJsonFile } from '@emo/runtime';
-import { VISION_DEFAULTS, processSubjectFacesInChild } from '@emo/vision';
+import { VISION_DEFAULTS, processSubjectFaces } from '@emo/vision';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
@@ -72,8 +75,8 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
         const recFile = arrowIn(rec, '.arrow');
         const winFile = arrowIn(win, '.windows.arrow');
         const name = recFile.replace(/\.arrow$/, '.faces.arrow');
-        // In a child process: concurrent subjects detect faces on every core.
-        const r = await processSubjectFacesInChild(
+        // Detection in worker processes, one per core (capped across concurrent subjects).
+        const r = await processSubjectFaces(
           join(rec, recFile),
           join(win, winFile),
           join(ctx.outDir, name),
@@ -81,6 +84,7 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
           {
             sourceName: `${recFile}, ${winFile}`,
             signal,
+            workers: availableParallelism(),
             onProgress: (done, total) => emit({ kind: 'progress', done, total, message: 'trials' }),
           },
         );

@@ -19,7 +19,7 @@
  */
 import { toGrey } from '../image/grey.js';
 import type { FaceBox } from './boxes.js';
-import type { HumanDetectorConfig, ModelLocation, TfTensor } from './human.js';
+import type { HumanDetectorConfig, ModelLocation } from './human.js';
 import { loadFaceRuntime } from './human.js';
 
 /**
@@ -138,23 +138,18 @@ export async function createFaceDetector(opts: FaceDetectorOptions = {}): Promis
   const detect = async (frame: Frame): Promise<DetectedFace[]> => {
     if (disposed) throw new Error('FaceDetector.detect: the detector has been disposed');
     const { width: w, height: h } = frame;
-    const data = networkPixels(frame, checkFrame(frame), options.input);
+    const channels = checkFrame(frame);
     const border = Math.round(options.border * Math.max(w, h));
     const side = Math.max(w, h) + 2 * border;
     const left = Math.floor((side - w) / 2);
     const top = Math.floor((side - h) / 2);
-    const input = tf.tidy((): TfTensor => {
-      let t = tf.tensor3d(data, [h, w, 3], 'int32');
-      if (side !== w || side !== h) {
-        const paddings: Array<[number, number]> = [
-          [top, side - h - top],
-          [left, side - w - left],
-          [0, 0],
-        ];
-        t = tf.pad(t, paddings, PAD_VALUE);
-      }
-      return t;
-    });
+    // float32 straight away: the values Human would get from padding an int32 tensor and casting
+    // it (the same numbers, so the same boxes), without those two passes over the frame
+    const input = tf.tensor3d(
+      networkInput(frame, channels, options.input, side, left, top),
+      [side, side, 3],
+      'float32',
+    );
     let found;
     try {
       found = await runtime.detect(input, config);
@@ -189,24 +184,40 @@ export async function createFaceDetector(opts: FaceDetectorOptions = {}): Promis
 }
 
 /**
- * The RGB24 pixels BlazeFace is given: the frame's luma in R, G and B (`input` 'luma', or a
- * grey frame), or its colours without alpha. Done here rather than with tfjs's tile and slice,
- * which on the wasm backend cost more than the network itself (~50 ms for a 640×480 frame).
+ * What BlazeFace is given, as float32 RGB: the frame's luma in R, G and B (`input` 'luma', or a
+ * grey frame) or its colours without alpha, centred at (`left`, `top`) in a `side` × `side`
+ * square of mid-grey. Done here rather than with tfjs's tile, slice, pad and cast, which on the
+ * wasm backend cost more than the network itself (~50 ms for a 640×480 frame).
  */
-function networkPixels(frame: Frame, channels: 1 | 3 | 4, input: DetectorInput): Uint8Array {
-  const { width: w, height: h } = frame;
-  if (channels === 3 && input === 'rgb') return frame.data;
-  const n = w * h;
-  const out = new Uint8Array(n * 3);
-  if (channels === 1 || input === 'luma') {
-    const grey =
-      channels === 1
-        ? frame.data
-        : toGrey({ width: w, height: h, channels, data: frame.data }).data;
-    for (let i = 0, j = 0; i < n; i++, j += 3) out[j] = out[j + 1] = out[j + 2] = grey[i];
-  } else {
-    for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4)
-      out.set(frame.data.subarray(k, k + 3), j);
+function networkInput(
+  frame: Frame,
+  channels: 1 | 3 | 4,
+  input: DetectorInput,
+  side: number,
+  left: number,
+  top: number,
+): Float32Array {
+  const { width: w, height: h, data } = frame;
+  const out = new Float32Array(side * side * 3).fill(PAD_VALUE);
+  const grey =
+    channels === 1
+      ? data
+      : input === 'luma'
+        ? toGrey({ width: w, height: h, channels, data }).data
+        : null;
+  for (let y = 0; y < h; y++) {
+    let j = ((y + top) * side + left) * 3;
+    if (grey) {
+      for (let i = y * w, e = i + w; i < e; i++, j += 3) {
+        out[j] = out[j + 1] = out[j + 2] = grey[i];
+      }
+    } else {
+      for (let i = y * w * channels, e = i + w * channels; i < e; i += channels, j += 3) {
+        out[j] = data[i];
+        out[j + 1] = data[i + 1];
+        out[j + 2] = data[i + 2];
+      }
+    }
   }
   return out;
 }

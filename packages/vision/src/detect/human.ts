@@ -61,7 +61,11 @@ interface IoHandler {
 
 /** The tfjs functions used by the detector. */
 export interface TfApi {
-  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): TfTensor;
+  tensor3d(
+    values: Uint8Array | Float32Array,
+    shape: [number, number, number],
+    dtype: 'int32' | 'float32',
+  ): TfTensor;
   pad(x: TfTensor, paddings: Array<[number, number]>, constantValue?: number): TfTensor;
   tile(x: TfTensor, reps: number[]): TfTensor;
   slice(x: TfTensor, begin: number[], size: number[]): TfTensor;

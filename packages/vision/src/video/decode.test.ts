@@ -14,7 +14,9 @@ import { describeRealdata, realdataPath } from '../testing/realdata.js';
 import { collectFrames, decodeFrames, frameAt, type VideoFrame } from './decode.js';
 import { ShortVideoError, VideoError } from './errors.js';
 import { FFMPEG_PATH } from './ffmpeg.js';
+import { probeKeyframes } from './keyframes.js';
 import { parseFfmpegInfo, probeVideo, type VideoProbe } from './probe.js';
+import { SEEK_COST_FRAMES, planSegments, seekStep } from './spans.js';
 
 function ffmpeg(args: string[]): void {
   const r = spawnSync(FFMPEG_PATH, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
@@ -196,6 +198,54 @@ describe('decodeFrames on a synthetic index video', () => {
     await expect(collectFrames(mp4, { ...opts, filter: 'no_such_filter' })).rejects.toThrow(
       VideoError,
     );
+  });
+
+  it('only: the same frames as the whole decode, seeking to spans far apart', async () => {
+    const keys = await probeKeyframes(mp4, 0);
+    expect(keys.timeBase).toEqual([1, 12800]);
+    // a key frame every second (-g 25), and x264's scene cuts
+    expect(keys.keyframesS).toEqual(expect.arrayContaining([0, 1, 2, 3, 4, 5, 6, 7]));
+    const cases = [
+      { opts: { startS: 0.3, endS: 8, sampleFps: 2, grey: true }, only: [0, 1, 13, 14] },
+      { opts: { startS: 0, endS: 7.9, sampleFps: 25 }, only: [0, 3, 4, 150, 151, 196] },
+      { opts: { startS: 0.52, endS: 7.9, sampleFps: 2, size: { width: 32 } }, only: [0, 14] },
+    ];
+    for (const { opts, only } of cases) {
+      // these lists are decoded in more than one ffmpeg run
+      const plan = planSegments({
+        wanted: only,
+        sampleFps: opts.sampleFps,
+        seekS: Math.max(0, opts.startS - 1),
+        startS: opts.startS,
+        step: seekStep(opts.sampleFps, keys.timeBase),
+        marginSlots: Math.ceil(opts.sampleFps),
+        keyframesS: keys.keyframesS,
+        videoFps: FPS,
+        seekCostFrames: SEEK_COST_FRAMES,
+      });
+      expect(plan.length).toBeGreaterThan(1);
+      const { frames: all } = await collectFrames(mp4, opts);
+      const { frames, summary } = await collectFrames(mp4, { ...opts, only });
+      expect(frames.map((f) => f.index)).toEqual(only);
+      expect(summary).toMatchObject({ expected: only.length, decoded: only.length, missing: 0 });
+      for (const f of frames) {
+        expect(f.t).toBe(all[f.index].t);
+        expect(Buffer.from(f.data).equals(Buffer.from(all[f.index].data))).toBe(true);
+        expect(sourceIndex(f)).toBe(onScreen(f.t));
+      }
+    }
+    // with a filter: one run, the filter sees every sample as without `only`
+    const opts = { startS: 2, endS: 6, sampleFps: 2, grey: true, filter: 'hflip' } as const;
+    const { frames: all } = await collectFrames(mp4, opts);
+    const { frames } = await collectFrames(mp4, { ...opts, only: [1, 6] });
+    expect(frames.map((f) => Buffer.from(f.data))).toEqual(
+      [1, 6].map((n) => Buffer.from(all[n].data)),
+    );
+    // an empty list decodes nothing; a list off the span is refused
+    expect((await collectFrames(mp4, { ...opts, only: [] })).frames).toEqual([]);
+    await expect(collectFrames(mp4, { ...opts, only: [8] })).rejects.toThrow(/only must list/);
+    await expect(collectFrames(mp4, { ...opts, only: [3, 2] })).rejects.toThrow(/only must list/);
+    expectNoFfmpegChildren();
   });
 
   it('frameAt returns the frame on screen, anywhere in the video', async () => {

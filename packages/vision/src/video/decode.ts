@@ -33,7 +33,9 @@ import { spawn } from 'node:child_process';
 import type { RawImage } from '../image/types.js';
 import { ShortVideoError, VideoError } from './errors.js';
 import { FFMPEG_PATH, assertVideoFile, childEnded, killChild, tail } from './ffmpeg.js';
+import { probeKeyframes } from './keyframes.js';
 import { probeVideo, type VideoProbe } from './probe.js';
+import { SEEK_COST_FRAMES, planSegments, seekStep, type Segment } from './spans.js';
 
 /** One decoded frame: a RawImage (1 channel grey or 3 channels RGB24) with its time. */
 export interface VideoFrame extends RawImage {
@@ -83,6 +85,14 @@ export interface DecodeOptions {
   probe?: VideoProbe;
   /** ffmpeg decoder threads (default: ffmpeg's choice). 1 suits many parallel decodes. */
   threads?: number;
+  /**
+   * Only these sample numbers n (ascending, distinct, < the span's frame count): the other
+   * samples are neither converted nor returned, and parts of the span far from them are not
+   * decoded (ffmpeg seeks, see spans.ts). The frames are the same as those of the whole
+   * span's decode, with the same `index` and `t`. Without `filter`, one quick demux of the file
+   * lists its key frames first.
+   */
+  only?: readonly number[];
 }
 
 /** What a decode did: the generator's return value. */
@@ -108,7 +118,6 @@ const DEFAULT_STALL_MS = 30_000;
 const MAX_WARNINGS = 20;
 
 interface Plan {
-  args: string[];
   startS: number;
   endS: number;
   explicitEnd: boolean;
@@ -116,11 +125,43 @@ interface Plan {
   width: number;
   height: number;
   channels: 1 | 3;
+  /** Frames of the whole span (`only`: those of its samples that are wanted). */
   expected: number;
+  /** Samples of the whole span: ceil((endS − startS) · sampleFps). */
+  span: number;
+  /** The whole span's seek point and input duration, µs (as ffmpeg reads -ss and -t). */
+  seekUs: number;
+  durUs: number;
+  lead: number;
+  /** The ffmpeg arguments of one run: the whole span, or a segment of `only`. */
+  args(seg: Segment | null): string[];
 }
 
 function fmt(x: number): string {
   return Number(x.toFixed(6)).toString();
+}
+
+/** µs in a non-negative decimal with six places (what toFixed(6) gives). */
+function micros(fixed6: string): number {
+  const [int, frac = ''] = fixed6.split('.');
+  return Number(int) * 1e6 + Number(frac.padEnd(6, '0'));
+}
+
+/** The inverse of {@link micros}: exact, whatever the size. */
+function fixed6(us: number): string {
+  return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+}
+
+/** An ffmpeg `select` expression true for these frame numbers (runs as `between`). */
+function selectExpr(ns: readonly number[]): string {
+  const terms: string[] = [];
+  for (let i = 0; i < ns.length;) {
+    let j = i;
+    while (j + 1 < ns.length && ns[j + 1] === ns[j] + 1) j++;
+    terms.push(i === j ? `eq(n\\,${ns[i]})` : `between(n\\,${ns[i]}\\,${ns[j]})`);
+    i = j + 1;
+  }
+  return `select='${terms.join('+')}'`;
 }
 
 function describeSpan(p: Pick<Plan, 'startS' | 'endS' | 'sampleFps' | 'expected'>): string {
@@ -167,44 +208,115 @@ function planDecode(file: string, info: VideoProbe, opts: DecodeOptions): Plan {
   const pixFmt = opts.grey ? 'gray' : 'rgb24';
 
   // Ticks n with startS + n / sampleFps < endS (the 1e-9 absorbs float noise in the product).
-  const expected = Math.max(0, Math.ceil((endS - startS) * sampleFps - 1e-9));
+  const span = Math.max(0, Math.ceil((endS - startS) * sampleFps - 1e-9));
+  const only = opts.only;
+  if (only) {
+    only.forEach((n, i) => {
+      if (!(Number.isInteger(n) && n >= 0 && n < span && (i === 0 || n > only[i - 1]))) {
+        bad(`only must list distinct sample numbers in [0, ${span}) in ascending order, got ${n}`);
+      }
+    });
+  }
   // Seek this far before startS so that the frame on screen at startS is decoded (see above).
   const lead = Math.min(startS, Math.max(1, 2 / info.fps));
-  const seekS = startS - lead;
-  const filters = [
-    `fps=fps=${sampleFps}:start_time=${lead.toFixed(6)}:round=up`,
-    ...(opts.filter ? [opts.filter] : []),
-    `scale=${width}:${height}${opts.size ? ':flags=area' : ''}`,
-    `format=${pixFmt}`,
-  ];
-  const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    ...(opts.threads !== undefined ? ['-threads', String(opts.threads)] : []),
-    '-ss',
-    seekS.toFixed(6),
-    '-t',
-    (endS - seekS).toFixed(6),
-    '-i',
-    file,
-    '-map',
-    `0:${info.streamIndex}`,
-    '-an',
-    '-sn',
-    '-dn',
-    '-vf',
-    filters.join(','),
-    '-frames:v',
-    String(expected),
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    pixFmt,
-    'pipe:1',
-  ];
-  return { args, startS, endS, explicitEnd, sampleFps, width, height, channels, expected };
+  const seekUs = micros((startS - lead).toFixed(6));
+  const durUs = micros((endS - (startS - lead)).toFixed(6));
+  const args = (seg: Segment | null): string[] => {
+    const shiftUs = seg ? Math.round((seg.from * 1e6) / sampleFps) : 0;
+    // without `only`, the whole span; with it, after the user's filter when there is one (its
+    // noise, say, may depend on every frame it sees)
+    const pick = seg ? [selectExpr(seg.slots.map((n) => n - seg.from))] : [];
+    const filters = [
+      `fps=fps=${sampleFps}:start_time=${lead.toFixed(6)}:round=up`,
+      ...(opts.filter ? [opts.filter] : []),
+      ...pick,
+      `scale=${width}:${height}${opts.size ? ':flags=area' : ''}`,
+      `format=${pixFmt}`,
+    ];
+    return [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      ...(opts.threads !== undefined ? ['-threads', String(opts.threads)] : []),
+      '-ss',
+      fixed6(seekUs + shiftUs),
+      '-t',
+      fixed6(durUs - shiftUs),
+      '-i',
+      file,
+      '-map',
+      `0:${info.streamIndex}`,
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      filters.join(','),
+      ...(seg ? ['-vsync', 'passthrough'] : []),
+      '-frames:v',
+      String(seg ? seg.slots.length : span),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      pixFmt,
+      'pipe:1',
+    ];
+  };
+  const expected = only ? only.length : span;
+  return {
+    startS,
+    endS,
+    explicitEnd,
+    sampleFps,
+    width,
+    height,
+    channels,
+    expected,
+    span,
+    seekUs,
+    durUs,
+    lead,
+    args,
+  };
+}
+
+/**
+ * The ffmpeg runs of a decode: the whole span, or the segments of `only` (spans.ts), which
+ * seek only when the file has no `filter` and its key frames and time base are known.
+ */
+async function segmentsOf(
+  file: string,
+  info: VideoProbe,
+  plan: Plan,
+  opts: DecodeOptions,
+  stallMs: number,
+): Promise<(Segment | null)[]> {
+  if (!opts.only) return [null];
+  if (opts.only.length === 0) return [];
+  const whole: Segment = { from: 0, slots: [...opts.only] };
+  if (opts.filter) return [whole];
+  let keys;
+  try {
+    keys = await probeKeyframes(file, info.streamIndex, {
+      startS: info.startS,
+      timeoutMs: stallMs,
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    return [whole]; // the plain decode reports what is wrong with the file
+  }
+  return planSegments({
+    wanted: opts.only,
+    sampleFps: plan.sampleFps,
+    seekS: plan.seekUs / 1e6,
+    startS: plan.startS,
+    step: seekStep(plan.sampleFps, keys.timeBase),
+    marginSlots: Math.ceil(Math.max(1, 2 / info.fps) * plan.sampleFps),
+    keyframesS: keys.keyframesS,
+    videoFps: info.fps,
+    seekCostFrames: SEEK_COST_FRAMES,
+  });
 }
 
 /** `p`, or a rejection after `ms` (timeout) or when `signal` aborts. */
@@ -264,7 +376,6 @@ export async function* decodeFrames(
   const info =
     opts.probe ?? (await probeVideo(file, { countFrames: false, timeoutMs: stallMs, signal }));
   const plan = planDecode(file, info, opts);
-  const frameBytes = plan.width * plan.height * plan.channels;
   const warnings: string[] = [];
   const summary = (decoded: number): DecodeSummary => ({
     file,
@@ -279,15 +390,65 @@ export async function* decodeFrames(
     missing: plan.expected - decoded,
     warnings,
   });
-  if (plan.expected === 0) {
+  if (plan.span === 0) {
     warnings.push(
       `nothing to decode: the span starts at ${fmt(plan.startS)} s, the video is ${fmt(info.durationS)} s long`,
     );
     return summary(0);
   }
+  let index = 0;
+  for (const seg of await segmentsOf(file, info, plan, opts, stallMs)) {
+    const slots = seg ? seg.slots : null;
+    let k = 0;
+    for await (const data of ffmpegFrames(file, plan, plan.args(seg), stallMs, signal, warnings)) {
+      const n = slots ? slots[k] : k;
+      k++;
+      if (n === undefined || (!slots && n >= plan.span)) continue; // never with -frames:v
+      signal?.throwIfAborted();
+      yield {
+        index: n,
+        t: plan.startS + n / plan.sampleFps,
+        width: plan.width,
+        height: plan.height,
+        channels: plan.channels,
+        data,
+      };
+      index++;
+    }
+  }
+  const missing = plan.expected - index;
+  if (missing > 0) {
+    const note = `${missing} of ${plan.expected} frames missing: the video ends before ${fmt(plan.endS)} s (container duration ${fmt(info.durationS)} s)`;
+    if (plan.explicitEnd && missing > (opts.allowMissing ?? 0)) {
+      throw new ShortVideoError(
+        file,
+        describeSpan(plan),
+        `only ${index} frame${index === 1 ? '' : 's'} decoded; ${note}`,
+        plan.expected,
+        index,
+        tail(warnings.join('\n')),
+      );
+    }
+    warnings.push(note);
+  }
+  return summary(index);
+}
 
+/**
+ * One ffmpeg run: its raw frames, in order. Adds ffmpeg's error lines to `warnings`; throws a
+ * VideoError when it fails, stalls or stops inside a frame. ffmpeg is always reaped.
+ */
+async function* ffmpegFrames(
+  file: string,
+  plan: Plan,
+  args: string[],
+  stallMs: number,
+  signal: AbortSignal | undefined,
+  warnings: string[],
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const frameBytes = plan.width * plan.height * plan.channels;
   signal?.throwIfAborted();
-  const child = spawn(FFMPEG_PATH, plan.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(FFMPEG_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const ended = childEnded(child);
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -309,7 +470,7 @@ export async function* decodeFrames(
   const reader = child.stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
   let buffered = 0;
-  let index = 0;
+  let count = 0;
   const takeFrame = (): Uint8Array => {
     const out = new Uint8Array(frameBytes);
     let off = 0;
@@ -334,17 +495,9 @@ export async function* decodeFrames(
     for (;;) {
       while (buffered >= frameBytes) {
         const data = takeFrame();
-        if (index >= plan.expected) continue; // never happens with -frames:v; ignored if it does
         signal?.throwIfAborted();
-        yield {
-          index,
-          t: plan.startS + index / plan.sampleFps,
-          width: plan.width,
-          height: plan.height,
-          channels: plan.channels,
-          data,
-        };
-        index++;
+        yield data;
+        count++;
       }
       signal?.throwIfAborted();
       const r = await within(reader.next(), stallMs, signal, stalled);
@@ -375,7 +528,7 @@ export async function* decodeFrames(
         file,
         'ffmpeg',
         describeSpan(plan),
-        `ffmpeg failed (${end.code === null ? `signal ${end.signal}` : `exit code ${end.code}`}) after ${index} frame${index === 1 ? '' : 's'}`,
+        `ffmpeg failed (${end.code === null ? `signal ${end.signal}` : `exit code ${end.code}`}) after ${count} frame${count === 1 ? '' : 's'}`,
         tail(stderr),
       );
     }
@@ -388,22 +541,6 @@ export async function* decodeFrames(
         tail(stderr),
       );
     }
-    const missing = plan.expected - index;
-    if (missing > 0) {
-      const note = `${missing} of ${plan.expected} frames missing: the video ends before ${fmt(plan.endS)} s (container duration ${fmt(info.durationS)} s)`;
-      if (plan.explicitEnd && missing > (opts.allowMissing ?? 0)) {
-        throw new ShortVideoError(
-          file,
-          describeSpan(plan),
-          `only ${index} frame${index === 1 ? '' : 's'} decoded; ${note}`,
-          plan.expected,
-          index,
-          tail(stderr),
-        );
-      }
-      warnings.push(note);
-    }
-    return summary(index);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await killChild(child, ended);

@@ -79,20 +79,35 @@ export interface RunOptions {
   file: string;
   /** What the run does, for the timeout message ("probing", "counting frames"). */
   what: string;
+  /** Keep ffmpeg's stdout (returned as text); otherwise it is ignored. */
+  stdout?: boolean;
+}
+
+/** {@link runFfmpeg} keeping stdout. */
+export function runFfmpegStdout(
+  args: readonly string[],
+  opts: Omit<RunOptions, 'stdout'>,
+): Promise<ChildEnd & { stderr: string; stdout: string }> {
+  return runFfmpeg(args, { ...opts, stdout: true });
 }
 
 /**
- * Run ffmpeg with `args` to completion, collecting stderr (stdout is ignored). Resolves with the
+ * Run ffmpeg with `args` to completion, collecting stderr (and stdout when asked). Resolves with the
  * exit status whatever it is; rejects on timeout (VideoError 'timeout'), abort (the signal's
  * reason) or when the binary cannot be started.
  */
 export async function runFfmpeg(
   args: readonly string[],
   opts: RunOptions,
-): Promise<ChildEnd & { stderr: string }> {
+): Promise<ChildEnd & { stderr: string; stdout: string }> {
   opts.signal?.throwIfAborted();
-  const child = spawn(FFMPEG_PATH, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(FFMPEG_PATH, args, {
+    stdio: ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'],
+  });
   const ended = childEnded(child);
+  const out: string[] = [];
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => out.push(d));
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -100,10 +115,15 @@ export async function runFfmpeg(
     // Keep the head (the stream description) and a bounded tail (progress lines).
     if (stderr.length > 1 << 20) stderr = stderr.slice(0, 1 << 19) + stderr.slice(-(1 << 18));
   });
-  const closed = new Promise<void>((resolve) => {
-    if (!child.stderr) resolve();
-    else child.stderr.once('close', () => resolve());
-  });
+  const closed = Promise.all(
+    [child.stderr, child.stdout].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (!s) resolve();
+          else s.once('close', () => resolve());
+        }),
+    ),
+  );
   let why: 'timeout' | 'abort' | undefined;
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -140,7 +160,7 @@ export async function runFfmpeg(
         `could not start ffmpeg: ${end.error.message}`,
       );
     }
-    return { ...end, stderr };
+    return { ...end, stderr, stdout: out.join('') };
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);

@@ -155,6 +155,7 @@ const padded = (units: number): number => Math.ceil(units / 4) * 4;
 
 /** R [U][4U] with U padded to P: [P][4P]. */
 function padRecurrent(R: Float32Array, U: number, P: number): Float32Array {
+  if (U === P) return R;
   const cols = regroup(R, U, 4, U, P);
   const out = new Float32Array(P * 4 * P);
   out.set(cols);

@@ -14,7 +14,9 @@
  * counts of both are printed side by side: equal counts mean the same architecture.
  *
  * Run: pnpm bench model   (about 4 minutes on two idle cores; it says how much of the CPUs other
- * processes used meanwhile). EMO_BENCH_BACKENDS=wasm limits the backends;
+ * processes used meanwhile). The wasm backend runs twice: with the native kernels of @emo/model
+ * where they load, and as `wasm-no-native` (EMO_NATIVE_KERNELS=0), side by side in one run.
+ * EMO_BENCH_BACKENDS=wasm,wasm-no-native limits the backends;
  * EMO_BENCH_MODEL_CONFIG='{"facePooling":"avg"}' overrides the default config; EMO_PYTHON names
  * the Python with torch (default: python3, then /usr/bin/python3).
  */
@@ -23,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendAttempt, ModelKind } from '@emo/model';
-import { BACKEND_ENV, MODEL_KINDS, resolveModelConfig } from '@emo/model';
+import { BACKEND_ENV, MODEL_KINDS, NATIVE_KERNELS_ENV, resolveModelConfig } from '@emo/model';
 import { STUDY_SHAPE } from './study-shape.js';
 import type { ChildMessage, ChildResult } from './model-bench-child.js';
 
@@ -71,11 +73,20 @@ interface Worker {
   go(): void;
 }
 
-/** Starts one worker process on `backend` ('auto' leaves EMO_TF_BACKEND unset). */
+/** wasm with the native kernels turned off: the same run as before they existed. */
+const WASM_ALONE = 'wasm-no-native';
+
+/**
+ * Starts one worker process on `backend` ('auto' leaves EMO_TF_BACKEND unset; WASM_ALONE is
+ * wasm with EMO_NATIVE_KERNELS=0).
+ */
 export function startWorker(backend: string, args: string[]): Worker {
   const env = { ...process.env };
   if (backend === 'auto') delete env[BACKEND_ENV];
-  else env[BACKEND_ENV] = backend;
+  else if (backend === WASM_ALONE) {
+    env[BACKEND_ENV] = 'wasm';
+    env[NATIVE_KERNELS_ENV] = '0';
+  } else env[BACKEND_ENV] = backend;
   const child = fork(CHILD, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -341,7 +352,7 @@ export async function runModelBench(): Promise<void> {
   }
   const wanted = process.env.EMO_BENCH_BACKENDS?.split(',').map((s) => s.trim());
   const native = probe.tried.find((t) => t.ok && t.name.startsWith('tfjs-node'));
-  const backends = [...(native ? [native.name] : []), 'wasm', 'cpu'].filter(
+  const backends = [...(native ? [native.name] : []), 'wasm', WASM_ALONE, 'cpu'].filter(
     (b) => !wanted || wanted.includes(b),
   );
 
@@ -357,7 +368,8 @@ export async function runModelBench(): Promise<void> {
         const others = othersShare(rowStart, cpuTicks());
         rows.push({
           kind,
-          backend: train1.backend === 'tensorflow' ? backend : train1.backend,
+          backend:
+            train1.backend === 'tensorflow' || backend === WASM_ALONE ? backend : train1.backend,
           params: train1.params,
           train1: train1.samplesPerS,
           train2,

@@ -1,4 +1,4 @@
-// tfjs backend selection and the wasm backend's gradient kernels.
+// tfjs backend selection, the wasm backend's gradient kernels and the native kernels they call.
 export {
   BACKEND_ENV,
   BACKEND_ORDER,
@@ -24,3 +24,5 @@ export {
   wasmGradKernelsRegistered,
 } from './wasm-kernels/index.js';
 export type { WasmKernelName } from './wasm-kernels/index.js';
+export { NATIVE_KERNELS_ENV, nativeKernelsStatus } from './native-kernels/index.js';
+export type { NativeKernelsStatus } from './native-kernels/index.js';

@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { nativeKernelsStatus, type NativeKernelsStatus } from './native-kernels/index.js';
 import { registerWasmGradKernels } from './wasm-kernels/index.js';
 
 /** tfjs backend names: both native packages register 'tensorflow'. */
@@ -54,7 +55,14 @@ export interface BackendSelection {
   /** tfjs version (pinned). */
   tfjs: string;
   /** wasm only. */
-  wasm?: { simd: boolean; threads: number; binaries: string; kernels: string[] };
+  wasm?: {
+    simd: boolean;
+    threads: number;
+    binaries: string;
+    kernels: string[];
+    /** Whether our kernels call the native ones of ./native-kernels, and if not why. */
+    native: NativeKernelsStatus;
+  };
 }
 
 export interface SelectBackendOptions {
@@ -293,13 +301,17 @@ async function tryWasm(quiet: boolean): Promise<BackendAttempt> {
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = getThreadsCount();
-  wasmInfo = { simd, threads, binaries: dir, kernels };
+  const native = nativeKernelsStatus();
+  wasmInfo = { simd, threads, binaries: dir, kernels, native };
   return {
     name: 'wasm',
     ok: true,
     reason:
       `@tensorflow/tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread(s), ` +
-      `binaries from ${dir}; own kernels: ${kernels.join(', ')}`,
+      `binaries from ${dir}; own kernels: ${kernels.join(', ')}; ` +
+      (native.loaded
+        ? `native kernels from ${native.reason}`
+        : `no native kernels: ${native.reason}`),
   };
 }
 
@@ -334,7 +346,8 @@ export function describeBackend(selection: BackendSelection): string {
   const chosen = selection.tried[selection.tried.length - 1];
   const extra =
     selection.wasm != null
-      ? ` (${selection.wasm.simd ? 'SIMD' : 'no SIMD'}, ${selection.wasm.threads} thread${selection.wasm.threads === 1 ? '' : 's'})`
+      ? ` (${selection.wasm.simd ? 'SIMD' : 'no SIMD'}, ${selection.wasm.threads} thread${selection.wasm.threads === 1 ? '' : 's'}, ` +
+        `${selection.wasm.native.loaded ? 'native AVX2 kernels' : `no native kernels: ${selection.wasm.native.reason}`})`
       : '';
   const skipped = selection.tried
     .filter((t) => !t.ok)

@@ -1,6 +1,11 @@
 // Our wasm kernels against tfjs's cpu backend, value by value, on random inputs.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
+import {
+  disableNativeKernels,
+  nativeKernels,
+  nativeKernelsStatus,
+} from './native-kernels/index.js';
 import { initWasm, randomInput, relativeError, runKernelOn, type Input } from './testing.js';
 import {
   registerWasmGradKernels,
@@ -96,6 +101,26 @@ const CONV_CASES: ConvCase[] = [
     ],
   },
   { x: [3, 1, 16, 2], filter: [1, 5, 2, 6], strides: 1, pad: 'same' }, // conv1d
+  // output channels in eights (the native kernels): 16 + 8 (both vector blocks), 13 columns
+  // (pixel blocks of 6, 6, 1), strides, wide padding, conv1d, 1 and 40 output channels' inputs
+  { x: [2, 11, 13, 16], filter: [3, 3, 16, 24], strides: 1, pad: 'same' },
+  { x: [3, 9, 7, 8], filter: [3, 3, 8, 40], strides: 2, pad: 'same' },
+  { x: [2, 10, 11, 3], filter: [5, 5, 3, 16], strides: [2, 3], pad: 'valid' },
+  { x: [2, 1, 37, 8], filter: [1, 5, 8, 32], strides: 1, pad: 'same' }, // conv1d
+  { x: [3, 8, 8, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same' },
+  { x: [2, 4, 4, 40], filter: [3, 3, 40, 8], strides: 1, pad: 'valid' },
+  {
+    x: [2, 5, 5, 8],
+    filter: [2, 2, 8, 8],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [3, 3],
+      [3, 2],
+      [0, 0],
+    ],
+  }, // padding wider than the filter
+  { x: [2, 8, 7, 7], filter: [3, 3, 8, 16], strides: 1, pad: 'same', dataFormat: 'NCHW' },
 ];
 
 function convOutShape(c: ConvCase): number[] {
@@ -122,15 +147,73 @@ describe('wasm gradient kernels: registration', () => {
   });
 });
 
-describe('Conv2DBackpropFilter and Conv2DBackpropInput', () => {
+/**
+ * The convolution and matrix-product kernels run twice: with the native kernels (where this
+ * machine can load them) and on the wasm kernels alone.
+ */
+const PATHS = [
+  ['with the native kernels', false],
+  ['on wasm alone', true],
+] as const;
+
+/** Counts the native kernels' calls between start and stop, so that a test can tell they ran. */
+function nativeCallCounter() {
+  const calls: Record<string, number> = {};
+  const names = ['conv2d', 'conv2dFilterGrad', 'matmul'] as const;
+  let restore = () => undefined as void;
+  return {
+    calls,
+    start(): void {
+      const native = nativeKernels();
+      if (!native) return;
+      const saved = names.map((name) => native[name]);
+      names.forEach((name, i) => {
+        const fn = saved[i] as (...args: unknown[]) => void;
+        native[name] = ((...args: unknown[]) => {
+          calls[name] = (calls[name] ?? 0) + 1;
+          fn(...args);
+        }) as never;
+      });
+      restore = () => names.forEach((name, i) => (native[name] = saved[i] as never));
+    },
+    stop(): void {
+      restore();
+    },
+  };
+}
+
+describe.each(PATHS)('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput %s', (_, off) => {
+  const native = nativeCallCounter();
+  beforeAll(() => {
+    native.start();
+    disableNativeKernels(off);
+  });
+  afterAll(() => {
+    disableNativeKernels(false);
+    native.stop();
+  });
+
   it.each(CONV_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
     const dyShape = convOutShape(c);
     const x = randomInput(c.x, 10 + i);
     const dy = randomInput(dyShape, 100 + i);
     const filter = randomInput(c.filter, 1000 + i);
     const common = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC' };
+    // the shipped Conv2D has no NCHW (tfjs transposes around it), nor has ours
+    if (common.dataFormat === 'NHWC')
+      await compare('Conv2D', { x, filter }, { ...common, dilations: 1 });
     await compare('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: c.filter });
     await compare('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: c.x });
+  });
+
+  it(off ? 'never calls the native kernels' : 'calls the native kernels where they run', () => {
+    if (off || !nativeKernelsStatus().loaded) {
+      expect(native.calls).toEqual({});
+    } else {
+      // the cases with output channels in eights (and dx with input channels in eights)
+      expect(native.calls.conv2d).toBeGreaterThanOrEqual(12);
+      expect(native.calls.conv2dFilterGrad).toBeGreaterThanOrEqual(8);
+    }
   });
 });
 
@@ -176,7 +259,17 @@ describe('MaxPoolGrad and AvgPoolGrad', () => {
   });
 });
 
-describe('BatchMatMul', () => {
+describe.each(PATHS)('BatchMatMul %s', (_, off) => {
+  const native = nativeCallCounter();
+  beforeAll(() => {
+    native.start();
+    disableNativeKernels(off);
+  });
+  afterAll(() => {
+    disableNativeKernels(false);
+    native.stop();
+  });
+
   const cases: Array<[number[], number[], boolean, boolean]> = [
     [[64, 300], [300, 40], false, false],
     [[300, 64], [300, 40], true, false],
@@ -191,6 +284,8 @@ describe('BatchMatMul', () => {
     [[2, 3, 16, 48], [2, 3, 48, 16], false, false],
     [[2, 3, 48, 16], [2, 3, 16, 48], true, true],
     [[6, 4], [6, 5], true, false], // small: the shipped kernel
+    [[13, 2000], [2000, 24], false, false], // long sums; 13 rows (blocks of 6, 6, 1)
+    [[4, 20, 30], [56, 30], false, true], // one transposed b for a batch of a
   ];
   it.each(cases.map((c, i) => [i, ...c] as const))('case %i', async (i, aShape, bShape, tA, tB) => {
     // Shapes as stored; the transposes apply to them.
@@ -199,6 +294,11 @@ describe('BatchMatMul', () => {
       { a: randomInput(aShape, 30 + i), b: randomInput(bShape, 300 + i) },
       { transposeA: tA, transposeB: tB },
     );
+  });
+
+  it(off ? 'never calls the native kernels' : 'calls the native kernels where they run', () => {
+    if (off || !nativeKernelsStatus().loaded) expect(native.calls).toEqual({});
+    else expect(native.calls.matmul).toBeGreaterThanOrEqual(8);
   });
 });
 

@@ -46,6 +46,26 @@ function faceCnn(): tf.LayersModel {
   return m;
 }
 
+/** Channels in eights and a dense layer of 16: what the native kernels take (where they run). */
+function faceCnnInEights(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [12, 12, 1],
+      filters: 8,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+    }),
+  );
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 16, activation: 'relu' }));
+  m.add(tf.layers.dense({ units: 5, activation: 'softmax' }));
+  return m;
+}
+
 function physioRnn(): tf.LayersModel {
   const m = tf.sequential();
   m.add(
@@ -163,6 +183,7 @@ async function fitOn(
 
 const CASES: Case[] = [
   { name: 'conv2d + pooling + dense', build: faceCnn },
+  { name: 'conv2d + dense in eights', build: faceCnnInEights },
   { name: 'conv1d + LSTM', build: physioRnn },
   { name: 'hybrid (CNN ‖ conv1d+LSTM → dense)', build: hybrid },
 ];

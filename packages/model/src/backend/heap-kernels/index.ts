@@ -53,7 +53,7 @@ export interface HeapKernels {
 }
 
 interface BackendInternals {
-  readonly wasm: { readonly asm: { readonly memory: object } };
+  readonly wasm: { readonly asm: { readonly memory: { readonly buffer: ArrayBuffer } } };
   readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
 }
 
@@ -70,6 +70,11 @@ export function heapKernels(backend: BackendWasm): HeapKernels {
     instances.set(memory, k);
   }
   return k;
+}
+
+/** The backend's heap: the wasm memory's buffer now (a new one after each growth). */
+export function heapBuffer(backend: BackendWasm): ArrayBuffer {
+  return (backend as unknown as BackendInternals).wasm.asm.memory.buffer;
 }
 
 /** Byte offset of a tensor's data in the backend's heap. */

@@ -3,12 +3,16 @@
  * without transposes; the gradients of every dense and LSTM layer ask for
  * `transposeA`/`transposeB` and fell to a loop 7–14× slower.
  *
- * Transposes are done by the Transpose kernel, then XNNPACK; a batch against one matrix is
- * folded into one product, pairs of a batch run one by one. Small products (< 2¹⁵
- * multiply-adds) stay on the shipped kernel, and so do other dtypes.
+ * Where the native kernels of ../native-kernels run and the output has a multiple of 8 columns,
+ * the product runs there, transposes and batches included. Otherwise transposes are done by the
+ * Transpose kernel, then XNNPACK; a batch against one matrix is folded into one product, pairs
+ * of a batch run one by one. Small products (< 2¹⁵ multiply-adds) stay on the shipped kernel,
+ * and so do other dtypes.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
+import { nativeKernels } from '../native-kernels/index.js';
 import {
   heap,
   reshape,
@@ -39,9 +43,7 @@ function batchMatMul(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
   const batch = Math.max(batchA, batchB);
-  const simple = batchA === 1 && batchB === 1 && !transposeA && !transposeB;
   if (
-    simple ||
     k !== kb ||
     m * k * n < MATMUL_MIN_WORK ||
     (batchA !== batchB && batchA !== 1 && batchB !== 1)
@@ -53,6 +55,28 @@ function batchMatMul(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
     m,
     n,
   ];
+  const native = nativeKernels();
+  if (native != null && n % 8 === 0) {
+    const out = backend.makeOutput(outShape, 'float32');
+    native.matmul(
+      heapBuffer(backend),
+      heapOffset(backend, a),
+      heapOffset(backend, b),
+      heapOffset(backend, out),
+      batch,
+      m,
+      k,
+      n,
+      transposeA ? 1 : 0,
+      transposeB ? 1 : 0,
+      batchA === 1 ? 0 : m * k,
+      batchB === 1 ? 0 : k * n,
+    );
+    return out;
+  }
+  if (batchA === 1 && batchB === 1 && !transposeA && !transposeB) {
+    return original(args) as TensorInfo;
+  }
   const s = new Scratch(backend);
   const mm = (x: TensorInfo, y: TensorInfo): TensorInfo =>
     s.keep(

@@ -6,7 +6,8 @@
  * dX is the "full" correlation of dy, with (s−1) zeros inserted after each row and column
  * (reshape to [N, Ho, 1, Wo, 1, Co], zero-pad to [N, Ho, s, Wo, s, Co], reshape back), with the
  * filter rotated by 180° and its channel axes swapped: conv2d(dilated dy, rot180(W) as
- * [kh, kw, Co, Ci], stride 1, padding k−1−pad, cropped where negative).
+ * [kh, kw, Co, Ci], stride 1, padding k−1−pad, cropped where negative). That Conv2D is ours
+ * (./conv2d.ts): native where the input channels are a multiple of 8.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';

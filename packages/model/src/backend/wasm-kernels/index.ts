@@ -39,6 +39,10 @@
  * - Slice / Unpack (./slice.ts, ./unpack.ts): copies straight from the heap, contiguous runs at
  *   a time.
  *
+ * - Conv2D (./conv2d.ts), and dW and BatchMatMul where they can: the native AVX2 kernels of
+ *   ../native-kernels, which work in place on the wasm heap (x86-64 Linux; the rest stays as
+ *   above where they cannot load or are turned off).
+ *
  * Everything is composed from the wasm backend's own kernels (looked up in tfjs's kernel
  * registry) or runs on its heap; intermediates are released before returning. Kernels that
  * replace shipped ones keep the shipped kernel's setup and fall back to it for what they do not

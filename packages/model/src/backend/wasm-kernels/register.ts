@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { avgPoolGradKernel } from './avg-pool-grad.js';
 import { batchMatMulKernel } from './batch-mat-mul.js';
+import { conv2DKernel } from './conv2d.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
 import { maxPoolGradKernel } from './max-pool-grad.js';
@@ -20,6 +21,7 @@ const MARK = Symbol.for('@emo/model:wasm-kernel');
 
 /** Every kernel of this folder, in the order they are registered. */
 const KERNELS = [
+  conv2DKernel,
   conv2DBackpropFilterKernel,
   conv2DBackpropInputKernel,
   maxPoolGradKernel,

@@ -1,0 +1,165 @@
+/**
+ * The prebuilt native kernels of native-kernels.c (x86-64 Linux with AVX2 and FMA: the
+ * convolutions forward and backward and the matrix product, 3–4× faster than the wasm
+ * backend's), loaded once from `packages/model/native/`. The wasm kernels of ../wasm-kernels
+ * call them where they apply and keep their own code for everything else, so training works the
+ * same without them, only slower: on another platform or CPU, when the binary cannot be loaded,
+ * or with EMO_NATIVE_KERNELS=0. `nativeKernelsStatus()` says which, and why.
+ *
+ * The binary is committed (nothing is compiled at install time); `build.sh` rebuilds it after a
+ * change to the C source, whose sha256 the binary carries (a test fails on a stale one).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Set to 0 to train without the native kernels (on the wasm kernels alone). */
+export const NATIVE_KERNELS_ENV = 'EMO_NATIVE_KERNELS';
+
+/** The committed binary (the same path from src/ under jest and from dist/). */
+export const NATIVE_KERNELS_BINARY = fileURLToPath(
+  new URL('../../../native/emo-kernels-linux-x64.node', import.meta.url),
+);
+
+/**
+ * The addon's functions. `heap` is tfjs-backend-wasm's memory buffer; tensors are byte offsets
+ * into it; the rest are sizes (NHWC, filters [kh, kw, Ci, Co]). They write their output in place
+ * and throw when their scratch memory cannot be allocated.
+ */
+export interface NativeKernels {
+  /** y = x ⋆ w; Co % 8 == 0. */
+  conv2d(
+    heap: ArrayBuffer,
+    x: number,
+    w: number,
+    y: number,
+    ...sizes: [
+      N: number,
+      H: number,
+      W: number,
+      Ci: number,
+      Ho: number,
+      Wo: number,
+      Co: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      top: number,
+      left: number,
+    ]
+  ): void;
+  /** dw of a convolution; Co % 8 == 0. */
+  conv2dFilterGrad(
+    heap: ArrayBuffer,
+    x: number,
+    dy: number,
+    dw: number,
+    ...sizes: [
+      N: number,
+      H: number,
+      W: number,
+      Ci: number,
+      Ho: number,
+      Wo: number,
+      Co: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      top: number,
+      left: number,
+    ]
+  ): void;
+  /**
+   * c [batch, M, N] = op(a) · op(b); strides in floats between batch entries, 0 for one matrix
+   * shared by all; N % 8 == 0.
+   */
+  matmul(
+    heap: ArrayBuffer,
+    a: number,
+    b: number,
+    c: number,
+    ...sizes: [
+      batch: number,
+      M: number,
+      K: number,
+      N: number,
+      transposeA: number,
+      transposeB: number,
+      strideA: number,
+      strideB: number,
+    ]
+  ): void;
+}
+
+interface Addon extends NativeKernels {
+  /** Whether this CPU has AVX2 and FMA. */
+  readonly supported: boolean;
+  /** sha256 of the native-kernels.c the binary was built from. */
+  readonly source: string;
+}
+
+export interface NativeKernelsStatus {
+  readonly loaded: boolean;
+  /** Why not, when not loaded; the binary when loaded. */
+  readonly reason: string;
+  /** sha256 of the C source the binary was built from, when it could be loaded. */
+  readonly source?: string;
+}
+
+export interface NativeKernelsLoad {
+  readonly kernels: NativeKernels | null;
+  readonly status: NativeKernelsStatus;
+}
+
+/**
+ * Loads the addon where it can run. The defaults are this process's; tests pass others to see
+ * each reason for not loading.
+ */
+export function loadNativeKernels(
+  options: { env?: NodeJS.ProcessEnv; platform?: string; arch?: string; binary?: string } = {},
+): NativeKernelsLoad {
+  const { env = process.env, platform = process.platform, arch = process.arch } = options;
+  const binary = options.binary ?? NATIVE_KERNELS_BINARY;
+  const off = (reason: string, source?: string): NativeKernelsLoad => ({
+    kernels: null,
+    status: { loaded: false, reason, ...(source ? { source } : {}) },
+  });
+  if (env[NATIVE_KERNELS_ENV]?.trim() === '0') return off(`${NATIVE_KERNELS_ENV}=0`);
+  if (platform !== 'linux' || arch !== 'x64') {
+    return off(`built for linux x64 only, this is ${platform} ${arch}`);
+  }
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(binary) as Addon;
+  } catch (err) {
+    return off(`${binary} could not be loaded: ${(err as Error).message}`);
+  }
+  if (!addon.supported) return off('this CPU lacks AVX2 or FMA', addon.source);
+  return { kernels: addon, status: { loaded: true, reason: binary, source: addon.source } };
+}
+
+let loaded: NativeKernelsLoad | undefined;
+let disabled = false;
+
+/** The native kernels, or null where they cannot (or must not) run. */
+export function nativeKernels(): NativeKernels | null {
+  if (disabled) return null;
+  loaded ??= loadNativeKernels();
+  return loaded.kernels;
+}
+
+/** Whether the native kernels are in use, and if not why. */
+export function nativeKernelsStatus(): NativeKernelsStatus {
+  loaded ??= loadNativeKernels();
+  if (disabled && loaded.kernels) return { ...loaded.status, loaded: false, reason: 'turned off' };
+  return loaded.status;
+}
+
+/**
+ * Turns the native kernels off (true) or back on where they can run (false), for this process:
+ * what the tests use to check both paths side by side.
+ */
+export function disableNativeKernels(off: boolean): void {
+  disabled = off;
+}

@@ -6,8 +6,11 @@
  * ~12 small ops per step forward and ~25 backward.
  *
  * The module is instantiated once per process, synchronously, from the embedded bytes; its
- * memory grows to the largest call seen and is reused.
+ * memory grows to the largest call seen and is reused. Where the native kernels of
+ * ../native-kernels run and the (padded) units are a multiple of 8, their AVX2 build of the same
+ * two functions runs instead, on the same memory and layouts.
  */
+import { nativeKernels } from '../native-kernels/index.js';
 import { LSTM_WASM_BASE64 } from './lstm-wasm.js';
 
 /** The WebAssembly API as used here (Node has it; this project's TypeScript libs do not type it). */
@@ -197,7 +200,12 @@ export function lstmForward(
   const gAt = a.reserve(B * T * 4 * P);
   const cAt = a.reserve(B * T * P);
   const hAt = a.reserve(B * T * P);
-  rt.exports.lstm_forward(T, B, I, P, xAt, wAt, bAt, rAt, gAt, cAt, hAt);
+  const native = nativeKernels();
+  if (native != null && P % 8 === 0) {
+    native.lstmForward(rt.memory.buffer, T, B, I, P, xAt, wAt, bAt, rAt, gAt, cAt, hAt);
+  } else {
+    rt.exports.lstm_forward(T, B, I, P, xAt, wAt, bAt, rAt, gAt, cAt, hAt);
+  }
   const states = {
     units: P,
     gates: a.take(gAt, B * T * 4 * P),
@@ -250,7 +258,7 @@ export function lstmBackward(
   const dbAt = a.reserve(4 * P);
   const dRAt = a.reserve(P * 4 * P);
   const sAt = a.reserve(2 * B * P + 4 * P * P + 4 * P * I);
-  rt.exports.lstm_backward(
+  const args = [
     T,
     B,
     I,
@@ -268,7 +276,10 @@ export function lstmBackward(
     dbAt,
     dRAt,
     sAt,
-  );
+  ] as const;
+  const native = nativeKernels();
+  if (native != null && P % 8 === 0) native.lstmBackward(rt.memory.buffer, ...args);
+  else rt.exports.lstm_backward(...args);
   return {
     dx: a.take(dxAt, B * T * I),
     dW: regroup(a.take(dWAt, I * 4 * P), I, 4, P, U),

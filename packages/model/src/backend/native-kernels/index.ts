@@ -90,6 +90,49 @@ export interface NativeKernels {
       strideB: number,
     ]
   ): void;
+  /**
+   * The LSTM layer forward, as ../fused-lstm/lstm.c's lstm_forward (same arguments after the
+   * heap, same layouts); U % 8 == 0.
+   */
+  lstmForward(
+    heap: ArrayBuffer,
+    ...args: [
+      T: number,
+      B: number,
+      I: number,
+      U: number,
+      x: number,
+      W: number,
+      bias: number,
+      R: number,
+      gates: number,
+      c: number,
+      h: number,
+    ]
+  ): void;
+  /** The LSTM layer backward, as lstm.c's lstm_backward; U % 8 == 0. */
+  lstmBackward(
+    heap: ArrayBuffer,
+    ...args: [
+      T: number,
+      B: number,
+      I: number,
+      U: number,
+      x: number,
+      W: number,
+      R: number,
+      gates: number,
+      c: number,
+      h: number,
+      dh: number,
+      dz: number,
+      dx: number,
+      dW: number,
+      db: number,
+      dR: number,
+      scratch: number,
+    ]
+  ): void;
 }
 
 interface Addon extends NativeKernels {

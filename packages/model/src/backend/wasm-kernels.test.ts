@@ -159,7 +159,7 @@ const PATHS = [
 /** Counts the native kernels' calls between start and stop, so that a test can tell they ran. */
 function nativeCallCounter() {
   const calls: Record<string, number> = {};
-  const names = ['conv2d', 'conv2dFilterGrad', 'matmul'] as const;
+  const names = ['conv2d', 'conv2dFilterGrad', 'matmul', 'maxPool', 'maxPoolGrad'] as const;
   let restore = () => undefined as void;
   return {
     calls,
@@ -242,7 +242,17 @@ const POOL_CASES: PoolCase[] = [
   { x: [3, 8, 8, 16], filterSize: 2, strides: 2, pad: 'valid', special: true },
 ];
 
-describe('MaxPoolGrad and AvgPoolGrad', () => {
+describe.each(PATHS)('MaxPool, MaxPoolGrad and AvgPoolGrad %s', (_, off) => {
+  const native = nativeCallCounter();
+  beforeAll(() => {
+    native.start();
+    disableNativeKernels(off);
+  });
+  afterAll(() => {
+    disableNativeKernels(false);
+    native.stop();
+  });
+
   it.each(POOL_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
     const x = randomInput(c.x, 20 + i);
     if (c.ties) x.values = x.values.map((v) => Math.max(0, Math.round(v * 2)));
@@ -254,8 +264,21 @@ describe('MaxPoolGrad and AvgPoolGrad', () => {
     // MaxPoolGrad also takes the forward output; both backends compute the same max.
     const output = await runKernelOn('cpu', 'MaxPool', { x }, attrs);
     const out = { values: output.values, shape: output.shape };
+    // XNNPACK's MaxPool (the shipped kernel) lets NaN win, unlike the cpu backend and ours
+    const shipped = off || !nativeKernelsStatus().loaded || c.x[3] % 8 !== 0;
+    if (!(c.special && shipped)) await compare('MaxPool', { x }, attrs);
     await compare('MaxPoolGrad', { dy, input: x, output: out }, attrs);
     await compare('AvgPoolGrad', { dy, input: x }, attrs);
+  });
+
+  it(off ? 'never calls the native kernels' : 'calls the native kernels where they run', () => {
+    if (off || !nativeKernelsStatus().loaded) {
+      expect(native.calls).toEqual({});
+    } else {
+      // the cases with channels in eights
+      expect(native.calls.maxPool).toBe(2);
+      expect(native.calls.maxPoolGrad).toBe(2);
+    }
   });
 });
 
@@ -366,5 +389,23 @@ describe('Slice and Unpack', () => {
     [[64, 80, 64], 1],
   ] as const)('Unpack %j axis %i', async (shape, axis) => {
     await compare('Unpack', { value: randomInput([...shape], 60) }, { axis });
+  });
+});
+
+describe('Identity', () => {
+  it('shares the data: a clone outlives its source, and both free it together', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor2d(randomInput([300, 8], 70).values as Float32Array, [300, 8]);
+    const expected = Array.from(x.dataSync());
+    const copy = x.clone();
+    expect(copy.dataId).toBe(x.dataId);
+    expect(tf.memory().numDataBuffers - before.numDataBuffers).toBe(1); // one buffer, not two
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual(expected);
+    copy.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(await compare('Identity', { x: randomInput([5, 7], 71) }, {})).toBe(0);
   });
 });

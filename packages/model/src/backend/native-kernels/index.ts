@@ -90,6 +90,47 @@ export interface NativeKernels {
       strideB: number,
     ]
   ): void;
+  /** Max pooling, NHWC, the cpu backend's rules (see native-kernels.c); C % 8 == 0. */
+  maxPool(
+    heap: ArrayBuffer,
+    x: number,
+    y: number,
+    ...sizes: [
+      N: number,
+      H: number,
+      W: number,
+      C: number,
+      Ho: number,
+      Wo: number,
+      fh: number,
+      fw: number,
+      sh: number,
+      sw: number,
+      top: number,
+      left: number,
+    ]
+  ): void;
+  /** MaxPoolGrad: dy to the first strict maximum of each window; C % 8 == 0. */
+  maxPoolGrad(
+    heap: ArrayBuffer,
+    x: number,
+    dy: number,
+    dx: number,
+    ...sizes: [
+      N: number,
+      H: number,
+      W: number,
+      C: number,
+      Ho: number,
+      Wo: number,
+      fh: number,
+      fw: number,
+      sh: number,
+      sw: number,
+      top: number,
+      left: number,
+    ]
+  ): void;
   /**
    * The LSTM layer forward, as ../fused-lstm/lstm.c's lstm_forward (same arguments after the
    * heap, same layouts); U % 8 == 0.

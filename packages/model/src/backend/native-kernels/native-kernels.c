@@ -255,6 +255,71 @@ static KERNEL int matmul(const float *a, const float *b, float *c, int batch, in
   return 1;
 }
 
+/* ---- max pooling -------------------------------------------------------------------------- */
+
+/*
+ * NHWC, C % 8 == 0, windows fh x fw at strides sh x sw, padded by top rows and left columns
+ * (padding never wins). The cpu backend's rules: a window's max is its largest value, NaN never
+ * larger (_mm256_max_ps(v, m) keeps m when v is NaN), -inf when nothing is; the gradient goes to
+ * the first strict maximum in row-major order, nowhere when there is none.
+ */
+static KERNEL void max_pool(const float *x, float *y, int N, int H, int W, int C, int Ho, int Wo,
+                            int fh, int fw, int sh, int sw, int top, int left) {
+  for (int n = 0; n < N; n++)
+    for (int oy = 0; oy < Ho; oy++) {
+      int y0 = oy * sh - top, yFrom = y0 < 0 ? 0 : y0, yTo = y0 + fh > H ? H : y0 + fh;
+      for (int ox = 0; ox < Wo; ox++) {
+        int x0 = ox * sw - left, xFrom = x0 < 0 ? 0 : x0, xTo = x0 + fw > W ? W : x0 + fw;
+        float *out = y + (((size_t)n * Ho + oy) * Wo + ox) * C;
+        for (int c = 0; c < C; c += 8) {
+          __m256 m = _mm256_set1_ps(-__builtin_inff());
+          for (int yy = yFrom; yy < yTo; yy++)
+            for (int xx = xFrom; xx < xTo; xx++)
+              m = _mm256_max_ps(_mm256_loadu_ps(x + (((size_t)n * H + yy) * W + xx) * C + c), m);
+          _mm256_storeu_ps(out + c, m);
+        }
+      }
+    }
+}
+
+static KERNEL void max_pool_grad(const float *x, const float *dy, float *dx, int N, int H, int W,
+                                 int C, int Ho, int Wo, int fh, int fw, int sh, int sw, int top,
+                                 int left) {
+  memset(dx, 0, sizeof(float) * N * H * W * C);
+  const __m256 negInf = _mm256_set1_ps(-__builtin_inff());
+  for (int n = 0; n < N; n++)
+    for (int oy = 0; oy < Ho; oy++) {
+      int y0 = oy * sh - top, yFrom = y0 < 0 ? 0 : y0, yTo = y0 + fh > H ? H : y0 + fh;
+      for (int ox = 0; ox < Wo; ox++) {
+        int x0 = ox * sw - left, xFrom = x0 < 0 ? 0 : x0, xTo = x0 + fw > W ? W : x0 + fw;
+        const float *g = dy + (((size_t)n * Ho + oy) * Wo + ox) * C;
+        for (int c = 0; c < C; c += 8) {
+          /* the winner's position in the window, per lane (-1: none) */
+          __m256 best = negInf;
+          __m256i at = _mm256_set1_epi32(-1);
+          int k = 0;
+          for (int yy = yFrom; yy < yTo; yy++)
+            for (int xx = xFrom; xx < xTo; xx++, k++) {
+              __m256 v = _mm256_loadu_ps(x + (((size_t)n * H + yy) * W + xx) * C + c);
+              __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+              best = _mm256_blendv_ps(best, v, gt);
+              at = _mm256_castps_si256(_mm256_blendv_ps(
+                  _mm256_castsi256_ps(at), _mm256_castsi256_ps(_mm256_set1_epi32(k)), gt));
+            }
+          const __m256 gv = _mm256_loadu_ps(g + c);
+          k = 0;
+          for (int yy = yFrom; yy < yTo; yy++)
+            for (int xx = xFrom; xx < xTo; xx++, k++) {
+              __m256 won = _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(k)));
+              if (_mm256_testz_ps(won, won)) continue;
+              float *d = dx + (((size_t)n * H + yy) * W + xx) * C + c;
+              _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), _mm256_and_ps(gv, won)));
+            }
+        }
+      }
+    }
+}
+
 /* ---- LSTM --------------------------------------------------------------------------------- */
 
 /*
@@ -526,6 +591,43 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * The sizes of a pooling (N, H, W, C, Ho, Wo, fh, fw, sh, sw, top, left): window and strides at
+ * least 1, C % 8 == 0. Throws when not.
+ */
+static int pool_sizes_ok(napi_env env, const int *z) {
+  if (z[6] >= 1 && z[7] >= 1 && z[8] >= 1 && z[9] >= 1 && z[3] % 8 == 0) return 1;
+  napi_throw_range_error(env, "EMO_NATIVE_ARGS",
+                         "native kernel: pooling needs fh, fw, sh, sw >= 1 and C % 8 == 0");
+  return 0;
+}
+
+/* maxPool(heap, x, y, N, H, W, C, Ho, Wo, fh, fw, sh, sw, top, left) */
+static napi_value js_max_pool(napi_env env, napi_callback_info info) {
+  int v[14];
+  char *heap = heap_and_ints(env, info, 14, v);
+  if (!heap || !pool_sizes_ok(env, v + 2) ||
+      !in_heap(env, v[0], (size_t)v[2] * v[3] * v[4] * v[5]) ||
+      !in_heap(env, v[1], (size_t)v[2] * v[6] * v[7] * v[5]))
+    return NULL;
+  max_pool(F(0), F(1), v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
+  return NULL;
+}
+
+/* maxPoolGrad(heap, x, dy, dx, N, H, W, C, Ho, Wo, fh, fw, sh, sw, top, left) */
+static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
+  int v[15];
+  char *heap = heap_and_ints(env, info, 15, v);
+  if (!heap || !pool_sizes_ok(env, v + 3) ||
+      !in_heap(env, v[0], (size_t)v[3] * v[4] * v[5] * v[6]) ||
+      !in_heap(env, v[1], (size_t)v[3] * v[7] * v[8] * v[6]) ||
+      !in_heap(env, v[2], (size_t)v[3] * v[4] * v[5] * v[6]))
+    return NULL;
+  max_pool_grad(F(0), F(1), F(2), v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                v[13], v[14]);
+  return NULL;
+}
+
 /* lstmForward(heap, T, B, I, U, x, W, bias, R, gates, c, h): offsets into the heap */
 static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
   int v[11];
@@ -581,6 +683,8 @@ NAPI_MODULE_INIT() {
   export_function(env, exports, "conv2d", js_conv2d);
   export_function(env, exports, "conv2dFilterGrad", js_conv2d_filter_grad);
   export_function(env, exports, "matmul", js_matmul);
+  export_function(env, exports, "maxPool", js_max_pool);
+  export_function(env, exports, "maxPoolGrad", js_max_pool_grad);
   export_function(env, exports, "lstmForward", js_lstm_forward);
   export_function(env, exports, "lstmBackward", js_lstm_backward);
   __builtin_cpu_init();

@@ -1,8 +1,9 @@
 /**
  * MaxPoolGrad, replacing the shipped kernel, a slow loop (110 ms on 64×48×48×32): one pass over
  * the pooling windows on the wasm heap, channels innermost: compiled SIMD code
- * (../heap-kernels) when the channels are a multiple of 4 (29 → 6 ms on 64×48×48×32), else
- * JavaScript. Each dy goes to the
+ * (../heap-kernels) when the channels are a multiple of 4 (29 → 6 ms on 64×48×48×32), the
+ * native AVX2 kernels of ../native-kernels where they run and the channels are a multiple of 8,
+ * else JavaScript. Each dy goes to the
  * first maximum of its window in row-major order (strictly greater; padding, NaN and an all −∞
  * window get nothing): the cpu backend's rule. Other dtypes and ranks fall back to the shipped
  * kernel.
@@ -10,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { poolInfo, type PoolGradAttrs } from './pool-grad-common.js';
-import { heapKernels, heapOffset } from '../heap-kernels/index.js';
+import { heapBuffer, heapKernels, heapOffset } from '../heap-kernels/index.js';
+import { nativeKernels } from '../native-kernels/index.js';
 import { heap, type KernelArgs, type TensorInfo, type WasmKernel } from './shared.js';
 
 // Module bindings for the hot loops: a global lookup (`Infinity`, `Math`) costs ~0.2 µs inside
@@ -30,11 +32,14 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const out = backend.makeOutput(input.shape, 'float32');
+  const native = nativeKernels();
   if (C % 4 === 0) {
-    heapKernels(backend).max_pool_grad(
+    const tensors = [
       heapOffset(backend, input),
       heapOffset(backend, dy),
       heapOffset(backend, out),
+    ] as const;
+    const sizes = [
       batchSize,
       inHeight,
       inWidth,
@@ -47,7 +52,10 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
       sw,
       top,
       left,
-    );
+    ] as const;
+    if (native != null && C % 8 === 0)
+      native.maxPoolGrad(heapBuffer(backend), ...tensors, ...sizes);
+    else heapKernels(backend).max_pool_grad(...tensors, ...sizes);
     return out;
   }
   // Views after the last allocation (the heap may have grown).

@@ -11,6 +11,8 @@ import { batchMatMulKernel } from './batch-mat-mul.js';
 import { conv2DKernel } from './conv2d.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
+import { identityKernel } from './identity.js';
+import { maxPoolKernel } from './max-pool.js';
 import { maxPoolGradKernel } from './max-pool-grad.js';
 import { BACKEND, type Impl, type KernelArgs, type WasmKernel } from './shared.js';
 import { sliceKernel } from './slice.js';
@@ -24,12 +26,14 @@ const KERNELS = [
   conv2DKernel,
   conv2DBackpropFilterKernel,
   conv2DBackpropInputKernel,
+  maxPoolKernel,
   maxPoolGradKernel,
   avgPoolGradKernel,
   batchMatMulKernel,
   sumKernel,
   sliceKernel,
   unpackKernel,
+  identityKernel,
 ] as const;
 
 /** The kernel names of a tuple of kernels, as a tuple of literal names. */

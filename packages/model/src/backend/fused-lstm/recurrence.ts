@@ -10,7 +10,11 @@
  * ../native-kernels run and the (padded) units are a multiple of 8, their AVX2 build of the same
  * two functions runs instead, on the same memory and layouts.
  */
-import { nativeKernels } from '../native-kernels/index.js';
+import {
+  nativeKernels,
+  type LstmBackwardArgs,
+  type LstmForwardArgs,
+} from '../native-kernels/index.js';
 import { LSTM_WASM_BASE64 } from './lstm-wasm.js';
 
 /** The WebAssembly API as used here (Node has it; this project's TypeScript libs do not type it). */
@@ -27,38 +31,8 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface LstmExports {
   readonly __heap_base: { readonly value: number };
-  lstm_forward(
-    T: number,
-    B: number,
-    I: number,
-    U: number,
-    x: number,
-    W: number,
-    bias: number,
-    R: number,
-    gates: number,
-    c: number,
-    h: number,
-  ): void;
-  lstm_backward(
-    T: number,
-    B: number,
-    I: number,
-    U: number,
-    x: number,
-    W: number,
-    R: number,
-    gates: number,
-    c: number,
-    h: number,
-    dh: number,
-    dz: number,
-    dx: number,
-    dW: number,
-    db: number,
-    dR: number,
-    scratch: number,
-  ): void;
+  lstm_forward(...args: LstmForwardArgs): void;
+  lstm_backward(...args: LstmBackwardArgs): void;
 }
 
 interface Runtime {

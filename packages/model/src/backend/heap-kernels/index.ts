@@ -4,6 +4,7 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '@tensorflow/tfjs';
+import type { ConvSizes, PoolSizes } from '../kernel-sizes.js';
 import { HEAP_KERNELS_WASM_BASE64 } from './heap-kernels-wasm.js';
 
 /** The WebAssembly API as used here (Node has it; this project's TypeScript libs do not type it). */
@@ -15,41 +16,8 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The exported functions; pointers are byte offsets into tfjs's heap. */
 export interface HeapKernels {
-  max_pool_grad(
-    x: number,
-    dy: number,
-    dx: number,
-    N: number,
-    H: number,
-    W: number,
-    C: number,
-    Ho: number,
-    Wo: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
-  conv2d_filter_grad(
-    x: number,
-    dy: number,
-    dw: number,
-    N: number,
-    H: number,
-    W: number,
-    Ci: number,
-    Ho: number,
-    Wo: number,
-    Co: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
+  max_pool_grad(x: number, dy: number, dx: number, ...sizes: PoolSizes): void;
+  conv2d_filter_grad(x: number, dy: number, dw: number, ...sizes: ConvSizes): void;
 }
 
 interface BackendInternals {

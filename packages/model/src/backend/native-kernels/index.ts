@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { ConvSizes, PoolSizes } from '../kernel-sizes.js';
 
 /** Set to 0 to train without the native kernels (on the wasm kernels alone). */
 export const NATIVE_KERNELS_ENV = 'EMO_NATIVE_KERNELS';
@@ -20,6 +21,42 @@ export const NATIVE_KERNELS_BINARY = fileURLToPath(
   new URL('../../../native/emo-kernels-linux-x64.node', import.meta.url),
 );
 
+/** lstm_forward's arguments (../fused-lstm/lstm.c): sizes, then offsets in its memory. */
+export type LstmForwardArgs = [
+  T: number,
+  B: number,
+  I: number,
+  U: number,
+  x: number,
+  W: number,
+  bias: number,
+  R: number,
+  gates: number,
+  c: number,
+  h: number,
+];
+
+/** lstm_backward's arguments (../fused-lstm/lstm.c). */
+export type LstmBackwardArgs = [
+  T: number,
+  B: number,
+  I: number,
+  U: number,
+  x: number,
+  W: number,
+  R: number,
+  gates: number,
+  c: number,
+  h: number,
+  dh: number,
+  dz: number,
+  dx: number,
+  dW: number,
+  db: number,
+  dR: number,
+  scratch: number,
+];
+
 /**
  * The addon's functions. `heap` is tfjs-backend-wasm's memory buffer; tensors are byte offsets
  * into it; the rest are sizes (NHWC, filters [kh, kw, Ci, Co]). They write their output in place
@@ -27,49 +64,9 @@ export const NATIVE_KERNELS_BINARY = fileURLToPath(
  */
 export interface NativeKernels {
   /** y = x ⋆ w; Co % 8 == 0. */
-  conv2d(
-    heap: ArrayBuffer,
-    x: number,
-    w: number,
-    y: number,
-    ...sizes: [
-      N: number,
-      H: number,
-      W: number,
-      Ci: number,
-      Ho: number,
-      Wo: number,
-      Co: number,
-      kh: number,
-      kw: number,
-      sh: number,
-      sw: number,
-      top: number,
-      left: number,
-    ]
-  ): void;
+  conv2d(heap: ArrayBuffer, x: number, w: number, y: number, ...sizes: ConvSizes): void;
   /** dw of a convolution; Co % 8 == 0. */
-  conv2dFilterGrad(
-    heap: ArrayBuffer,
-    x: number,
-    dy: number,
-    dw: number,
-    ...sizes: [
-      N: number,
-      H: number,
-      W: number,
-      Ci: number,
-      Ho: number,
-      Wo: number,
-      Co: number,
-      kh: number,
-      kw: number,
-      sh: number,
-      sw: number,
-      top: number,
-      left: number,
-    ]
-  ): void;
+  conv2dFilterGrad(heap: ArrayBuffer, x: number, dy: number, dw: number, ...sizes: ConvSizes): void;
   /**
    * c [batch, M, N] = op(a) · op(b); strides in floats between batch entries, 0 for one matrix
    * shared by all; N % 8 == 0.
@@ -91,89 +88,16 @@ export interface NativeKernels {
     ]
   ): void;
   /** Max pooling, NHWC, the cpu backend's rules (see native-kernels.c); C % 8 == 0. */
-  maxPool(
-    heap: ArrayBuffer,
-    x: number,
-    y: number,
-    ...sizes: [
-      N: number,
-      H: number,
-      W: number,
-      C: number,
-      Ho: number,
-      Wo: number,
-      fh: number,
-      fw: number,
-      sh: number,
-      sw: number,
-      top: number,
-      left: number,
-    ]
-  ): void;
+  maxPool(heap: ArrayBuffer, x: number, y: number, ...sizes: PoolSizes): void;
   /** MaxPoolGrad: dy to the first strict maximum of each window; C % 8 == 0. */
-  maxPoolGrad(
-    heap: ArrayBuffer,
-    x: number,
-    dy: number,
-    dx: number,
-    ...sizes: [
-      N: number,
-      H: number,
-      W: number,
-      C: number,
-      Ho: number,
-      Wo: number,
-      fh: number,
-      fw: number,
-      sh: number,
-      sw: number,
-      top: number,
-      left: number,
-    ]
-  ): void;
+  maxPoolGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, ...sizes: PoolSizes): void;
   /**
    * The LSTM layer forward, as ../fused-lstm/lstm.c's lstm_forward (same arguments after the
    * heap, same layouts); U % 8 == 0.
    */
-  lstmForward(
-    heap: ArrayBuffer,
-    ...args: [
-      T: number,
-      B: number,
-      I: number,
-      U: number,
-      x: number,
-      W: number,
-      bias: number,
-      R: number,
-      gates: number,
-      c: number,
-      h: number,
-    ]
-  ): void;
+  lstmForward(heap: ArrayBuffer, ...args: LstmForwardArgs): void;
   /** The LSTM layer backward, as lstm.c's lstm_backward; U % 8 == 0. */
-  lstmBackward(
-    heap: ArrayBuffer,
-    ...args: [
-      T: number,
-      B: number,
-      I: number,
-      U: number,
-      x: number,
-      W: number,
-      R: number,
-      gates: number,
-      c: number,
-      h: number,
-      dh: number,
-      dz: number,
-      dx: number,
-      dW: number,
-      db: number,
-      dR: number,
-      scratch: number,
-    ]
-  ): void;
+  lstmBackward(heap: ArrayBuffer, ...args: LstmBackwardArgs): void;
 }
 
 interface Addon extends NativeKernels {

@@ -25,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapKernels, heapOffset } from '../heap-kernels/index.js';
+import { convSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
 import {
   conv2d,
@@ -38,6 +39,7 @@ import {
   type KernelArgs,
   type TensorInfo,
   type WasmKernel,
+  nhwcConvInfo,
 } from './shared.js';
 
 interface Conv2DBackpropFilterAttrs extends ConvGradAttrs {
@@ -68,16 +70,7 @@ function filterGradNHWC(
   dy: TensorInfo,
   attrs: Conv2DBackpropFilterAttrs,
 ): TensorInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, attrs.filterShape, attrs);
   if (dy.shape.join() !== info.outShape.join()) {
     throw new Error(`Conv2DBackpropFilter: dy has shape ${dy.shape}, expected ${info.outShape}`);
   }
@@ -192,21 +185,7 @@ function filterGradCompiled(
     [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels],
     'float32',
   );
-  const sizes = [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  ] as const;
+  const sizes = convSizes(info);
   const tensors = [
     heapOffset(backend, x),
     heapOffset(backend, dy),

@@ -9,7 +9,6 @@
  * [kh, kw, Co, Ci], stride 1, padding k−1−pad, cropped where negative). That Conv2D is ours
  * (./conv2d.ts): native where the input channels are a multiple of 8.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   nhwcPad,
@@ -22,6 +21,7 @@ import {
   type KernelArgs,
   type TensorInfo,
   type WasmKernel,
+  nhwcConvInfo,
 } from './shared.js';
 
 interface Conv2DBackpropInputAttrs extends ConvGradAttrs {
@@ -52,16 +52,7 @@ function inputGradNHWC(
   filter: TensorInfo,
   attrs: Conv2DBackpropInputAttrs,
 ): TensorInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(attrs.inputShape, filter.shape, attrs);
   const { batchSize, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { inHeight, inWidth, outHeight, outWidth, outChannels } = info;
   const { top, left } = info.padInfo;

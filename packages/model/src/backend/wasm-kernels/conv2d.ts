@@ -5,18 +5,22 @@
  * 56 → 15 ms each (2026-12-07, one core). Everything else, and everything where the native
  * kernels are off, runs on the shipped kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
+import { convSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
-import type { KernelArgs, TensorInfo, WasmKernel } from './shared.js';
+import {
+  nhwcConvInfo,
+  type ConvAttrs,
+  type KernelArgs,
+  type TensorInfo,
+  type WasmKernel,
+} from './shared.js';
 
-interface Conv2DAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | number[][];
+interface Conv2DAttrs extends ConvAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dilations: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
 function conv2D(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
@@ -35,35 +39,14 @@ function conv2D(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   ) {
     return original(args) as TensorInfo;
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, filter.shape, attrs);
   const out = backend.makeOutput(info.outShape, 'float32');
   native.conv2d(
     heapBuffer(backend),
     heapOffset(backend, x),
     heapOffset(backend, filter),
     heapOffset(backend, out),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
+    ...convSizes(info),
   );
   return out;
 }

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { poolInfo, type PoolGradAttrs } from './pool-grad-common.js';
 import { heapBuffer, heapKernels, heapOffset } from '../heap-kernels/index.js';
+import { poolSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
 import { heap, type KernelArgs, type TensorInfo, type WasmKernel } from './shared.js';
 
@@ -39,20 +40,7 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
       heapOffset(backend, dy),
       heapOffset(backend, out),
     ] as const;
-    const sizes = [
-      batchSize,
-      inHeight,
-      inWidth,
-      C,
-      outHeight,
-      outWidth,
-      fh,
-      fw,
-      sh,
-      sw,
-      top,
-      left,
-    ] as const;
+    const sizes = poolSizes(info);
     if (native != null && C % 8 === 0)
       native.maxPoolGrad(heapBuffer(backend), ...tensors, ...sizes);
     else heapKernels(backend).max_pool_grad(...tensors, ...sizes);

@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
+import { poolSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
 import { poolInfo, type PoolGradAttrs } from './pool-grad-common.js';
 import type { KernelArgs, TensorInfo, WasmKernel } from './shared.js';
@@ -24,18 +25,7 @@ function maxPool(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
     heapBuffer(backend),
     heapOffset(backend, x),
     heapOffset(backend, out),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
+    ...poolSizes(info),
   );
   return out;
 }

@@ -96,10 +96,32 @@ export function heap(backend: BackendWasm, info: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
-/** The attributes both conv gradients share. */
-export interface ConvGradAttrs {
+/** The attributes every convolution kernel here shares. */
+export interface ConvAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | number[][];
-  dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** tfjs's description of an NHWC convolution with dilation 1 (input, filter, output, padding). */
+export function nhwcConvInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
+/** The attributes both conv gradients share. */
+export interface ConvGradAttrs extends ConvAttrs {
+  dataFormat: 'NHWC' | 'NCHW';
 }

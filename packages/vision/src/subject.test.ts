@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { WindowRow } from '@emo/datasets';
 import {
   convertDataset,
@@ -184,5 +185,42 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
         { workers: 2 },
       ),
     ).rejects.toThrow(/missing\.windows\.arrow/);
+  }, 480_000);
+
+  it('imports a kernels module before detecting, here and in each worker; a module without registerWasmGradKernels() is an error', async () => {
+    const rec = join(dir, 'rec', 'amigos-P01.arrow');
+    const win = join(dir, 'amigos-P01.windows.arrow');
+    windowsFor(rec, win);
+    // a stand-in for @emo/model/kernels that leaves a mark per process that called it
+    const marks = join(dir, 'marks');
+    const module = join(dir, 'kernels.mjs');
+    writeFileSync(
+      module,
+      `import { appendFileSync } from 'node:fs';\n` +
+        `export function registerWasmGradKernels() { appendFileSync(${JSON.stringify(marks)}, process.pid + '\\n'); }\n`,
+    );
+    const kernels = pathToFileURL(module).href;
+    const plain = join(dir, 'plain.faces.arrow');
+    await processSubjectFaces(rec, win, plain, {}, { sourceName: 'x', workers: 2 });
+    const out = join(dir, 'kernels.faces.arrow');
+    await processSubjectFaces(rec, win, out, {}, { sourceName: 'x', workers: 2, kernels });
+    const pids = readFileSync(marks, 'utf8').trim().split('\n');
+    expect(pids).toHaveLength(2); // one per worker
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(String(process.pid));
+    expect(readFileSync(out).equals(readFileSync(plain))).toBe(true);
+    await processSubjectFaces(rec, win, join(dir, 'here-k.faces.arrow'), {}, { kernels });
+    expect(readFileSync(marks, 'utf8').trim().split('\n')).toContain(String(process.pid));
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export const nothing = 1;\n');
+    await expect(
+      processSubjectFaces(
+        rec,
+        win,
+        join(dir, 'bad.faces.arrow'),
+        {},
+        { kernels: pathToFileURL(empty).href },
+      ),
+    ).rejects.toThrow(/exports no registerWasmGradKernels\(\)/);
   }, 480_000);
 });

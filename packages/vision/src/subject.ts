@@ -102,6 +102,30 @@ export interface ProcessFacesOptions {
    * starts afresh for each trial and the detector keeps nothing between frames.
    */
   readonly workers?: number;
+  /**
+   * URL of an ES module whose `registerWasmGradKernels()` registers faster kernels on tfjs's wasm
+   * backend (the pipeline passes `@emo/model/kernels`: native AVX2 convolutions where they
+   * load). Imported and called before detection, here or in each worker; default: none, tfjs's
+   * own kernels.
+   */
+  readonly kernels?: string;
+}
+
+const kernelModules = new Map<string, Promise<void>>();
+
+/** Imports a kernels module (see ProcessFacesOptions.kernels) and registers its kernels, once. */
+export function loadKernels(url: string): Promise<void> {
+  let loading = kernelModules.get(url);
+  if (!loading) {
+    loading = import(url).then((m: { registerWasmGradKernels?: unknown }) => {
+      if (typeof m.registerWasmGradKernels !== 'function') {
+        throw new Error(`vision: the kernels module ${url} exports no registerWasmGradKernels()`);
+      }
+      (m.registerWasmGradKernels as () => unknown)();
+    });
+    kernelModules.set(url, loading);
+  }
+  return loading;
 }
 
 /** What some trials of a subject gave, indexed by the row (window) of its windows shard. */
@@ -150,8 +174,11 @@ export async function facesOfTrials(
   windowsPath: string,
   p: VisionParams,
   trials: readonly number[] | null,
-  opts: Pick<ProcessFacesOptions, 'signal' | 'detector'> & { onTrial?: () => void } = {},
+  opts: Pick<ProcessFacesOptions, 'signal' | 'detector' | 'kernels'> & {
+    onTrial?: () => void;
+  } = {},
 ): Promise<TrialsFaces> {
+  if (opts.kernels) await loadKernels(opts.kernels);
   const recs = readRecordingsShard(recordingsPath);
   const wins = readWindowsShard(windowsPath);
   const n = wins.rows.length;
@@ -317,6 +344,7 @@ export async function processSubjectFaces(
       ? [await facesOfTrials(recordingsPath, windowsPath, p, null, { ...opts, onTrial })]
       : await facesInWorkers(recordingsPath, windowsPath, p, wins.rows, opts.workers, {
           signal: opts.signal,
+          kernels: opts.kernels,
           onTrial,
         });
   const crop = p.frames * p.size * p.size;

@@ -21,19 +21,20 @@ export function packageDir(name: string): string {
   return dir;
 }
 
-function jsFiles(dir: string): string[] {
+function files(dir: string, suffix: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...jsFiles(p));
-    else if (e.name.endsWith('.js')) out.push(p);
+    if (e.isDirectory()) out.push(...files(p, suffix));
+    else if (e.name.endsWith(suffix)) out.push(p);
   }
   return out.sort();
 }
 
 /**
  * `<version>+<hash>` for workspace package `name`: its package.json version and the content of
- * its built `dist/**\/*.js` (its `src/` when it has not been built, e.g. under jest), of the
+ * its built `dist/**\/*.js` (its `src/` when it has not been built, e.g. under jest) and
+ * prebuilt `native/**\/*.node` addons, of the
  * `alsoPackages` it relies on for its output (e.g. the shard writers of @emo/datasets), and of
  * `extraFiles` (the stage's own wiring module). With `subdir`, only that folder of `name`'s code
  * counts (e.g. 'splits' of @emo/eval, so that a change to its report does not re-run the split
@@ -48,7 +49,10 @@ export async function packageCodeVersion(
   const code = (pkg: string, sub = '') => {
     const dir = packageDir(pkg);
     const dist = join(dir, 'dist', sub);
-    return existsSync(dist) ? jsFiles(dist) : [join(dir, 'src', sub)];
+    // prebuilt native addons (@emo/model's native kernels) are code too
+    const native = join(dir, 'native');
+    const addons = existsSync(native) && !sub ? files(native, '.node') : [];
+    return [...(existsSync(dist) ? files(dist, '.js') : [join(dir, 'src', sub)]), ...addons];
   };
   const dir = packageDir(name);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };

@@ -2,7 +2,7 @@
  * The sizes the compiled kernels take after their tensors (./heap-kernels, ./native-kernels),
  * in one order, and where they come from: tfjs's Conv2DInfo for a convolution or a pooling.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /** A convolution's sizes: NHWC input and output, filter [kh, kw, Ci, Co], strides, padding. */
 export type ConvSizes = [

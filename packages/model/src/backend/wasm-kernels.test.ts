@@ -159,7 +159,15 @@ const PATHS = [
 /** Counts the native kernels' calls between start and stop, so that a test can tell they ran. */
 function nativeCallCounter() {
   const calls: Record<string, number> = {};
-  const names = ['conv2d', 'conv2dFilterGrad', 'matmul', 'maxPool', 'maxPoolGrad'] as const;
+  const names = [
+    'conv2d',
+    'conv2dFused',
+    'depthwiseConv2d',
+    'conv2dFilterGrad',
+    'matmul',
+    'maxPool',
+    'maxPoolGrad',
+  ] as const;
   let restore = () => undefined as void;
   return {
     calls,
@@ -213,6 +221,73 @@ describe.each(PATHS)('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput %s', 
       // the cases with output channels in eights (and dx with input channels in eights)
       expect(native.calls.conv2d).toBeGreaterThanOrEqual(12);
       expect(native.calls.conv2dFilterGrad).toBeGreaterThanOrEqual(8);
+    }
+  });
+});
+
+describe.each(PATHS)('FusedConv2D and DepthwiseConv2dNative %s', (_, off) => {
+  const native = nativeCallCounter();
+  beforeAll(() => {
+    native.start();
+    disableNativeKernels(off);
+  });
+  afterAll(() => {
+    disableNativeKernels(false);
+    native.stop();
+  });
+
+  // what tfjs-layers (conv + bias + ReLU) and BlazeFace (1×1 and 5×5 stride-2 convs) run
+  const fused: Array<[ConvCase, 'linear' | 'relu' | 'elu', boolean]> = [
+    [{ x: [2, 9, 11, 3], filter: [5, 5, 3, 24], strides: 2, pad: 'same' }, 'relu', true],
+    [{ x: [1, 13, 13, 24], filter: [1, 1, 24, 24], strides: 1, pad: 'valid' }, 'linear', true],
+    [{ x: [2, 7, 7, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same' }, 'relu', false],
+    [{ x: [1, 6, 6, 16], filter: [1, 1, 16, 6], strides: 1, pad: 'same' }, 'linear', true], // 6 outputs: shipped
+    [{ x: [1, 6, 6, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same' }, 'elu', true], // elu: shipped
+  ];
+  it.each(fused.map((c, i) => [i, ...c] as const))(
+    'FusedConv2D case %i',
+    async (i, c, activation, withBias) => {
+      const inputs: Record<string, Input> = {
+        x: randomInput(c.x, 80 + i),
+        filter: randomInput(c.filter, 800 + i),
+      };
+      if (withBias) inputs.bias = randomInput([c.filter[3]], 880 + i);
+      const attrs = {
+        strides: c.strides,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        dilations: 1,
+        activation,
+      };
+      await compare('FusedConv2D', inputs, attrs);
+    },
+  );
+
+  const depthwise: Array<[number[], number[], number | [number, number], 'same' | 'valid']> = [
+    [[1, 17, 15, 24], [3, 3, 24, 1], 1, 'same'],
+    [[2, 16, 16, 8], [3, 3, 8, 1], 2, 'same'],
+    [[1, 9, 10, 16], [5, 5, 16, 1], [2, 1], 'valid'],
+    [[1, 8, 8, 6], [3, 3, 6, 1], 1, 'same'], // 6 channels: shipped
+    [[1, 8, 8, 8], [3, 3, 8, 2], 1, 'same'], // multiplier 2: shipped
+  ];
+  it.each(depthwise.map((c, i) => [i, ...c] as const))(
+    'DepthwiseConv2dNative case %i',
+    async (i, xs, fs, strides, pad) => {
+      const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1 };
+      await compare(
+        'DepthwiseConv2dNative',
+        { x: randomInput(xs, 90 + i), filter: randomInput(fs, 900 + i) },
+        attrs,
+      );
+    },
+  );
+
+  it(off ? 'never calls the native kernels' : 'calls the native kernels where they run', () => {
+    if (off || !nativeKernelsStatus().loaded) {
+      expect(native.calls).toEqual({});
+    } else {
+      expect(native.calls.conv2dFused).toBe(3);
+      expect(native.calls.depthwiseConv2d).toBe(3);
     }
   });
 });

@@ -22,6 +22,7 @@ const isTrials = (job: FacesJob | TrialsJob): job is TrialsJob =>
 const run = (job: FacesJob | TrialsJob): Promise<unknown> =>
   isTrials(job)
     ? facesOfTrials(job.recordings, job.windows, job.params, job.trials, {
+        kernels: job.kernels,
         onTrial: () => send({ type: 'trial' }),
       })
     : processSubjectFaces(job.recordings, job.windows, job.out, job.params, {

@@ -15,6 +15,8 @@ export interface TrialsJob {
   readonly windows: string;
   readonly params: VisionParams;
   readonly trials: number[];
+  /** See ProcessFacesOptions.kernels. */
+  readonly kernels?: string;
 }
 
 export interface TrialDoneMessage {
@@ -28,7 +30,7 @@ export async function facesInWorkers(
   p: VisionParams,
   rows: readonly WindowRow[],
   workers: number,
-  opts: { signal?: AbortSignal; onTrial?: () => void } = {},
+  opts: { signal?: AbortSignal; onTrial?: () => void; kernels?: string } = {},
 ): Promise<TrialsFaces[]> {
   const cost = new Map<number, number>();
   for (const w of rows) cost.set(w.trial, (cost.get(w.trial) ?? 0) + p.frames);
@@ -51,6 +53,7 @@ export async function facesInWorkers(
             windows: windowsPath,
             params: p,
             trials,
+            ...(opts.kernels ? { kernels: opts.kernels } : {}),
           };
           return runChildJob<TrialsJob, TrialsFaces, TrialDoneMessage>(script, job, {
             signal: inner.signal,

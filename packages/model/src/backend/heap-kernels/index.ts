@@ -3,7 +3,7 @@
  * per backend instance), so that they read and write tensors where tfjs keeps them.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvSizes, PoolSizes } from '../kernel-sizes.js';
 import { HEAP_KERNELS_WASM_BASE64 } from './heap-kernels-wasm.js';
 

@@ -65,6 +65,19 @@ export type LstmBackwardArgs = [
 export interface NativeKernels {
   /** y = x ⋆ w; Co % 8 == 0. */
   conv2d(heap: ArrayBuffer, x: number, w: number, y: number, ...sizes: ConvSizes): void;
+  /** conv2d, then + bias (when hasBias) and ReLU (when relu), tfjs's FusedConv2D; Co % 8 == 0. */
+  conv2dFused(
+    heap: ArrayBuffer,
+    x: number,
+    w: number,
+    y: number,
+    bias: number,
+    hasBias: number,
+    relu: number,
+    ...sizes: ConvSizes
+  ): void;
+  /** Depthwise convolution, channel multiplier 1, filter [kh, kw, C, 1]; C % 8 == 0. */
+  depthwiseConv2d(heap: ArrayBuffer, x: number, w: number, y: number, ...sizes: PoolSizes): void;
   /** dw of a convolution; Co % 8 == 0. */
   conv2dFilterGrad(heap: ArrayBuffer, x: number, dy: number, dw: number, ...sizes: ConvSizes): void;
   /**

@@ -123,9 +123,32 @@ static KERNEL void mac(int P, int V, const float *x, size_t ps, size_t rs, size_
  * padded by top rows and left columns (and as many at the bottom and right as the output needs).
  * Co % 8 == 0. Returns 0 when scratch memory could not be had.
  */
+static KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, int W,
+                               int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
+                               int top, int left, const float *bias, int relu);
+
 static KERNEL int conv2d_nhwc(const float *x, const float *w, float *y, int N, int H, int W,
                               int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
                               int top, int left) {
+  return conv2d_fused(x, w, y, N, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, top, left, NULL, 0);
+}
+
+/* bias (when not NULL) added to, and ReLU (when relu) applied to, P pixels x Co channels of y */
+static KERNEL void epilogue(float *y, int P, int Co, const float *bias, int relu) {
+  const __m256 zero = _mm256_setzero_ps();
+  for (int p = 0; p < P; p++)
+    for (int c = 0; c < Co; c += 8) {
+      __m256 v = _mm256_loadu_ps(y + (size_t)p * Co + c);
+      if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + c));
+      if (relu) v = _mm256_max_ps(v, zero);
+      _mm256_storeu_ps(y + (size_t)p * Co + c, v);
+    }
+}
+
+/* conv2d_nhwc, then y + bias and ReLU where asked (tfjs's FusedConv2D, in its order). */
+static KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, int W,
+                               int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
+                               int top, int left, const float *bias, int relu) {
   int Hp = (Ho - 1) * sh + kh, Wp = (Wo - 1) * sw + kw;
   const float *xp = x;
   if (top != 0 || left != 0 || Hp != H || Wp != W) {
@@ -145,7 +168,37 @@ static KERNEL int conv2d_nhwc(const float *x, const float *w, float *y, int N, i
           int V = Co - co >= 16 ? 2 : 1;
           mac(P, V, xb, (size_t)sw * Ci, rs, cs, 1, w + co, Ci, Co, kh, kw, yb + co, Co, 0);
         }
+        if (bias || relu) epilogue(yb, P, Co, bias, relu);
       }
+  return 1;
+}
+
+/*
+ * Depthwise convolution, channel multiplier 1: y [N, Ho, Wo, C] with
+ * y[n, i, j, c] = sum over (a, b) of x[n, i*sh + a - top, j*sw + b - left, c] * w[a, b, c]
+ * (x zero outside the image), eight channels at a time; C % 8 == 0. Never fails (returns 1).
+ */
+static KERNEL int depthwise_conv2d(const float *x, const float *w, float *y, int N, int H, int W,
+                                   int C, int Ho, int Wo, int kh, int kw, int sh, int sw,
+                                   int top, int left) {
+  /* no padded copy: each window is clipped to the image (the rest of it multiplies zeros) */
+  for (int n = 0; n < N; n++)
+    for (int i = 0; i < Ho; i++) {
+      int y0 = i * sh - top, aFrom = y0 < 0 ? -y0 : 0, aTo = y0 + kh > H ? H - y0 : kh;
+      for (int j = 0; j < Wo; j++) {
+        int x0 = j * sw - left, bFrom = x0 < 0 ? -x0 : 0, bTo = x0 + kw > W ? W - x0 : kw;
+        float *out = y + (((size_t)n * Ho + i) * Wo + j) * C;
+        for (int c = 0; c < C; c += 8) {
+          __m256 acc = _mm256_setzero_ps();
+          for (int a = aFrom; a < aTo; a++)
+            for (int b = bFrom; b < bTo; b++)
+              acc = _mm256_fmadd_ps(
+                  _mm256_loadu_ps(x + (((size_t)n * H + y0 + a) * W + x0 + b) * C + c),
+                  _mm256_loadu_ps(w + ((size_t)a * kw + b) * C + c), acc);
+          _mm256_storeu_ps(out + c, acc);
+        }
+      }
+    }
   return 1;
 }
 
@@ -485,7 +538,7 @@ static KERNEL void lstm_backward(int T, int B, int I, int U, const float *x, con
 
 /* ---- Node-API ----------------------------------------------------------------------------- */
 
-#define MAX_INTS 17
+#define MAX_INTS 19
 
 static size_t heap_bytes;
 
@@ -554,6 +607,47 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
     return NULL;
   if (!conv2d_nhwc(F(0), F(1), F(2), v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11],
                    v[12], v[13], v[14], v[15]))
+    return out_of_memory(env);
+  return NULL;
+}
+
+/*
+ * conv2dFused(heap, x, w, y, bias, hasBias, relu, N, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, top,
+ * left): the convolution, then + bias (when hasBias) and ReLU (when relu)
+ */
+static napi_value js_conv2d_fused(napi_env env, napi_callback_info info) {
+  int v[19];
+  char *heap = heap_and_ints(env, info, 19, v);
+  if (!heap) return NULL;
+  const int *z = v + 6; /* the sizes */
+  if (!in_heap(env, v[0], (size_t)z[0] * z[1] * z[2] * z[3]) ||
+      !in_heap(env, v[1], (size_t)z[7] * z[8] * z[3] * z[6]) ||
+      !in_heap(env, v[2], (size_t)z[0] * z[4] * z[5] * z[6]) || !sizes_ok(env, z) ||
+      (v[4] && !in_heap(env, v[3], (size_t)z[6])))
+    return NULL;
+  if (!conv2d_fused(F(0), F(1), F(2), z[0], z[1], z[2], z[3], z[4], z[5], z[6], z[7], z[8], z[9],
+                    z[10], z[11], z[12], v[4] ? F(3) : NULL, v[5]))
+    return out_of_memory(env);
+  return NULL;
+}
+
+/* depthwiseConv2d(heap, x, w, y, N, H, W, C, Ho, Wo, kh, kw, sh, sw, top, left) */
+static napi_value js_depthwise_conv2d(napi_env env, napi_callback_info info) {
+  int v[15];
+  char *heap = heap_and_ints(env, info, 15, v);
+  if (!heap) return NULL;
+  const int *z = v + 3;
+  if (!(z[6] >= 1 && z[7] >= 1 && z[8] >= 1 && z[9] >= 1 && z[3] % 8 == 0)) {
+    napi_throw_range_error(env, "EMO_NATIVE_ARGS",
+                           "native kernel: depthwise needs kh, kw, sh, sw >= 1 and C % 8 == 0");
+    return NULL;
+  }
+  if (!in_heap(env, v[0], (size_t)z[0] * z[1] * z[2] * z[3]) ||
+      !in_heap(env, v[1], (size_t)z[6] * z[7] * z[3]) ||
+      !in_heap(env, v[2], (size_t)z[0] * z[4] * z[5] * z[3]))
+    return NULL;
+  if (!depthwise_conv2d(F(0), F(1), F(2), z[0], z[1], z[2], z[3], z[4], z[5], z[6], z[7], z[8],
+                        z[9], z[10], z[11]))
     return out_of_memory(env);
   return NULL;
 }
@@ -681,6 +775,8 @@ static void export_function(napi_env env, napi_value exports, const char *name, 
 
 NAPI_MODULE_INIT() {
   export_function(env, exports, "conv2d", js_conv2d);
+  export_function(env, exports, "conv2dFused", js_conv2d_fused);
+  export_function(env, exports, "depthwiseConv2d", js_depthwise_conv2d);
   export_function(env, exports, "conv2dFilterGrad", js_conv2d_filter_grad);
   export_function(env, exports, "matmul", js_matmul);
   export_function(env, exports, "maxPool", js_max_pool);

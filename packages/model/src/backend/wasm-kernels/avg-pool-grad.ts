@@ -5,7 +5,7 @@
  * window at 'same' borders (where the forward pass divides by the in-bounds count), and so do
  * we, to match them. Other dtypes and ranks fall back to the shipped kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { poolInfo, type PoolGradAttrs } from './pool-grad-common.js';
 import { heap, type KernelArgs, type TensorInfo, type WasmKernel } from './shared.js';

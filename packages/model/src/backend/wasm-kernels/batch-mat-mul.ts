@@ -9,7 +9,7 @@
  * of a batch run one by one. Small products (< 2¹⁵ multiply-adds) stay on the shipped kernel,
  * and so do other dtypes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
 import { nativeKernels } from '../native-kernels/index.js';

@@ -22,7 +22,7 @@
  * multiple of 8, their AVX2 version takes it: 45 → 16 and 37 → 16 ms for the last two. The
  * convolutions remain for other channel counts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapKernels, heapOffset } from '../heap-kernels/index.js';
 import { convSizes } from '../kernel-sizes.js';

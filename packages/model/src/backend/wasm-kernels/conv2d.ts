@@ -5,7 +5,7 @@
  * 56 → 15 ms each (2026-12-07, one core). Everything else, and everything where the native
  * kernels are off, runs on the shipped kernel.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
 import { convSizes } from '../kernel-sizes.js';

@@ -6,7 +6,7 @@
  * Strings stay on the shipped kernel.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { KernelArgs, TensorInfo, WasmKernel } from './shared.js';
 
 function identity(args: KernelArgs, original: tf.KernelFunc): TensorInfo {

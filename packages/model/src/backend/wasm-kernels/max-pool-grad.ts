@@ -8,7 +8,7 @@
  * window get nothing): the cpu backend's rule. Other dtypes and ranks fall back to the shipped
  * kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { poolInfo, type PoolGradAttrs } from './pool-grad-common.js';
 import { heapBuffer, heapKernels, heapOffset } from '../heap-kernels/index.js';

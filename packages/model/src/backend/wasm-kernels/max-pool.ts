@@ -4,7 +4,7 @@
  * A window's max as the cpu backend takes it: padding and NaN never win, −∞ when nothing does.
  * Everything else runs on the shipped kernel.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
 import { poolSizes } from '../kernel-sizes.js';

@@ -2,7 +2,7 @@
  * What MaxPoolGrad and AvgPoolGrad share: both are one pass over the pooling windows in
  * JavaScript on the wasm heap, channels innermost.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from './shared.js';
 
 export interface PoolGradAttrs {

@@ -3,12 +3,14 @@
  * (the shape of tfjs-backend-wasm's register_all_kernels.ts). A kernel that replaces a shipped
  * one keeps the shipped kernel's setup and gets its kernelFunc as `original`, to fall back to.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 // Registers the wasm backend and its shipped kernels, which ours replace and fall back to.
 import '@tensorflow/tfjs-backend-wasm';
 import { avgPoolGradKernel } from './avg-pool-grad.js';
 import { batchMatMulKernel } from './batch-mat-mul.js';
 import { conv2DKernel } from './conv2d.js';
+import { depthwiseConv2dKernel } from './depthwise-conv2d.js';
+import { fusedConv2DKernel } from './fused-conv2d.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
 import { identityKernel } from './identity.js';
@@ -24,6 +26,8 @@ const MARK = Symbol.for('@emo/model:wasm-kernel');
 /** Every kernel of this folder, in the order they are registered. */
 const KERNELS = [
   conv2DKernel,
+  fusedConv2DKernel,
+  depthwiseConv2dKernel,
   conv2DBackpropFilterKernel,
   conv2DBackpropInputKernel,
   maxPoolKernel,

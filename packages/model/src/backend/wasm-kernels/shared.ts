@@ -3,7 +3,7 @@
  * infos (looked up in tfjs's kernel registry, ours included), releasing intermediates together,
  * views of the wasm heap, and the kernel description every kernel file exports.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type TensorInfo = tf.TensorInfo;

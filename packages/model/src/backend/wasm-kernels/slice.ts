@@ -4,7 +4,7 @@
  * Copies straight from the heap, contiguous runs at a time; strings stay on the shipped kernel.
  * `sliceHeap` also serves Unpack (./unpack.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelArgs, TensorInfo, WasmKernel } from './shared.js';
 

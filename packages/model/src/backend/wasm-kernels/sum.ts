@@ -7,7 +7,7 @@
  * innermost) times the row count. Other axes, dtypes and fewer than 256 rows stay on the shipped
  * kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   heap,

@@ -1,0 +1,61 @@
+/**
+ * DepthwiseConv2dNative (face detection's BlazeFace runs 32 of them a frame), replacing the
+ * shipped kernel (XNNPACK) by the native one of ../native-kernels where it can run: float32
+ * NHWC, dilation 1, channel multiplier 1, channels a multiple of 8. Everything else runs on the
+ * shipped kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
+import { poolSizes } from '../kernel-sizes.js';
+import { nativeKernels } from '../native-kernels/index.js';
+import type { ConvAttrs, KernelArgs, TensorInfo, WasmKernel } from './shared.js';
+
+interface DepthwiseAttrs extends ConvAttrs {
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations: number | [number, number];
+}
+
+function depthwiseConv2d(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+  const attrs = args.attrs as unknown as DepthwiseAttrs;
+  const native = nativeKernels();
+  const dilations = typeof attrs.dilations === 'number' ? [attrs.dilations] : attrs.dilations;
+  if (
+    native == null ||
+    x.dtype !== 'float32' ||
+    filter.dtype !== 'float32' ||
+    attrs.dataFormat === 'NCHW' ||
+    dilations.some((d) => d !== 1) ||
+    filter.shape[3] !== 1 ||
+    x.shape[3] % 8 !== 0
+  ) {
+    return original(args) as TensorInfo;
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
+    attrs.dimRoundingMode,
+    true,
+    'channelsLast',
+  );
+  const out = backend.makeOutput(info.outShape, 'float32');
+  // a depthwise convolution's sizes are a pooling's: no output channel count of its own
+  native.depthwiseConv2d(
+    heapBuffer(backend),
+    heapOffset(backend, x),
+    heapOffset(backend, filter),
+    heapOffset(backend, out),
+    ...poolSizes(info),
+  );
+  return out;
+}
+
+export const depthwiseConv2dKernel: WasmKernel<'DepthwiseConv2dNative'> = {
+  name: 'DepthwiseConv2dNative',
+  impl: depthwiseConv2d,
+};

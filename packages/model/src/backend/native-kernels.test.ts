@@ -85,13 +85,13 @@ describe('the native kernels addon', () => {
     expect(() => call(heap, 0, 64, 128, 1, 2, 2, 8, 0, 0, 0, 0)).not.toThrow();
     expect(() => call(heap, 0, 64, 200, 1, 2, 2, 8, 0, 0, 0, 0)).toThrow('outside the heap');
     expect(() => call(heap, 0, 64, 128, 1, 2, 2, 6, 0, 0, 0, 0)).toThrow('N % 8 == 0');
-    const conv = native.conv2d as unknown as (...args: unknown[]) => void;
-    // 1×2×2×2 input, 1×1×2×8 filter, 1×2×2×8 output: 8 + 16 + 32 floats, the output from
+    const conv = native.conv2dFused as unknown as (...args: unknown[]) => void;
+    // 1×2×2×2 input, 1×1×2×8 filter, 1×2×2×8 output, no bias: 8 + 16 + 32 floats, the output from
     // byte 160 past the 256 bytes
-    expect(() => conv(heap, 0, 32, 160, 1, 2, 2, 2, 2, 2, 8, 1, 1, 1, 1, 0, 0)).toThrow(
+    expect(() => conv(heap, 0, 32, 160, 0, 0, 0, 1, 2, 2, 2, 2, 2, 8, 1, 1, 1, 1, 0, 0)).toThrow(
       'outside the heap',
     );
-    expect(() => conv(heap, 0, 32, 0, 1, 2, 2, 2, 2, 2, 8, 1, 1, 0, 1, 0, 0)).toThrow(
+    expect(() => conv(heap, 0, 32, 0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 8, 1, 1, 0, 1, 0, 0)).toThrow(
       'sh, sw >= 1',
     );
   });

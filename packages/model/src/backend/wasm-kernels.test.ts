@@ -160,7 +160,6 @@ const PATHS = [
 function nativeCallCounter() {
   const calls: Record<string, number> = {};
   const names = [
-    'conv2d',
     'conv2dFused',
     'depthwiseConv2d',
     'conv2dFilterGrad',
@@ -190,7 +189,11 @@ function nativeCallCounter() {
   };
 }
 
-describe.each(PATHS)('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput %s', (_, off) => {
+/**
+ * For a describe block: the native kernels off (true) or on during its tests, and a count of the
+ * native calls they make.
+ */
+function onPath(off: boolean): { calls: Record<string, number> } {
   const native = nativeCallCounter();
   beforeAll(() => {
     native.start();
@@ -200,6 +203,11 @@ describe.each(PATHS)('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput %s', 
     disableNativeKernels(false);
     native.stop();
   });
+  return native;
+}
+
+describe.each(PATHS)('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput %s', (_, off) => {
+  const native = onPath(off);
 
   it.each(CONV_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
     const dyShape = convOutShape(c);
@@ -219,22 +227,14 @@ describe.each(PATHS)('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput %s', 
       expect(native.calls).toEqual({});
     } else {
       // the cases with output channels in eights (and dx with input channels in eights)
-      expect(native.calls.conv2d).toBeGreaterThanOrEqual(12);
+      expect(native.calls.conv2dFused).toBeGreaterThanOrEqual(12);
       expect(native.calls.conv2dFilterGrad).toBeGreaterThanOrEqual(8);
     }
   });
 });
 
 describe.each(PATHS)('FusedConv2D and DepthwiseConv2dNative %s', (_, off) => {
-  const native = nativeCallCounter();
-  beforeAll(() => {
-    native.start();
-    disableNativeKernels(off);
-  });
-  afterAll(() => {
-    disableNativeKernels(false);
-    native.stop();
-  });
+  const native = onPath(off);
 
   // what tfjs-layers (conv + bias + ReLU) and BlazeFace (1×1 and 5×5 stride-2 convs) run
   const fused: Array<[ConvCase, 'linear' | 'relu' | 'elu', boolean]> = [
@@ -318,15 +318,7 @@ const POOL_CASES: PoolCase[] = [
 ];
 
 describe.each(PATHS)('MaxPool, MaxPoolGrad and AvgPoolGrad %s', (_, off) => {
-  const native = nativeCallCounter();
-  beforeAll(() => {
-    native.start();
-    disableNativeKernels(off);
-  });
-  afterAll(() => {
-    disableNativeKernels(false);
-    native.stop();
-  });
+  const native = onPath(off);
 
   it.each(POOL_CASES.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
     const x = randomInput(c.x, 20 + i);
@@ -358,15 +350,7 @@ describe.each(PATHS)('MaxPool, MaxPoolGrad and AvgPoolGrad %s', (_, off) => {
 });
 
 describe.each(PATHS)('BatchMatMul %s', (_, off) => {
-  const native = nativeCallCounter();
-  beforeAll(() => {
-    native.start();
-    disableNativeKernels(off);
-  });
-  afterAll(() => {
-    disableNativeKernels(false);
-    native.stop();
-  });
+  const native = onPath(off);
 
   const cases: Array<[number[], number[], boolean, boolean]> = [
     [[64, 300], [300, 40], false, false],

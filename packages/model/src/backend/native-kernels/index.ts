@@ -63,9 +63,7 @@ export type LstmBackwardArgs = [
  * and throw when their scratch memory cannot be allocated.
  */
 export interface NativeKernels {
-  /** y = x ⋆ w; Co % 8 == 0. */
-  conv2d(heap: ArrayBuffer, x: number, w: number, y: number, ...sizes: ConvSizes): void;
-  /** conv2d, then + bias (when hasBias) and ReLU (when relu), tfjs's FusedConv2D; Co % 8 == 0. */
+  /** y = x ⋆ w, then + bias (when hasBias) and ReLU (when relu): Conv2D and FusedConv2D; Co % 8 == 0. */
   conv2dFused(
     heap: ArrayBuffer,
     x: number,

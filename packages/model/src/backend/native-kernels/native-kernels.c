@@ -118,21 +118,6 @@ static KERNEL void mac(int P, int V, const float *x, size_t ps, size_t rs, size_
 
 /* ---- convolution -------------------------------------------------------------------------- */
 
-/*
- * y [N, Ho, Wo, Co] = x [N, H, W, Ci] correlated with w [kh, kw, Ci, Co], strides sh x sw, x
- * padded by top rows and left columns (and as many at the bottom and right as the output needs).
- * Co % 8 == 0. Returns 0 when scratch memory could not be had.
- */
-static KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, int W,
-                               int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
-                               int top, int left, const float *bias, int relu);
-
-static KERNEL int conv2d_nhwc(const float *x, const float *w, float *y, int N, int H, int W,
-                              int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
-                              int top, int left) {
-  return conv2d_fused(x, w, y, N, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, top, left, NULL, 0);
-}
-
 /* bias (when not NULL) added to, and ReLU (when relu) applied to, P pixels x Co channels of y */
 static KERNEL void epilogue(float *y, int P, int Co, const float *bias, int relu) {
   const __m256 zero = _mm256_setzero_ps();
@@ -145,7 +130,12 @@ static KERNEL void epilogue(float *y, int P, int Co, const float *bias, int relu
     }
 }
 
-/* conv2d_nhwc, then y + bias and ReLU where asked (tfjs's FusedConv2D, in its order). */
+/*
+ * y [N, Ho, Wo, Co] = x [N, H, W, Ci] correlated with w [kh, kw, Ci, Co], strides sh x sw, x
+ * padded by top rows and left columns (and as many at the bottom and right as the output needs),
+ * then + bias (when not NULL) and ReLU (when relu): tfjs's Conv2D and FusedConv2D, in their
+ * order. Co % 8 == 0. Returns 0 when scratch memory could not be had.
+ */
 static KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, int W,
                                int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
                                int top, int left, const float *bias, int relu) {
@@ -243,7 +233,7 @@ static KERNEL void wgrad(int Q, int V, const float *x, size_t rs, size_t cs, con
   }
 }
 
-/* dw [kh, kw, Ci, Co] of the convolution conv2d_nhwc computes. Co % 8 == 0. */
+/* dw [kh, kw, Ci, Co] of the convolution conv2d_fused computes (before its bias). Co % 8 == 0. */
 static KERNEL int conv2d_filter_grad(const float *x, const float *dy, float *dw, int N, int H,
                                      int W, int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh,
                                      int sw, int top, int left) {
@@ -597,20 +587,6 @@ static int sizes_ok(napi_env env, const int *z) {
   return 0;
 }
 
-/* conv2d(heap, x, w, y, N, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, top, left) */
-static napi_value js_conv2d(napi_env env, napi_callback_info info) {
-  int v[16];
-  char *heap = heap_and_ints(env, info, 16, v);
-  if (!heap || !in_heap(env, v[0], (size_t)v[3] * v[4] * v[5] * v[6]) ||
-      !in_heap(env, v[1], (size_t)v[10] * v[11] * v[6] * v[9]) ||
-      !in_heap(env, v[2], (size_t)v[3] * v[7] * v[8] * v[9]) || !sizes_ok(env, v + 3))
-    return NULL;
-  if (!conv2d_nhwc(F(0), F(1), F(2), v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11],
-                   v[12], v[13], v[14], v[15]))
-    return out_of_memory(env);
-  return NULL;
-}
-
 /*
  * conv2dFused(heap, x, w, y, bias, hasBias, relu, N, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, top,
  * left): the convolution, then + bias (when hasBias) and ReLU (when relu)
@@ -774,7 +750,6 @@ static void export_function(napi_env env, napi_value exports, const char *name, 
 }
 
 NAPI_MODULE_INIT() {
-  export_function(env, exports, "conv2d", js_conv2d);
   export_function(env, exports, "conv2dFused", js_conv2d_fused);
   export_function(env, exports, "depthwiseConv2d", js_depthwise_conv2d);
   export_function(env, exports, "conv2dFilterGrad", js_conv2d_filter_grad);

@@ -1,9 +1,11 @@
 /**
- * Conv2D, replacing the shipped kernel (XNNPACK) by the native one of ../native-kernels where it
- * can run: float32 NHWC, dilation 1, output channels a multiple of 8 (every layer of the study's
- * models but none of the odd test shapes). 64×24×24×32 → 64 and 64×12×12×64 → 128, batch 64:
- * 56 → 15 ms each (2026-12-07, one core). Everything else, and everything where the native
- * kernels are off, runs on the shipped kernel.
+ * Conv2D and FusedConv2D (convolution + bias + activation: what tfjs-layers' conv layers run
+ * outside training, and what face detection's BlazeFace runs), replacing the shipped kernels
+ * (XNNPACK) by the native convolution of ../native-kernels where it can run: float32 NHWC,
+ * dilation 1, output channels a multiple of 8 (every layer of the study's models), a bias of one
+ * value per channel or none, a linear or ReLU activation. 64×24×24×32 → 64 and 64×12×12×64 →
+ * 128, batch 64: 56 → 15 ms each (2026-12-07, one core). Everything else, and everything where
+ * the native kernels are off, runs on the shipped kernels.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -11,44 +13,62 @@ import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
 import { convSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
 import {
+  nativeConvApplies,
   nhwcConvInfo,
-  type ConvAttrs,
+  type ForwardConvAttrs,
   type KernelArgs,
   type TensorInfo,
   type WasmKernel,
 } from './shared.js';
 
-interface Conv2DAttrs extends ConvAttrs {
-  dataFormat: 'NHWC' | 'NCHW';
-  dilations: number | [number, number];
+interface FusedConv2DAttrs extends ForwardConvAttrs {
+  /** FusedConv2D only; Conv2D is linear. */
+  activation?: string;
 }
 
+/**
+ * Conv2D and FusedConv2D: the native convolution with its bias and ReLU epilogue where it
+ * applies, the shipped kernel otherwise.
+ */
 function conv2D(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const backend = args.backend as BackendWasm;
-  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const attrs = args.attrs as unknown as Conv2DAttrs;
+  const { x, filter, bias, preluActivationWeights } = args.inputs as {
+    x: TensorInfo;
+    filter: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
+  const attrs = args.attrs as unknown as FusedConv2DAttrs;
+  const activation = attrs.activation ?? 'linear';
   const native = nativeKernels();
-  const dilations = typeof attrs.dilations === 'number' ? [attrs.dilations] : attrs.dilations;
+  const channels = filter.shape[3];
   if (
     native == null ||
-    x.dtype !== 'float32' ||
-    filter.dtype !== 'float32' ||
-    attrs.dataFormat === 'NCHW' ||
-    dilations.some((d) => d !== 1) ||
-    filter.shape[3] % 8 !== 0
+    !nativeConvApplies([x, filter, bias], attrs, channels) ||
+    (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== channels)) ||
+    preluActivationWeights != null ||
+    (activation !== 'linear' && activation !== 'relu')
   ) {
     return original(args) as TensorInfo;
   }
   const info = nhwcConvInfo(x.shape, filter.shape, attrs);
   const out = backend.makeOutput(info.outShape, 'float32');
-  native.conv2d(
+  native.conv2dFused(
     heapBuffer(backend),
     heapOffset(backend, x),
     heapOffset(backend, filter),
     heapOffset(backend, out),
+    bias != null ? heapOffset(backend, bias) : 0,
+    bias != null ? 1 : 0,
+    activation === 'relu' ? 1 : 0,
     ...convSizes(info),
   );
   return out;
 }
 
 export const conv2DKernel: WasmKernel<'Conv2D'> = { name: 'Conv2D', impl: conv2D };
+
+export const fusedConv2DKernel: WasmKernel<'FusedConv2D'> = {
+  name: 'FusedConv2D',
+  impl: conv2D,
+};

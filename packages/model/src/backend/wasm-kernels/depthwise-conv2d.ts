@@ -9,27 +9,23 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
 import { poolSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
-import type { ConvAttrs, KernelArgs, TensorInfo, WasmKernel } from './shared.js';
-
-interface DepthwiseAttrs extends ConvAttrs {
-  dataFormat: 'NHWC' | 'NCHW';
-  dilations: number | [number, number];
-}
+import {
+  nativeConvApplies,
+  type ForwardConvAttrs,
+  type KernelArgs,
+  type TensorInfo,
+  type WasmKernel,
+} from './shared.js';
 
 function depthwiseConv2d(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const attrs = args.attrs as unknown as DepthwiseAttrs;
+  const attrs = args.attrs as unknown as ForwardConvAttrs;
   const native = nativeKernels();
-  const dilations = typeof attrs.dilations === 'number' ? [attrs.dilations] : attrs.dilations;
   if (
     native == null ||
-    x.dtype !== 'float32' ||
-    filter.dtype !== 'float32' ||
-    attrs.dataFormat === 'NCHW' ||
-    dilations.some((d) => d !== 1) ||
     filter.shape[3] !== 1 ||
-    x.shape[3] % 8 !== 0
+    !nativeConvApplies([x, filter], attrs, x.shape[3])
   ) {
     return original(args) as TensorInfo;
   }

@@ -121,6 +121,31 @@ export function nhwcConvInfo(
   );
 }
 
+/** The attributes of a forward convolution kernel (Conv2D, FusedConv2D, DepthwiseConv2dNative). */
+export interface ForwardConvAttrs extends ConvAttrs {
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations: number | [number, number];
+}
+
+/**
+ * Whether a forward convolution is one the native kernels take: float32 tensors, NHWC, dilation
+ * 1, and `channels` (the vector axis: output channels, or a depthwise conv's channels) a
+ * multiple of 8.
+ */
+export function nativeConvApplies(
+  tensors: ReadonlyArray<TensorInfo | undefined>,
+  attrs: ForwardConvAttrs,
+  channels: number,
+): boolean {
+  const dilations = typeof attrs.dilations === 'number' ? [attrs.dilations] : attrs.dilations;
+  return (
+    tensors.every((t) => t == null || t.dtype === 'float32') &&
+    attrs.dataFormat !== 'NCHW' &&
+    dilations.every((d) => d === 1) &&
+    channels % 8 === 0
+  );
+}
+
 /** The attributes both conv gradients share. */
 export interface ConvGradAttrs extends ConvAttrs {
   dataFormat: 'NHWC' | 'NCHW';

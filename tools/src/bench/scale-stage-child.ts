@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { convertDataset } from '@emo/datasets';
 import { processRecordingsShard } from '@emo/dsp';
+import { kernelsModuleUrl } from '@emo/model/spec';
 import { processSubjectFaces } from '@emo/vision';
 
 export interface StageRun {
@@ -52,6 +53,7 @@ async function run(stage: string, args: string[]): Promise<StageRun['out']> {
         {},
         {
           workers: availableParallelism(),
+          kernels: kernelsModuleUrl(), // as the vision stage runs it
         },
       );
       return { shard: out, rows: r.rows, framesDecoded: r.framesDecoded, faceShare: r.faceShare };

@@ -9,24 +9,16 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { jsonText, readJsonFile } from '@emo/runtime';
+import { kernelsModuleUrl } from '@emo/model/spec';
 import { VISION_DEFAULTS, processSubjectFaces } from '@emo/vision';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 
 const d = VISION_DEFAULTS;
-
-/**
- * @emo/model's tfjs wasm kernels, which the vision workers register for face detection: its
- * native AVX2 convolutions (x86-64 Linux) run BlazeFace's convolutions 2–4× faster.
- */
-const MODEL_KERNELS = pathToFileURL(
-  createRequire(import.meta.url).resolve('@emo/model/kernels'),
-).href;
 
 /** Parameters (config `vision`); the defaults are @emo/vision's VISION_DEFAULTS. */
 export const visionParams = z
@@ -94,7 +86,8 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
             sourceName: `${recFile}, ${winFile}`,
             signal,
             workers: availableParallelism(),
-            kernels: MODEL_KERNELS,
+            // BlazeFace's convolutions on @emo/model's kernels (native AVX2 where they load)
+            kernels: kernelsModuleUrl(),
             onProgress: (done, total) => emit({ kind: 'progress', done, total, message: 'trials' }),
           },
         );

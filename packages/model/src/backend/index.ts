@@ -24,5 +24,9 @@ export {
   wasmGradKernelsRegistered,
 } from './wasm-kernels/index.js';
 export type { WasmKernelName } from './wasm-kernels/index.js';
-export { NATIVE_KERNELS_ENV, nativeKernelsStatus } from './native-kernels/index.js';
+export {
+  kernelsModuleUrl,
+  NATIVE_KERNELS_ENV,
+  nativeKernelsStatus,
+} from './native-kernels/index.js';
 export type { NativeKernelsStatus } from './native-kernels/index.js';

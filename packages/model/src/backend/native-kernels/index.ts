@@ -10,8 +10,17 @@
  * change to the C source, whose sha256 the binary carries (a test fails on a stale one).
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConvSizes, PoolSizes } from '../kernel-sizes.js';
+
+/**
+ * The URL of `@emo/model/kernels`, the entry point that registers this package's wasm kernels
+ * (`registerWasmGradKernels`) without loading the rest of it: what other processes import to run
+ * tfjs on the same kernels (the vision stage's face-detection workers).
+ */
+export function kernelsModuleUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('@emo/model/kernels')).href;
+}
 
 /** Set to 0 to train without the native kernels (on the wasm kernels alone). */
 export const NATIVE_KERNELS_ENV = 'EMO_NATIVE_KERNELS';

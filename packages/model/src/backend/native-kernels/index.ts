@@ -1,13 +1,13 @@
 /**
- * The prebuilt native kernels of native-kernels.c (x86-64 Linux with AVX2 and FMA: the
- * convolutions forward and backward and the matrix product, 3–4× faster than the wasm
- * backend's), loaded once from `packages/model/native/`. The wasm kernels of ../wasm-kernels
+ * The prebuilt native kernels of this folder's C sources (x86-64 Linux with AVX2 and FMA: the
+ * convolutions forward and backward, the matrix product, max pooling and the fused LSTM, faster
+ * than the wasm backend's), loaded once from `packages/model/native/`. The wasm kernels of ../wasm-kernels
  * call them where they apply and keep their own code for everything else, so training works the
  * same without them, only slower: on another platform or CPU, when the binary cannot be loaded,
  * or with EMO_NATIVE_KERNELS=0. `nativeKernelsStatus()` says which, and why.
  *
  * The binary is committed (nothing is compiled at install time); `build.sh` rebuilds it after a
- * change to the C source, whose sha256 the binary carries (a test fails on a stale one).
+ * change to the C sources, whose sha256 the binary carries (a test fails on a stale one).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,7 +107,7 @@ export interface NativeKernels {
       strideB: number,
     ]
   ): void;
-  /** Max pooling, NHWC, the cpu backend's rules (see native-kernels.c); C % 8 == 0. */
+  /** Max pooling, NHWC, the cpu backend's rules (see pooling.c); C % 8 == 0. */
   maxPool(heap: ArrayBuffer, x: number, y: number, ...sizes: PoolSizes): void;
   /** MaxPoolGrad: dy to the first strict maximum of each window; C % 8 == 0. */
   maxPoolGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, ...sizes: PoolSizes): void;
@@ -123,7 +123,7 @@ export interface NativeKernels {
 interface Addon extends NativeKernels {
   /** Whether this CPU has AVX2 and FMA. */
   readonly supported: boolean;
-  /** sha256 of the native-kernels.c the binary was built from. */
+  /** sha256 of the C sources the binary was built from (see build.sh). */
   readonly source: string;
 }
 
@@ -131,7 +131,7 @@ export interface NativeKernelsStatus {
   readonly loaded: boolean;
   /** Why not, when not loaded; the binary when loaded. */
   readonly reason: string;
-  /** sha256 of the C source the binary was built from, when it could be loaded. */
+  /** sha256 of the C sources the binary was built from, when it could be loaded. */
   readonly source?: string;
 }
 

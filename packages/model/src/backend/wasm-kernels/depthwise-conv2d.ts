@@ -4,13 +4,14 @@
  * NHWC, dilation 1, channel multiplier 1, channels a multiple of 8. Everything else runs on the
  * shipped kernel.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapBuffer, heapOffset } from '../heap-kernels/index.js';
 import { poolSizes } from '../kernel-sizes.js';
 import { nativeKernels } from '../native-kernels/index.js';
 import {
   nativeConvApplies,
+  nhwcConvInfo,
   type ForwardConvAttrs,
   type KernelArgs,
   type TensorInfo,
@@ -29,16 +30,8 @@ function depthwiseConv2d(args: KernelArgs, original: tf.KernelFunc): TensorInfo 
   ) {
     return original(args) as TensorInfo;
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
-    attrs.dimRoundingMode,
-    true,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, filter.shape, attrs, true);
+
   const out = backend.makeOutput(info.outShape, 'float32');
   // a depthwise convolution's sizes are a pooling's: no output channel count of its own
   native.depthwiseConv2d(

@@ -103,11 +103,15 @@ export interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** tfjs's description of an NHWC convolution with dilation 1 (input, filter, output, padding). */
+/**
+ * tfjs's description of an NHWC convolution with dilation 1 (input, filter, output, padding);
+ * `depthwise` for a depthwise one (filter [kh, kw, C, multiplier]).
+ */
 export function nhwcConvInfo(
   xShape: number[],
   filterShape: number[],
   attrs: ConvAttrs,
+  depthwise = false,
 ): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -116,7 +120,7 @@ export function nhwcConvInfo(
     1,
     attrs.pad as Parameters<typeof tf.backend_util.computeConv2DInfo>[4],
     attrs.dimRoundingMode,
-    false,
+    depthwise,
     'channelsLast',
   );
 }

@@ -48,6 +48,18 @@ static void pad_nhwc(const float *x, float *xp, int N, int H, int W, int C, int 
     }
 }
 
+/*
+ * x as a convolution reads it, Hp x Wp per image: x itself when that needs no padding, else x
+ * padded into the scratch buffer (see pad_nhwc); NULL when scratch memory could not be had.
+ */
+static const float *padded_input(const float *x, int N, int H, int W, int C, int Hp, int Wp,
+                                 int top, int left) {
+  if (top == 0 && left == 0 && Hp == H && Wp == W) return x;
+  float *padded = scratch_get(SCRATCH_INPUT, (size_t)N * Hp * Wp * C);
+  if (padded) pad_nhwc(x, padded, N, H, W, C, Hp, Wp, top, left);
+  return padded;
+}
+
 /* ---- the register block ------------------------------------------------------------------- */
 
 /*
@@ -112,17 +124,12 @@ static KERNEL void epilogue(float *y, int P, int Co, const float *bias, int relu
  * then + bias (when not NULL) and ReLU (when relu): tfjs's Conv2D and FusedConv2D, in their
  * order. Co % 8 == 0. Returns 0 when scratch memory could not be had.
  */
-KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, int W,
-                               int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
-                               int top, int left, const float *bias, int relu) {
+KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, int W, int Ci,
+                        int Ho, int Wo, int Co, int kh, int kw, int sh, int sw, int top, int left,
+                        const float *bias, int relu) {
   int Hp = (Ho - 1) * sh + kh, Wp = (Wo - 1) * sw + kw;
-  const float *xp = x;
-  if (top != 0 || left != 0 || Hp != H || Wp != W) {
-    float *padded = scratch_get(SCRATCH_INPUT, (size_t)N * Hp * Wp * Ci);
-    if (!padded) return 0;
-    pad_nhwc(x, padded, N, H, W, Ci, Hp, Wp, top, left);
-    xp = padded;
-  }
+  const float *xp = padded_input(x, N, H, W, Ci, Hp, Wp, top, left);
+  if (!xp) return 0;
   size_t rs = (size_t)Wp * Ci, cs = Ci;
   for (int n = 0; n < N; n++)
     for (int i = 0; i < Ho; i++)
@@ -144,9 +151,8 @@ KERNEL int conv2d_fused(const float *x, const float *w, float *y, int N, int H, 
  * y[n, i, j, c] = sum over (a, b) of x[n, i*sh + a - top, j*sw + b - left, c] * w[a, b, c]
  * (x zero outside the image), eight channels at a time; C % 8 == 0. Never fails (returns 1).
  */
-KERNEL int depthwise_conv2d(const float *x, const float *w, float *y, int N, int H, int W,
-                                   int C, int Ho, int Wo, int kh, int kw, int sh, int sw,
-                                   int top, int left) {
+KERNEL int depthwise_conv2d(const float *x, const float *w, float *y, int N, int H, int W, int C,
+                            int Ho, int Wo, int kh, int kw, int sh, int sw, int top, int left) {
   /* no padded copy: each window is clipped to the image (the rest of it multiplies zeros) */
   for (int n = 0; n < N; n++)
     for (int i = 0; i < Ho; i++) {
@@ -210,17 +216,12 @@ static KERNEL void wgrad(int Q, int V, const float *x, size_t rs, size_t cs, con
 }
 
 /* dw [kh, kw, Ci, Co] of the convolution conv2d_fused computes (before its bias). Co % 8 == 0. */
-KERNEL int conv2d_filter_grad(const float *x, const float *dy, float *dw, int N, int H,
-                                     int W, int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh,
-                                     int sw, int top, int left) {
+KERNEL int conv2d_filter_grad(const float *x, const float *dy, float *dw, int N, int H, int W,
+                              int Ci, int Ho, int Wo, int Co, int kh, int kw, int sh, int sw,
+                              int top, int left) {
   int Hp = (Ho - 1) * sh + kh, Wp = (Wo - 1) * sw + kw;
-  const float *xp = x;
-  if (top != 0 || left != 0 || Hp != H || Wp != W) {
-    float *padded = scratch_get(SCRATCH_INPUT, (size_t)N * Hp * Wp * Ci);
-    if (!padded) return 0;
-    pad_nhwc(x, padded, N, H, W, Ci, Hp, Wp, top, left);
-    xp = padded;
-  }
+  const float *xp = padded_input(x, N, H, W, Ci, Hp, Wp, top, left);
+  if (!xp) return 0;
   memset(dw, 0, sizeof(float) * kh * kw * Ci * Co);
   size_t rs = (size_t)sh * Wp * Ci, cs = (size_t)sw * Ci;
   for (int n = 0; n < N; n++) {
@@ -246,7 +247,7 @@ KERNEL int conv2d_filter_grad(const float *x, const float *dy, float *dw, int N,
  * floats from one batch entry to the next (0: one matrix for the whole batch). N % 8 == 0.
  */
 KERNEL int matmul(const float *a, const float *b, float *c, int batch, int M, int K, int N,
-                         int transA, int transB, size_t strideA, size_t strideB) {
+                  int transA, int transB, size_t strideA, size_t strideB) {
   const float *packed = NULL;
   for (int e = 0; e < batch; e++) {
     const float *ae = a + e * strideA, *be = b + e * strideB;
@@ -278,8 +279,8 @@ KERNEL int matmul(const float *a, const float *b, float *c, int batch, int M, in
  * C[M x N] += A[M x K] . B[K x N]: B's and C's rows ldb and ldc floats apart, A's element (m, k)
  * at A[m*am + k*ak] (am = lda, ak = 1 for A as stored; am = 1, ak = lda for A transposed).
  */
-KERNEL void gemm_acc(int M, int N, int K, const float *A, size_t am, size_t ak,
-                            const float *B, int ldb, float *C, int ldc) {
+KERNEL void gemm_acc(int M, int N, int K, const float *A, size_t am, size_t ak, const float *B,
+                     int ldb, float *C, int ldc) {
   int N8 = N - N % 8;
   for (int j = 0; j < N8; j += 16) {
     int V = N8 - j >= 16 ? 2 : 1;

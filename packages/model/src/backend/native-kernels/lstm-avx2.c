@@ -50,8 +50,7 @@ INLINE KERNEL __m256 tanh8(__m256 x) {
 }
 
 KERNEL void lstm_forward(int T, int B, int I, int U, const float *x, const float *W,
-                                const float *bias, const float *R, float *gates, float *c,
-                                float *h) {
+                         const float *bias, const float *R, float *gates, float *c, float *h) {
   const int G = 4 * U;
   for (int r = 0; r < B * T; r++) memcpy(gates + (size_t)r * G, bias, sizeof(float) * G);
   gemm_acc(B * T, G, I, x, I, 1, W, G, gates, G);
@@ -83,9 +82,9 @@ KERNEL void lstm_forward(int T, int B, int I, int U, const float *x, const float
 }
 
 KERNEL void lstm_backward(int T, int B, int I, int U, const float *x, const float *W,
-                                 const float *R, const float *gates, const float *c,
-                                 const float *h, const float *dh, float *dz, float *dx, float *dW,
-                                 float *db, float *dR, float *scratch) {
+                          const float *R, const float *gates, const float *c, const float *h,
+                          const float *dh, float *dz, float *dx, float *dW, float *db, float *dR,
+                          float *scratch) {
   const int G = 4 * U;
   float *dhNext = scratch;                 /* [B][U] */
   float *dcNext = scratch + (size_t)B * U; /* [B][U] */

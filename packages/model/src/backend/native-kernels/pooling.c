@@ -11,8 +11,8 @@
  * larger (_mm256_max_ps(v, m) keeps m when v is NaN), -inf when nothing is; the gradient goes to
  * the first strict maximum in row-major order, nowhere when there is none.
  */
-KERNEL void max_pool(const float *x, float *y, int N, int H, int W, int C, int Ho, int Wo,
-                            int fh, int fw, int sh, int sw, int top, int left) {
+KERNEL void max_pool(const float *x, float *y, int N, int H, int W, int C, int Ho, int Wo, int fh,
+                     int fw, int sh, int sw, int top, int left) {
   for (int n = 0; n < N; n++)
     for (int oy = 0; oy < Ho; oy++) {
       int y0 = oy * sh - top, yFrom = y0 < 0 ? 0 : y0, yTo = y0 + fh > H ? H : y0 + fh;
@@ -30,9 +30,8 @@ KERNEL void max_pool(const float *x, float *y, int N, int H, int W, int C, int H
     }
 }
 
-KERNEL void max_pool_grad(const float *x, const float *dy, float *dx, int N, int H, int W,
-                                 int C, int Ho, int Wo, int fh, int fw, int sh, int sw, int top,
-                                 int left) {
+KERNEL void max_pool_grad(const float *x, const float *dy, float *dx, int N, int H, int W, int C,
+                          int Ho, int Wo, int fh, int fw, int sh, int sw, int top, int left) {
   memset(dx, 0, sizeof(float) * N * H * W * C);
   const __m256 negInf = _mm256_set1_ps(-__builtin_inff());
   for (int n = 0; n < N; n++)

@@ -1,6 +1,8 @@
 // The presets without ffmpeg: the encoder is replaced by one that records what it is asked to
 // write (and hashes some of the rendered frames), so these tests see every video's size, rate,
-// length, codec and pictures in seconds.
+// length, codec and pictures in seconds. The mock replaces the module on this thread only, so
+// the videos are rendered here (`videoThreads: false`); corpus.test.ts checks that the render
+// threads write the same bytes.
 import { describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -54,7 +56,7 @@ describe('synthetic corpus presets', () => {
     calls.length = 0;
     sample = 25;
     const out = mkdtempSync(join(tmpdir(), 'emo-synth-golden-'));
-    const r = await writeSyntheticCorpus({ out });
+    const r = await writeSyntheticCorpus({ out, videoThreads: false });
     sample = 0;
     expect(r).toMatchObject({ preset: 'small', datasets: ['deap', 'amigos'], videos: 204 });
     const files = walk(out).map((f) => `${relative(out, f)} ${sha(readFileSync(f))}`);
@@ -80,7 +82,7 @@ describe('synthetic corpus presets', () => {
   it('full: one subject per data set with the real dimensions, H.264 with grain', async () => {
     calls.length = 0;
     const out = mkdtempSync(join(tmpdir(), 'emo-synth-full-plan-'));
-    const r = await writeSyntheticCorpus({ out, preset: 'full', subjects: 1 });
+    const r = await writeSyntheticCorpus({ out, preset: 'full', subjects: 1, videoThreads: false });
     expect(r).toMatchObject({ preset: 'full', subjects: 1, trials: 60, videos: 60 });
     const full = SYNTH_PRESETS.full;
     const deap = calls.filter((o) => o.path.endsWith('.avi'));
@@ -142,6 +144,7 @@ describe('synthetic corpus presets', () => {
       subjects: 23,
       deapTrials: 5,
       datasets: ['deap'],
+      videoThreads: false,
     });
     const folders = new Set(calls.map((o) => relative(out, o.path).split('/')[2]));
     expect(folders.size).toBe(22);

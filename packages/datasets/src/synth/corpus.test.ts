@@ -1,8 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { writeSyntheticCorpus } from './corpus.js';
+import { RenderThreads } from './render-threads.js';
+import { makeSubject, NEUTRAL_EXPRESSION } from './design.js';
+import { stillFrame } from './face.js';
+import { SYNTH_PRESETS } from './presets.js';
+import { Rng } from '@emo/runtime';
 import { probeVideo } from './video.js';
 import { convertDataset } from '../convert.js';
 import { readRecordingsShard } from '../shards/recordings.js';
@@ -151,4 +156,59 @@ describe('synthetic corpus', () => {
       ]);
     }
   }, 120_000);
+
+  it('the render threads write the same bytes as rendering on the calling thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-threads-'));
+    const opts = { subjects: 1, seed: 9, deapTrials: 5, amigosShortTrials: 5, amigosLongS: 6 };
+    const here = await writeSyntheticCorpus({
+      ...opts,
+      out: join(dir, 'here'),
+      videoThreads: false,
+    });
+    const threads = await writeSyntheticCorpus({ ...opts, out: join(dir, 'threads') });
+    const files = (d: string): string[] =>
+      readdirSync(d).flatMap((n) =>
+        statSync(join(d, n)).isDirectory() ? files(join(d, n)) : [join(d, n)],
+      );
+    const a = files(join(dir, 'here'))
+      .map((f) => relative(join(dir, 'here'), f))
+      .sort();
+    const b = files(join(dir, 'threads'))
+      .map((f) => relative(join(dir, 'threads'), f))
+      .sort();
+    expect(b).toEqual(a);
+    expect(a.filter((f) => /\.(avi|mov)$/.test(f))).toHaveLength(here.videos);
+    expect(here.videos).toBe(5 + 9);
+    expect(threads.videos).toBe(here.videos);
+    for (const f of a) {
+      const same = readFileSync(join(dir, 'here', f)).equals(readFileSync(join(dir, 'threads', f)));
+      expect([f, same]).toEqual([f, true]);
+    }
+  }, 120_000);
+
+  it('a render thread reports a failed video by its path and goes on with the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-thread-fail-'));
+    const subject = makeSubject(new Rng(1), 0);
+    const job = (path: string) => ({
+      subject,
+      expression: NEUTRAL_EXPRESSION,
+      poses: [stillFrame()],
+      spec: SYNTH_PRESETS.small.deapVideo,
+      frames: 10,
+      baselineS: 0,
+      path,
+    });
+    const threads = new RenderThreads(1);
+    try {
+      const bad = join(dir, 'bad.webm');
+      await expect(threads.run(job(bad))).rejects.toThrow(
+        `encodeVideo: ${bad}: unsupported extension '.webm'`,
+      );
+      expect(await threads.run(job(join(dir, 'good.avi')))).toBeGreaterThan(0);
+      expect(existsSync(join(dir, 'good.avi'))).toBe(true);
+    } finally {
+      await threads.close();
+    }
+    await expect(threads.run(job(join(dir, 'late.avi')))).rejects.toThrow(/closed/);
+  }, 60_000);
 });

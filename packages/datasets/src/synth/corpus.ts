@@ -47,9 +47,11 @@ import {
   simulateRespiration,
   simulateTemperature,
 } from './physio.js';
-import { animateFrames, expressionFor, renderFace } from './face.js';
+import { animateFrames, expressionFor } from './face.js';
 import type { FrameParams } from './face.js';
-import { encodeVideo } from './video.js';
+import type { FaceVideoJob } from './face-video.js';
+import { writeFaceVideo } from './face-video.js';
+import { RenderThreads } from './render-threads.js';
 import type { SynthPresetName, SynthVideoSpec } from './presets.js';
 import { SYNTH_PRESETS, SYNTH_PRESET_NAMES, isSynthPresetName } from './presets.js';
 
@@ -71,6 +73,11 @@ export const SYNTH_DEFAULTS = Object.freeze({
   defects: true,
   /** Concurrent video encodes. */
   videoJobs: 2,
+  /**
+   * Render the videos on worker threads (one per concurrent encode) rather than on the calling
+   * thread; the bytes are the same either way.
+   */
+  videoThreads: true,
 });
 
 /** The data sets the corpus has. */
@@ -99,6 +106,8 @@ export interface SyntheticCorpusOptions {
   readonly video?: boolean;
   readonly defects?: boolean;
   readonly videoJobs?: number;
+  /** Default {@link SYNTH_DEFAULTS}. */
+  readonly videoThreads?: boolean;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -202,7 +211,8 @@ class Pool {
   }
 }
 
-function faceVideo(
+/** A face video's job: the poses drawn from `rng`, the rest as given (see face-video.ts). */
+function faceVideoJob(
   rng: Rng,
   subject: SubjectProfile,
   expression: ExpressionParams,
@@ -210,26 +220,11 @@ function faceVideo(
   durationS: number,
   baselineS: number,
   path: string,
-): Promise<number> {
+): FaceVideoJob {
   const frames = Math.round(durationS * spec.fps);
   const nInput = Math.ceil((frames * spec.inputFps) / spec.fps) + 1;
-  const params: FrameParams[] = animateFrames(rng, subject, nInput, spec.inputFps);
-  return encodeVideo({
-    path,
-    width: spec.width,
-    height: spec.height,
-    fps: spec.fps,
-    inputFps: spec.inputFps,
-    frames,
-    codec: spec.codec,
-    ...(spec.grain > 0 ? { outputFilters: [`noise=alls=${spec.grain}:allf=t`] } : {}),
-    render: (i, out) => {
-      const p = params[Math.min(i, params.length - 1)];
-      // The pre-trial baseline shows a neutral face: the expression starts with the stimulus.
-      const frame = i / spec.inputFps < baselineS ? { ...p, expressionGain: 0 } : p;
-      renderFace(subject, expression, frame, spec.width, spec.height, out);
-    },
-  }).then((r) => r.bytes);
+  const poses: FrameParams[] = animateFrames(rng, subject, nInput, spec.inputFps);
+  return { subject, expression, poses, spec, frames, baselineS, path };
 }
 
 function csvLine(values: readonly (string | number)[]): string {
@@ -334,7 +329,7 @@ interface WriteContext {
   readonly defects: string[];
   readonly log: (message: string) => void;
   /** Queues a face video (waiting for a free encoder) and counts it. */
-  readonly queueVideo: (label: string, write: () => Promise<number>) => Promise<void>;
+  readonly queueVideo: (label: string, job: () => FaceVideoJob) => Promise<void>;
 }
 
 /**
@@ -361,7 +356,12 @@ export async function writeSyntheticCorpus(
   if (datasets.includes('amigos')) rmSync(amigosRoot, { recursive: true, force: true });
   const truth: SyntheticTrialTruth[] = [];
   const defects: string[] = [];
-  const pool = new Pool(opts.videoJobs ?? SYNTH_DEFAULTS.videoJobs);
+  const videoJobs = opts.videoJobs ?? SYNTH_DEFAULTS.videoJobs;
+  const pool = new Pool(videoJobs);
+  const threads =
+    (opts.videoThreads ?? SYNTH_DEFAULTS.videoThreads) ? new RenderThreads(videoJobs) : null;
+  const write = (job: FaceVideoJob): Promise<number> =>
+    threads ? threads.run(job) : writeFaceVideo(job);
   let videos = 0;
   const ctx = (dir: string): WriteContext => ({
     cfg,
@@ -369,20 +369,24 @@ export async function writeSyntheticCorpus(
     truth,
     defects,
     log,
-    queueVideo: (label, write) => {
+    queueVideo: (label, job) => {
       videos++;
       return pool.run(() =>
-        write().then((bytes) => log(`${label}: face video written (${mb(bytes)} MB)`)),
+        write(job()).then((bytes) => log(`${label}: face video written (${mb(bytes)} MB)`)),
       );
     },
   });
   // Both streams are forked whatever is written, so each data set's content is the same alone.
   const deapRng = root.fork('deap');
   const amRng = root.fork('amigos');
-  if (datasets.includes('deap')) await writeDeap(ctx(deapRoot), deapRng);
-  if (datasets.includes('amigos')) await writeAmigos(ctx(amigosRoot), amRng);
-  if (cfg.video) log(`encoding ${videos} face videos…`);
-  await pool.drain();
+  try {
+    if (datasets.includes('deap')) await writeDeap(ctx(deapRoot), deapRng);
+    if (datasets.includes('amigos')) await writeAmigos(ctx(amigosRoot), amRng);
+    if (cfg.video) log(`encoding ${videos} face videos…`);
+    await pool.drain();
+  } finally {
+    await threads?.close();
+  }
 
   const marker = (dataset: SynthDataset) =>
     Buffer.from(
@@ -497,7 +501,7 @@ async function writeDeap(ctx: WriteContext, deapRng: Rng): Promise<void> {
         const expr = expressionFor(tr, subject, emo, intensity);
         const vr = tr.fork('video');
         await ctx.queueVideo(`DEAP ${name}`, () =>
-          faceVideo(vr, subject, expr, cfg.deapVideo, DEAP_SAMPLES / FS, DEAP_BASELINE_S, path),
+          faceVideoJob(vr, subject, expr, cfg.deapVideo, DEAP_SAMPLES / FS, DEAP_BASELINE_S, path),
         );
       } else if (hasVideo && skipVideo) {
         defects.push(
@@ -647,7 +651,7 @@ async function writeAmigos(ctx: WriteContext, amRng: Rng): Promise<void> {
         const vr = tr.fork('video');
         const name = `P${n}_${ids[k]}_face.mov`;
         await ctx.queueVideo(`AMIGOS ${name}`, () =>
-          faceVideo(
+          faceVideoJob(
             vr,
             subject,
             expr,

@@ -716,15 +716,16 @@ export function renderFace(
   const off = (imul(frame.noiseSeed | 0, 0x9e3779b1) >>> 16) & (NOISE_LEN - 1);
   const sd = frame.noise;
   const n3 = n * 3;
+  // v + 0.5 rounds half up; `| 0` truncates it as the byte store would, but faster
   if (sd > 0) {
-    for (let k = 0; k < n3; k++) {
-      const v = rgb[k] + sd * tbl[(off + k * 7) & (NOISE_LEN - 1)];
-      dst[k] = v < 0 ? 0 : v > 255 ? 255 : v + 0.5;
+    for (let k = 0, j = off; k < n3; k++, j = (j + 7) & (NOISE_LEN - 1)) {
+      const v = rgb[k] + sd * tbl[j];
+      dst[k] = v < 0 ? 0 : v > 255 ? 255 : (v + 0.5) | 0;
     }
   } else {
     for (let k = 0; k < n3; k++) {
       const v = rgb[k];
-      dst[k] = v < 0 ? 0 : v > 255 ? 255 : v + 0.5;
+      dst[k] = v < 0 ? 0 : v > 255 ? 255 : (v + 0.5) | 0;
     }
   }
   // Reset the shading buffer for the next frame.

@@ -198,7 +198,9 @@ function networkInput(
   top: number,
 ): Float32Array {
   const { width: w, height: h, data } = frame;
-  const out = new Float32Array(side * side * 3).fill(PAD_VALUE);
+  const out = new Float32Array(side * side * 3);
+  // mid-grey around the frame only (rows above and below, then each row's sides)
+  out.fill(PAD_VALUE, 0, top * side * 3).fill(PAD_VALUE, (top + h) * side * 3);
   const grey =
     channels === 1
       ? data
@@ -206,7 +208,9 @@ function networkInput(
         ? toGrey({ width: w, height: h, channels, data }).data
         : null;
   for (let y = 0; y < h; y++) {
-    let j = ((y + top) * side + left) * 3;
+    const row = (y + top) * side * 3;
+    out.fill(PAD_VALUE, row, row + left * 3).fill(PAD_VALUE, row + (left + w) * 3, row + side * 3);
+    let j = row + left * 3;
     if (grey) {
       for (let i = y * w, e = i + w; i < e; i++, j += 3) {
         out[j] = out[j + 1] = out[j + 2] = grey[i];

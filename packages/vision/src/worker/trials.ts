@@ -59,6 +59,8 @@ export async function facesInWorkers(
             signal: inner.signal,
             serialization: 'advanced',
             stderrChars: 2000,
+            // the next subject's trials reuse the worker, its kernels and its detector
+            keep: true,
             onMessage: () => opts.onTrial?.(),
             fail: (message, detail) =>
               Object.assign(

@@ -453,6 +453,38 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     ...TINY_SET,
   ];
 
+  it('the same download elsewhere, into another store elsewhere: the same keys and the same bytes', async () => {
+    // a second machine that mounts the download and the store at other paths
+    const moved = join(tmp('emo-pipe-moved-'), 'mnt', 'data');
+    cpSync(download, moved, { recursive: true });
+    const store = join(tmp('emo-pipe-other-'), 'deep', 'store');
+    // the built CLI, as the reference (code versions differ between the sources and the build)
+    const r = await emoChild([
+      'full',
+      '--deap',
+      join(moved, 'DEAP'),
+      '--amigos',
+      join(moved, 'AMIGOS'),
+      '--store',
+      store,
+      '--results',
+      join(store, '..', 'res'),
+      '--until',
+      'evaluate',
+      ...TINY_SET,
+    ]);
+    expect(r.code).toBe(0);
+    const m = manifestOf(store);
+    expect(m.tasks.length).toBeGreaterThan(10);
+    for (const t of m.tasks) {
+      const ref = task(reference, label(t));
+      expect([label(t), t.key, t.output?.hash]).toEqual([label(t), ref.key, ref.output?.hash]);
+    }
+    // the sources enter the keys by their path inside the download
+    const convert = task(m, 'convert/deap-s01');
+    expect(convert.sources?.map((x) => x.path)).toContain('deap:data_preprocessed_python/s01.dat');
+  }, 180_000);
+
   it("changing one subject's raw file re-runs that subject's shards, split, train and the report", async () => {
     const copy = tmp('emo-pipe-edit-');
     cpSync(download, copy, { recursive: true });
@@ -469,7 +501,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     copyFileSync(join(copy, 'DEAP', 'data_preprocessed_python', 's03.dat'), s02);
     const plan = JSON.parse((await emo('plan', ...a, '--json')).out) as PlanJson;
     expect(plan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason])).toEqual([
-      ['convert/deap-s02', `source ${s02} changed`],
+      ['convert/deap-s02', 'source deap:data_preprocessed_python/s02.dat changed'],
       ['dsp/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['vision/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['split', 'upstream dsp/deap-s02 will re-run'],

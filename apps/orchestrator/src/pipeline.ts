@@ -33,6 +33,7 @@ import type { Stage } from './engine/index.js';
 import type { EmoConfig } from './config.js';
 import { CONFIG_SCHEMA_JSON } from './config-schema.js';
 import { convertStage } from './stages/convert.js';
+import type { DatasetRoots } from './stages/convert.js';
 import { dspStage } from './stages/dsp.js';
 import { visionStage } from './stages/vision.js';
 import { reportStage } from './stages/report.js';
@@ -88,11 +89,16 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   if (bad) throw new ConfigError(bad);
   // Every random step gets the run's seed unless its own block sets one.
   const seed = config.seed;
+  // where this machine has each download: not a parameter (see stages/convert.ts)
+  const roots: DatasetRoots = {
+    ...(config.datasets.deap ? { deap: config.datasets.deap.root } : {}),
+    ...(config.datasets.amigos ? { amigos: config.datasets.amigos.root } : {}),
+  };
   const stages = [
     ...(synthetic ? [await synthStage()] : []),
-    await convertStage(synthetic),
+    await convertStage(synthetic, roots),
     await dspStage(),
-    await visionStage(),
+    await visionStage(synthetic, roots),
     await splitStage(),
     await trainStage(),
     await evaluateStage(),
@@ -100,13 +106,7 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   ] as Stage<unknown>[];
   const stageParams = {
     ...(synthetic ? { synth: { ...config.synth, seed: config.synth.seed ?? seed } } : {}),
-    convert: {
-      ...config.convert,
-      datasets: {
-        ...(config.datasets.deap ? { deap: config.datasets.deap.root } : {}),
-        ...(config.datasets.amigos ? { amigos: config.datasets.amigos.root } : {}),
-      },
-    },
+    convert: config.convert,
     dsp: config.dsp,
     vision: config.vision,
     split: { ...config.split, seed: config.split.seed ?? seed },

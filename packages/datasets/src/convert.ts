@@ -2,7 +2,7 @@
  * Conversion of a DEAP or AMIGOS download into `recordings` Arrow shards, one per subject.
  * A subject that cannot be read is reported and the others carry on.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { AmigosSubjectFiles } from './amigos.js';
 import {
   AMIGOS_BASELINE_SAMPLES,
@@ -126,6 +126,23 @@ export function shardName(dataset: DatasetName, subject: string): string {
   return `${dataset}-${subject}.arrow`;
 }
 
+/**
+ * `path` relative to the download's `root`, with '/' separators: how a shard records a file of
+ * the download (see {@link resolveInDownload}).
+ */
+export function rootRelative(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
+}
+
+/**
+ * A file a shard recorded relative to its download's root (see {@link rootRelative}), as a path
+ * here; `root` is where this machine has that download. A path recorded absolute (shards written
+ * before paths were relative) is returned as it is.
+ */
+export function resolveInDownload(root: string, recorded: string): string {
+  return isAbsolute(recorded) ? recorded : join(root, ...recorded.split('/'));
+}
+
 function wanted(filter: ConvertOptions['subjects'], subject: string, n: number): boolean {
   if (!filter || filter.length === 0) return true;
   return filter.some((f) =>
@@ -170,6 +187,11 @@ const AMIGOS_UNITS = {
 /** Resolved options of one subject's conversion (what `convertDataset` passes down). */
 export interface SubjectConvertOptions {
   readonly outDir: string;
+  /**
+   * The download's root folder: the shard records its files (data file, face videos) relative to
+   * it, so the shard's bytes do not depend on where the download lies.
+   */
+  readonly root: string;
   readonly labelMapping: LabelMappingConfig;
   readonly maxMissingShare: number;
   readonly synthetic: boolean;
@@ -248,7 +270,8 @@ export async function convertDeapSubject(
     );
     countLabel(labels, decision);
     const presentationTrial = csvRow?.trial ?? null;
-    const videoPath = presentationTrial !== null ? deapVideoPath(files, presentationTrial) : null;
+    const video = presentationTrial !== null ? deapVideoPath(files, presentationTrial) : null;
+    const videoPath = video === null ? null : rootRelative(opts.root, video);
     rows.push({
       dataset: 'deap',
       subject: files.subject,
@@ -339,7 +362,8 @@ export async function convertAmigosSubject(
       opts.labelMapping,
     );
     countLabel(labels, decision);
-    const videoPath = videos.get(amigosVideoKey(files.number, t.videoId)) ?? null;
+    const video = videos.get(amigosVideoKey(files.number, t.videoId));
+    const videoPath = video === undefined ? null : rootRelative(opts.root, video);
     rows.push({
       dataset: 'amigos',
       subject: files.subject,
@@ -387,6 +411,7 @@ function writeSubject(
   labels: LabelCounts,
   o: {
     outDir: string;
+    root: string;
     labelMapping: LabelMappingConfig;
     maxMissingShare: number;
     synthetic: boolean;
@@ -404,7 +429,7 @@ function writeSubject(
   const meta: RecordingsMetadata = {
     dataset,
     subject,
-    sourceFile,
+    sourceFile: rootRelative(o.root, sourceFile),
     sourceSha256,
     stageVersion: CONVERT_STAGE_VERSION,
     parameters: {
@@ -481,6 +506,7 @@ export function openDownload(dataset: DatasetName, root: string): OpenedDownload
   const synthetic = isSyntheticDownload(root);
   const subjectOptions = (r: SubjectConvertRequest, notes?: readonly string[]) => ({
     outDir: r.outDir,
+    root,
     labelMapping: resolveLabelMapping(r.labelMapping),
     maxMissingShare: checkMaxMissingShare(r.maxMissingShare ?? CONVERT_DEFAULTS.maxMissingShare),
     synthetic,

@@ -40,6 +40,11 @@ export interface ChildJobOptions<P> {
    * cancelled or exited is never reused.
    */
   readonly keep?: boolean | number;
+  /**
+   * With `keep`: what a kept child's state depends on beyond its script (e.g. the kernels it
+   * loaded); it is reused only for jobs with the same value.
+   */
+  readonly keepFor?: string;
 }
 
 /**
@@ -53,7 +58,7 @@ export function runChildJob<J, R, P = never>(
 ): Promise<R> {
   return new Promise((resolve, reject) => {
     const serialization = opts.serialization ?? 'json';
-    const poolKey = `${serialization}:${script}`;
+    const poolKey = JSON.stringify([serialization, script, opts.keepFor ?? null]);
     const child = (opts.keep ? takeIdle(poolKey) : undefined) ?? startChild(script, serialization);
     const stderrChars = opts.stderrChars ?? 4000;
     let stderr = '';

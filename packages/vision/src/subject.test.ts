@@ -15,6 +15,9 @@ import { processSubjectFaces } from './subject.js';
 import { processSubjectFacesInChild } from './worker/parent.js';
 
 let dir: string;
+/** Where the synthetic downloads lie (the recordings shards name videos relative to them). */
+let deapRoot: string;
+let amigosRoot: string;
 
 /** A windows shard for a recordings shard: 10-s windows every 5 s after the baseline. */
 function windowsFor(recPath: string, out: string): number {
@@ -78,6 +81,8 @@ beforeAll(async () => {
   const cut = join(r.deapRoot, 'face_video', 's01', 's01_trial04.avi');
   const bytes = readFileSync(cut);
   writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+  deapRoot = r.deapRoot;
+  amigosRoot = r.amigosRoot;
   await convertDataset({ dataset: 'deap', root: r.deapRoot, outDir: join(dir, 'rec') });
   await convertDataset({ dataset: 'amigos', root: r.amigosRoot, outDir: join(dir, 'rec') });
 }, 240_000);
@@ -87,7 +92,13 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
     const rec = join(dir, 'rec', 'deap-s01.arrow');
     const n = windowsFor(rec, join(dir, 'deap-s01.windows.arrow'));
     const out = join(dir, 'deap-s01.faces.arrow');
-    const r = await processSubjectFaces(rec, join(dir, 'deap-s01.windows.arrow'), out);
+    const r = await processSubjectFaces(
+      rec,
+      join(dir, 'deap-s01.windows.arrow'),
+      out,
+      {},
+      { datasetRoot: deapRoot },
+    );
     const f = readFacesShard(out);
     expect(f.rows).toHaveLength(n);
     expect(f.faces).toHaveLength(n * 48 * 48);
@@ -126,7 +137,13 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
     const rec = join(dir, 'rec', 'amigos-P01.arrow');
     const n = windowsFor(rec, join(dir, 'amigos-P01.windows.arrow'));
     const out = join(dir, 'amigos-P01.faces.arrow');
-    const r = await processSubjectFaces(rec, join(dir, 'amigos-P01.windows.arrow'), out);
+    const r = await processSubjectFaces(
+      rec,
+      join(dir, 'amigos-P01.windows.arrow'),
+      out,
+      {},
+      { datasetRoot: amigosRoot },
+    );
     expect(r.rows).toBe(n);
     const f = readFacesShard(out);
     const trials = new Set(f.rows.map((x) => x.trial));
@@ -142,7 +159,13 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
     windowsFor(rec, win);
     const here = join(dir, 'here.faces.arrow');
     const child = join(dir, 'child.faces.arrow');
-    const a = await processSubjectFaces(rec, win, here, {}, { sourceName: 'x' });
+    const a = await processSubjectFaces(
+      rec,
+      win,
+      here,
+      {},
+      { sourceName: 'x', datasetRoot: amigosRoot },
+    );
     const progress: number[] = [];
     const b = await processSubjectFacesInChild(
       rec,
@@ -151,6 +174,7 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
       {},
       {
         sourceName: 'x',
+        datasetRoot: amigosRoot,
         onProgress: (done) => progress.push(done),
       },
     );
@@ -166,7 +190,12 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
         win,
         out,
         {},
-        { sourceName: 'x', workers, onProgress: (d, total) => done.push(d / total) },
+        {
+          sourceName: 'x',
+          datasetRoot: amigosRoot,
+          workers,
+          onProgress: (d, total) => done.push(d / total),
+        },
       );
       expect(c).toEqual(a);
       expect(readFileSync(out).equals(readFileSync(here))).toBe(true);
@@ -185,6 +214,14 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
         { workers: 2 },
       ),
     ).rejects.toThrow(/missing\.windows\.arrow/);
+    // the shard names its videos relative to the download: without the root, an error up front
+    for (const workers of [undefined, 2]) {
+      await expect(
+        processSubjectFaces(rec, win, join(dir, 'no-root.faces.arrow'), {}, { workers }),
+      ).rejects.toThrow(
+        `${rec} names its face videos relative to the download's root (trial 1: 'Exp1_P01_face/P1_`,
+      );
+    }
   }, 480_000);
 
   it('imports a kernels module before detecting, here and in each worker; a module without registerWasmGradKernels() is an error', async () => {
@@ -201,15 +238,33 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
     );
     const kernels = pathToFileURL(module).href;
     const plain = join(dir, 'plain.faces.arrow');
-    await processSubjectFaces(rec, win, plain, {}, { sourceName: 'x', workers: 2 });
+    await processSubjectFaces(
+      rec,
+      win,
+      plain,
+      {},
+      { sourceName: 'x', workers: 2, datasetRoot: amigosRoot },
+    );
     const out = join(dir, 'kernels.faces.arrow');
-    await processSubjectFaces(rec, win, out, {}, { sourceName: 'x', workers: 2, kernels });
+    await processSubjectFaces(
+      rec,
+      win,
+      out,
+      {},
+      { sourceName: 'x', workers: 2, kernels, datasetRoot: amigosRoot },
+    );
     const pids = readFileSync(marks, 'utf8').trim().split('\n');
     expect(pids).toHaveLength(2); // one per worker
     expect(new Set(pids).size).toBe(2);
     expect(pids).not.toContain(String(process.pid));
     expect(readFileSync(out).equals(readFileSync(plain))).toBe(true);
-    await processSubjectFaces(rec, win, join(dir, 'here-k.faces.arrow'), {}, { kernels });
+    await processSubjectFaces(
+      rec,
+      win,
+      join(dir, 'here-k.faces.arrow'),
+      {},
+      { kernels, datasetRoot: amigosRoot },
+    );
     expect(readFileSync(marks, 'utf8').trim().split('\n')).toContain(String(process.pid));
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const nothing = 1;\n');
@@ -219,7 +274,7 @@ describe('processSubjectFaces (synthetic videos in the real formats)', () => {
         win,
         join(dir, 'bad.faces.arrow'),
         {},
-        { kernels: pathToFileURL(empty).href },
+        { kernels: pathToFileURL(empty).href, datasetRoot: amigosRoot },
       ),
     ).rejects.toThrow(/exports no registerWasmGradKernels\(\)/);
   }, 480_000);

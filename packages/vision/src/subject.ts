@@ -13,8 +13,14 @@
  * video, one that ends early or cannot be read flags its windows and the others go on. With
  * `workers`, the trials are shared among worker processes (worker/trials.ts); same bytes.
  */
+import { isAbsolute } from 'node:path';
 import type { FaceRow, RecordingRow, WindowRow } from '@emo/datasets';
-import { readRecordingsShard, readWindowsShard, writeFacesShard } from '@emo/datasets';
+import {
+  readRecordingsShard,
+  readWindowsShard,
+  resolveInDownload,
+  writeFacesShard,
+} from '@emo/datasets';
 import {
   BoxTracker,
   FACE_DETECTOR_DEFAULTS,
@@ -109,6 +115,23 @@ export interface ProcessFacesOptions {
    * own kernels.
    */
   readonly kernels?: string;
+  /**
+   * Where this machine has the recordings' download: a recordings shard names each face video
+   * relative to its download's root (@emo/datasets resolveInDownload). Needed when the shard
+   * has videos; shards that recorded absolute paths need none.
+   */
+  readonly datasetRoot?: string;
+}
+
+/** The face video of `rec` on this machine; fails before any decoding when it cannot tell. */
+function videoFile(recordingsPath: string, rec: RecordingRow, root: string | undefined): string {
+  const recorded = rec.videoPath as string;
+  if (root === undefined && !isAbsolute(recorded)) {
+    throw new Error(
+      `vision: ${recordingsPath} names its face videos relative to the download's root (trial ${rec.trial}: '${recorded}'); pass that root (datasetRoot)`,
+    );
+  }
+  return resolveInDownload(root ?? '', recorded);
 }
 
 const kernelModules = new Map<string, Promise<void>>();
@@ -174,7 +197,7 @@ export async function facesOfTrials(
   windowsPath: string,
   p: VisionParams,
   trials: readonly number[] | null,
-  opts: Pick<ProcessFacesOptions, 'signal' | 'detector' | 'kernels'> & {
+  opts: Pick<ProcessFacesOptions, 'signal' | 'detector' | 'kernels' | 'datasetRoot'> & {
     onTrial?: () => void;
   } = {},
 ): Promise<TrialsFaces> {
@@ -190,6 +213,11 @@ export async function facesOfTrials(
   let framesDecoded = 0;
   const byTrial = windowsByTrial(wins.rows);
   const todo = trials ?? [...byTrial.keys()];
+  const videos = new Map<number, string>();
+  for (const r of recs.rows) {
+    if (r.videoPath && todo.includes(r.trial))
+      videos.set(r.trial, videoFile(recordingsPath, r, opts.datasetRoot));
+  }
   const detector = opts.detector ?? (await createFaceDetector({ minScore: p.minScore }));
   try {
     for (const trial of todo) {
@@ -202,6 +230,7 @@ export async function facesOfTrials(
       } else {
         framesDecoded += await trialFaces(
           rec,
+          videos.get(trial) ?? null,
           list,
           p,
           detector,
@@ -236,6 +265,7 @@ function centreSquare(f: RawImage): { x: number; y: number; width: number; heigh
 /** Crops of one trial's windows, written into `faces` at the rows' offsets. */
 async function trialFaces(
   rec: RecordingRow,
+  video: string | null,
   windows: readonly { index: number; w: WindowRow }[],
   p: VisionParams,
   detector: FaceDetector,
@@ -247,7 +277,7 @@ async function trialFaces(
 ): Promise<number> {
   const crop = p.size * p.size;
   const flagAll = (why: string) => windows.forEach(({ index }) => flags[index].push(why));
-  if (!rec.videoPath) {
+  if (!video) {
     flagAll('no video');
     return 0;
   }
@@ -277,7 +307,7 @@ async function trialFaces(
   const done = new Set<string>();
   let decoded = 0;
   try {
-    const frames = decodeFrames(rec.videoPath, {
+    const frames = decodeFrames(video, {
       startS,
       endS,
       sampleFps: p.sampleFps,
@@ -345,6 +375,7 @@ export async function processSubjectFaces(
       : await facesInWorkers(recordingsPath, windowsPath, p, wins.rows, opts.workers, {
           signal: opts.signal,
           kernels: opts.kernels,
+          datasetRoot: opts.datasetRoot,
           onTrial,
         });
   const crop = p.frames * p.size * p.size;

@@ -20,6 +20,7 @@ export interface InputRef {
 
 /** A raw file or folder outside the store (a dataset download) as it enters a key. */
 export interface SourceRef {
+  /** An absolute path, or `name:path` for a file inside a named folder (stage.ts RootedSource). */
   readonly path: string;
   readonly hash: string;
 }

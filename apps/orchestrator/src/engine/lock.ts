@@ -1,23 +1,28 @@
 /**
  * The store lock: one run at a time per store. The lock is a file created exclusively (written
  * to a private temporary file, then hard-linked to the lock path, which fails atomically when the
- * lock exists, so a reader never sees a half-written lock) holding pid, hostname, start time and
- * a random token.
+ * lock exists, so a reader never sees a half-written lock) holding pid, hostname, host id, start
+ * time and a random token.
  *
- * A lock is stale, and broken, when it was taken on this host by a process that no longer exists
- * (or before the last boot). Breaking goes through a second exclusive file (`<lock>.break`) so two
- * waiters can never both break the same lock and then remove each other's. A lock taken on
- * another host is never broken automatically: the waiting message names the file to remove.
+ * The host id ({@link hostId}) names the process space a pid belongs to: this kernel's boot and
+ * this pid namespace. Hostnames do not: two machines (or containers) sharing a store on a network
+ * file system may well have the same one. A lock is stale, and broken, only when it was taken
+ * with this host id by a process that no longer exists. Breaking goes through a second exclusive
+ * file (`<lock>.break`) so two waiters can never both break the same lock and then remove each
+ * other's. A lock taken elsewhere (or by a version that recorded no host id) is never broken
+ * automatically: the waiting message names the file to remove.
  */
-import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpPathFor } from '@emo/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LockInfo {
   readonly pid: number;
   readonly hostname: string;
+  /** {@link hostId} of the process that took it (absent in locks of older versions). */
+  readonly host?: string;
   /** ISO time the lock was taken. */
   readonly started: string;
   readonly token: string;
@@ -92,6 +97,32 @@ export function readLock(path: string): LockInfo | null {
   return null;
 }
 
+let cachedHostId: string | undefined;
+
+/**
+ * Who can check whose pids: the same kernel boot (Linux `boot_id`) and the same pid namespace
+ * (`/proc/self/ns/pid`), hashed. Two processes with the same host id see the same pids; any two
+ * others may not, whatever their hostnames. Where /proc has neither (not Linux), the hostname and
+ * the boot time stand in.
+ */
+export function hostId(): string {
+  if (cachedHostId) return cachedHostId;
+  const read = (f: () => string): string => {
+    try {
+      return f().trim();
+    } catch {
+      return '';
+    }
+  };
+  const boot = read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'));
+  const ns = read(() => readlinkSync('/proc/self/ns/pid'));
+  const parts = boot
+    ? ['linux', boot, ns]
+    : ['other', hostname(), String(Math.round(Date.now() / 1000 - uptime()))];
+  cachedHostId = createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+  return cachedHostId;
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -101,12 +132,13 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** True when `info` was taken on this host by a process that is gone (or before the last boot). */
+/**
+ * True when `info` was taken with this {@link hostId} by a process that is gone. A lock of
+ * another host id (another machine, container or boot) is never stale here: its pid means
+ * nothing in this process space.
+ */
 export function isStale(info: LockInfo): boolean {
-  if (info.hostname !== hostname()) return false;
-  const bootMs = Date.now() - uptime() * 1000;
-  const started = Date.parse(info.started);
-  if (Number.isFinite(started) && started < bootMs - 60_000) return true;
+  if (info.host !== hostId()) return false;
   return !pidAlive(info.pid);
 }
 
@@ -135,7 +167,7 @@ function breakStale(path: string, seen: LockInfo): void {
 function describe(path: string, h: LockInfo | null): string {
   if (!h) return `the store is locked (${path}); waiting…`;
   const run = h.runId ? `run ${h.runId}, ` : '';
-  const self = h.pid === process.pid && h.hostname === hostname() ? ' (this process)' : '';
+  const self = h.pid === process.pid && h.host === hostId() ? ' (this process)' : '';
   return (
     `the store is locked by pid ${h.pid}${self} on ${h.hostname} (${run}since ${h.started}); ` +
     `waiting for it to finish (if that process is gone for good, remove ${path})`
@@ -147,6 +179,7 @@ export function tryLock(path: string, runId?: string): StoreLock | null {
   const info: LockInfo = {
     pid: process.pid,
     hostname: hostname(),
+    host: hostId(),
     started: new Date().toISOString(),
     token: randomBytes(8).toString('hex'),
     runId,

@@ -8,7 +8,7 @@
  * "upstream <stage>/<shard> will re-run". The runner computes the real key when the inputs exist,
  * so such a task may still turn out cached (an upstream re-run that wrote the same bytes).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { canonicalJson } from './hash.js';
 import type { JsonValue } from './hash.js';
 import { FingerprintMemo, fingerprintPath } from './fingerprint.js';
@@ -75,10 +75,19 @@ export async function resolveKey(
   inputs: Inputs,
   memo?: FingerprintMemo,
 ): Promise<ResolvedKey> {
-  const paths = stage.sources ? await stage.sources({ params: params.value, inputs, shard }) : [];
-  const unique = [...new Set(paths.map((p) => resolve(p)))];
+  const declared = stage.sources
+    ? await stage.sources({ params: params.value, inputs, shard })
+    : [];
+  // what the key calls each source → where it is here
+  const where = new Map<string, string>();
+  for (const s of declared) {
+    if (typeof s === 'string') where.set(resolve(s), resolve(s));
+    else where.set(`${s.name}:${s.path}`, join(s.root, ...s.path.split('/')));
+  }
   const sources: SourceRef[] = sortSources(
-    await Promise.all(unique.map(async (p) => ({ path: p, hash: await fingerprintPath(p, memo) }))),
+    await Promise.all(
+      [...where].map(async ([path, file]) => ({ path, hash: await fingerprintPath(file, memo) })),
+    ),
   );
   const material: KeyMaterial = {
     stage: stage.id,

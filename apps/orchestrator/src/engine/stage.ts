@@ -75,6 +75,19 @@ export interface RunContext<P> {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A source file given relative to a named folder: `root` is where the folder lies on this
+ * machine, `name` what the key calls it (`deap`), `path` the file inside it ('/' separators).
+ */
+export interface RootedSource {
+  readonly name: string;
+  readonly root: string;
+  readonly path: string;
+}
+
+/** An absolute path (it enters the key as it is), or a file inside a named folder. */
+export type Source = string | RootedSource;
+
 export interface Stage<P = unknown> {
   /** Unique id, also the name in config files, manifests and messages (`[a-z][a-z0-9-]*`). */
   readonly id: string;
@@ -104,8 +117,10 @@ export interface Stage<P = unknown> {
   /**
    * Raw files or folders outside the store that this task reads (e.g. one subject's download);
    * their content hashes join the cache key, so editing one re-runs only the tasks that read it.
+   * A source inside a named folder ({@link RootedSource}, e.g. a dataset's download) enters the
+   * key by its path inside that folder, so the key does not depend on where the folder lies.
    */
-  sources?(ctx: SourcesContext<P>): readonly string[] | Promise<readonly string[]>;
+  sources?(ctx: SourcesContext<P>): readonly Source[] | Promise<readonly Source[]>;
   /** Do the work; the Observable completes when the output in `ctx.outDir` is complete. */
   run(ctx: RunContext<P>): Observable<ProgressEvent>;
 }

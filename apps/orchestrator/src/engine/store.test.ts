@@ -25,7 +25,7 @@ import {
 } from './fingerprint.js';
 import { cacheKey } from './keys.js';
 import type { KeyMaterial } from './keys.js';
-import { LockTimeoutError, acquireLock, isStale, readLock, tryLock } from './lock.js';
+import { LockTimeoutError, acquireLock, hostId, isStale, readLock, tryLock } from './lock.js';
 import { Store } from './store.js';
 
 const dirs: string[] = [];
@@ -221,6 +221,7 @@ describe('store lock', () => {
     expect(readLock(path)).toMatchObject({
       pid: process.pid,
       hostname: hostname(),
+      host: hostId(),
       runId: 'run-a',
     });
     expect(tryLock(path)).toBeNull();
@@ -237,9 +238,19 @@ describe('store lock', () => {
     const path = join(tmp(), 'lock');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const pid = Number(dead.stdout.toString());
-    const stale = { pid, hostname: hostname(), started: new Date().toISOString(), token: 'x' };
+    const stale = {
+      pid,
+      hostname: hostname(),
+      host: hostId(),
+      started: new Date().toISOString(),
+      token: 'x',
+    };
     writeFileSync(path, JSON.stringify(stale));
     expect(isStale(stale)).toBe(true);
+    // the same dead pid and hostname, but taken by another machine (or container) that shares
+    // the store: its pid says nothing here, so the lock is never broken
+    expect(isStale({ ...stale, host: 'another-host-id' })).toBe(false);
+    expect(isStale({ ...stale, host: undefined })).toBe(false); // an older lock: unknown host
     const lock = await acquireLock(path, { pollMs: 10, timeoutMs: 1000 });
     expect(lock.info.pid).toBe(process.pid);
     lock.release();
@@ -261,6 +272,7 @@ describe('store lock', () => {
     const foreign = {
       pid: 1,
       hostname: `not-${hostname()}`,
+      host: 'another-host-id',
       started: new Date().toISOString(),
       token: 'y',
     };

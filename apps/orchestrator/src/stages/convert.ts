@@ -15,6 +15,7 @@ import {
   describeLabelMapping,
   openDownload,
   resolveLabelMapping,
+  rootRelative,
   shardName,
   trialCounts,
 } from '@emo/datasets';
@@ -46,16 +47,15 @@ export const convertSettings = z
   })
   .strict();
 
-/** The stage's parameters: the settings plus the dataset roots (config `datasets`). */
-export const convertParams = z
-  .object({
-    ...convertSettings.shape,
-    datasets: z
-      .object({ deap: z.string().optional(), amigos: z.string().optional() })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
+/**
+ * The stage's parameters: the settings. The dataset roots are not parameters: where a download
+ * lies does not change what it holds (its files' content hashes are the tasks' sources), so a
+ * cache holds for every machine that has the same download, wherever it is mounted.
+ */
+export const convertParams = convertSettings;
+
+/** Where this machine has each configured download (config `datasets.<name>.root`). */
+export type DatasetRoots = Partial<Record<DatasetName, string>>;
 
 export type ConvertParams = z.infer<typeof convertParams>;
 
@@ -109,10 +109,36 @@ export function readConvertSummary(dir: string): ConvertSummary {
 }
 
 /**
+ * Where each download lies for a task: the synthetic corpus's folders inside the `synth` stage's
+ * output, or the configured roots.
+ */
+export function downloadRoots(
+  fromSynth: boolean,
+  configured: DatasetRoots,
+  inputs: Inputs,
+): [DatasetName, string][] {
+  if (fromSynth) {
+    const synth = inputOf(inputs, 'synth').path;
+    return [
+      ['deap', join(synth, SYNTH_DEAP)],
+      ['amigos', join(synth, SYNTH_AMIGOS)],
+    ];
+  }
+  return DATASET_NAMES.flatMap((d): [DatasetName, string][] => {
+    const root = configured[d];
+    return root ? [[d, root]] : [];
+  });
+}
+
+/**
  * @param fromSynth the pipeline runs on the synthetic corpus (dependency `synth`), not on the
  *   configured dataset roots.
+ * @param configured where this machine has each download (unused with `fromSynth`).
  */
-export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertParams>> {
+export async function convertStage(
+  fromSynth: boolean,
+  configured: DatasetRoots = {},
+): Promise<Stage<ConvertParams>> {
   // one listing per download and pipeline instance: shards() and sources() of every task use it
   const opened = new Map<string, OpenedDownload>();
   const open = (dataset: DatasetName, root: string): OpenedDownload => {
@@ -124,27 +150,15 @@ export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertPar
     }
     return dl;
   };
-  const roots = (params: ConvertParams, inputs: Inputs): [DatasetName, string][] => {
-    if (fromSynth) {
-      const synth = inputOf(inputs, 'synth').path;
-      return [
-        ['deap', join(synth, SYNTH_DEAP)],
-        ['amigos', join(synth, SYNTH_AMIGOS)],
-      ];
-    }
-    const out: [DatasetName, string][] = [];
-    if (params.datasets.deap) out.push(['deap', params.datasets.deap]);
-    if (params.datasets.amigos) out.push(['amigos', params.datasets.amigos]);
-    return out;
-  };
-  const subjectOf = (params: ConvertParams, inputs: Inputs, shard: string | null) => {
+  const roots = (inputs: Inputs) => downloadRoots(fromSynth, configured, inputs);
+  const subjectOf = (inputs: Inputs, shard: string | null) => {
     const m = /^(deap|amigos)-(.+)$/.exec(shard ?? '');
-    const root = m ? roots(params, inputs).find(([d]) => d === m[1]) : undefined;
+    const root = m ? roots(inputs).find(([d]) => d === m[1]) : undefined;
     if (!m || !root) throw new Error(`convert: unknown shard '${shard}'`);
     const dl = open(root[0], root[1]);
     const s = dl.subjects.find((x) => x.subject === m[2]);
     if (!s) throw new Error(`convert: subject ${m[2]} is no longer in ${root[1]}`);
-    return { dl, s };
+    return { dl, s, root: root[1] };
   };
   return defineStage({
     id: 'convert',
@@ -153,16 +167,20 @@ export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertPar
     scope: 'subject',
     description: 'DEAP/AMIGOS subject files → recordings Arrow shards',
     params: convertParams,
-    shards: ({ params, inputs }) =>
-      roots(params, inputs).flatMap(([dataset, root]) =>
+    shards: ({ inputs }) =>
+      roots(inputs).flatMap(([dataset, root]) =>
         open(dataset, root).subjects.map((s) => `${dataset}-${s.subject}`),
       ),
-    // the synthetic corpus is an input artifact already (its hash is in the key)
-    sources: ({ params, inputs, shard }) =>
-      fromSynth ? [] : subjectOf(params, inputs, shard).s.sources,
+    // the synthetic corpus is an input artifact already (its hash is in the key); a download's
+    // files enter the key by their path inside the download
+    sources: ({ inputs, shard }) => {
+      if (fromSynth) return [];
+      const { s, root } = subjectOf(inputs, shard);
+      return s.sources.map((file) => ({ name: s.dataset, root, path: rootRelative(root, file) }));
+    },
     run: (ctx) =>
       stageTask(async (emit) => {
-        const { dl, s } = subjectOf(ctx.params, ctx.inputs, ctx.shard);
+        const { dl, s, root } = subjectOf(ctx.inputs, ctx.shard);
         emit({ kind: 'progress', done: 0, total: 1, message: `reading ${s.sourceFile}` });
         const r = await s.convert({
           outDir: ctx.outDir,
@@ -173,7 +191,7 @@ export async function convertStage(fromSynth: boolean): Promise<Stage<ConvertPar
           dataset: s.dataset,
           subject: s.subject,
           shard: shardName(s.dataset, s.subject),
-          sourceFile: s.sourceFile,
+          sourceFile: rootRelative(root, s.sourceFile),
           synthetic: dl.synthetic,
           trials: r.trials,
           skipped: [...r.skipped],

@@ -17,6 +17,8 @@ import { VISION_DEFAULTS, processSubjectFaces } from '@emo/vision';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
+import { downloadRoots } from './convert.js';
+import type { DatasetRoots } from './convert.js';
 
 const d = VISION_DEFAULTS;
 
@@ -57,7 +59,15 @@ const arrowIn = (dir: string, suffix: string): string => {
   return f;
 };
 
-export async function visionStage(): Promise<Stage<VisionStageParams>> {
+/**
+ * @param fromSynth the videos are the synthetic corpus's (inside the `synth` stage's output).
+ * @param configured where this machine has each download: a recordings shard names its videos
+ *   relative to its download (so the same task gives the same bytes wherever that lies).
+ */
+export async function visionStage(
+  fromSynth: boolean,
+  configured: DatasetRoots = {},
+): Promise<Stage<VisionStageParams>> {
   return defineStage({
     id: 'vision',
     version: await packageCodeVersion(
@@ -65,7 +75,7 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
       [fileURLToPath(import.meta.url)],
       ['@emo/datasets', '@emo/model'],
     ),
-    deps: ['convert', 'dsp'],
+    deps: fromSynth ? ['convert', 'dsp', 'synth'] : ['convert', 'dsp'],
     scope: 'subject',
     description: 'face videos → faces shards (48×48 equalised crops per window)',
     params: visionParams,
@@ -76,6 +86,11 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
         const recFile = arrowIn(rec, '.arrow');
         const winFile = arrowIn(win, '.windows.arrow');
         const name = recFile.replace(/\.arrow$/, '.faces.arrow');
+        const dataset = /^(deap|amigos)-/.exec(ctx.shard ?? '')?.[1];
+        const root = downloadRoots(fromSynth, configured, ctx.inputs).find(
+          ([d]) => d === dataset,
+        )?.[1];
+        if (!root) throw new Error(`vision: no dataset root for shard '${ctx.shard}'`);
         // Detection in worker processes, one per core (capped across concurrent subjects).
         const r = await processSubjectFaces(
           join(rec, recFile),
@@ -84,6 +99,7 @@ export async function visionStage(): Promise<Stage<VisionStageParams>> {
           ctx.params,
           {
             sourceName: `${recFile}, ${winFile}`,
+            datasetRoot: root,
             signal,
             workers: availableParallelism(),
             // BlazeFace's convolutions on @emo/model's kernels (native AVX2 where they load)

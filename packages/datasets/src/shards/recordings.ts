@@ -51,7 +51,10 @@ export interface RecordingRow {
   readonly emotions: AmigosEmotionFlags | null;
   readonly label5: Emotion | null;
   readonly labelSource: LabelSource | null;
-  /** Absolute path of the trial's face video, when the download has it. */
+  /**
+   * The trial's face video, when the download has it: its path relative to the download's root
+   * (resolveInDownload gives the file; shards written before that hold an absolute path).
+   */
   readonly videoPath: string | null;
   /** Time in the video (s) that corresponds to signal sample 0. */
   readonly videoOffsetS: number | null;
@@ -61,6 +64,7 @@ export interface RecordingRow {
 export interface RecordingsMetadata {
   readonly dataset: DatasetName;
   readonly subject: string;
+  /** The subject's data file, relative to the download's root (see rootRelative). */
   readonly sourceFile: string;
   readonly sourceSha256: string;
   readonly stageVersion: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { writeSyntheticCorpus } from './corpus.js';
@@ -9,7 +9,7 @@ import { stillFrame } from './face.js';
 import { SYNTH_PRESETS } from './presets.js';
 import { Rng } from '@emo/runtime';
 import { probeVideo } from './video.js';
-import { convertDataset } from '../convert.js';
+import { convertDataset, resolveInDownload } from '../convert.js';
 import { readRecordingsShard } from '../shards/recordings.js';
 import { readPickle } from '../pickle/index.js';
 import { readMat } from '../mat/index.js';
@@ -211,4 +211,40 @@ describe('synthetic corpus', () => {
     }
     await expect(threads.run(job(join(dir, 'late.avi')))).rejects.toThrow(/closed/);
   }, 60_000);
+
+  it('a shard does not depend on where the download lies: paths are relative to its root', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-moved-'));
+    const opts = { subjects: 1, seed: 3, deapTrials: 5, amigosShortTrials: 5, amigosLongS: 6 };
+    const r = await writeSyntheticCorpus({ ...opts, out: join(dir, 'a') });
+    cpSync(join(dir, 'a'), join(dir, 'elsewhere', 'b'), { recursive: true });
+    for (const [dataset, sub] of [
+      ['deap', 'DEAP'],
+      ['amigos', 'AMIGOS'],
+    ] as const) {
+      const shards = ['a', join('elsewhere', 'b')].map(async (where, i) => {
+        const root = join(dir, where, sub);
+        await convertDataset({ dataset, root, outDir: join(dir, `shards-${i}`) });
+        return root;
+      });
+      const [rootA, rootB] = await Promise.all(shards);
+      const name = dataset === 'deap' ? 'deap-s01.arrow' : 'amigos-P01.arrow';
+      const a = readFileSync(join(dir, 'shards-0', name));
+      expect(a.equals(readFileSync(join(dir, 'shards-1', name)))).toBe(true);
+      const shard = readRecordingsShard(join(dir, 'shards-1', name));
+      expect(shard.metadata.sourceFile).toBe(
+        dataset === 'deap'
+          ? 'data_preprocessed_python/s01.dat'
+          : 'Data_Preprocessed_P01/Data_Preprocessed_P01.mat',
+      );
+      const videos = shard.rows.flatMap((x) => (x.videoPath ? [x.videoPath] : []));
+      expect(videos.length).toBeGreaterThan(0);
+      for (const v of videos) {
+        expect(v.startsWith('/')).toBe(false);
+        expect(existsSync(resolveInDownload(rootB, v))).toBe(true);
+        expect(resolveInDownload(rootA, v).startsWith(rootA)).toBe(true);
+      }
+    }
+    expect(resolveInDownload('/x', '/abs/old.avi')).toBe('/abs/old.avi');
+    expect(r.videos).toBe(5 + 9);
+  }, 120_000);
 });

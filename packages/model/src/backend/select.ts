@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernelsStatus, type NativeKernelsStatus } from './native-kernels/index.js';
@@ -175,7 +175,9 @@ export function probeNative(pkg: 'tfjs-node-gpu' | 'tfjs-node'): NativeProbe {
       ok: false,
       binding,
       reason:
-        `${name} is installed but its native library is not: ${binding} is missing ` +
+        // the path inside the package: a description that goes into outputs must not depend
+        // on where the project is installed
+        `${name} is installed but its native library is not: ${relative(dir, binding)} is missing ` +
         `(its install could not download or build libtensorflow); not loaded`,
     };
   }

@@ -38,11 +38,13 @@ const run = async (job: FacesJob | TrialsJob): Promise<unknown> =>
   isTrials(job)
     ? facesOfTrials(job.recordings, job.windows, job.params, job.trials, {
         kernels: job.kernels,
+        datasetRoot: job.datasetRoot,
         detector: await detectorFor(job),
         onTrial: () => send({ type: 'trial' }),
       })
     : processSubjectFaces(job.recordings, job.windows, job.out, job.params, {
         sourceName: job.sourceName,
+        datasetRoot: job.datasetRoot,
         onProgress: (done, total) => send({ type: 'progress', done, total }),
       });
 

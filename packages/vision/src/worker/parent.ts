@@ -13,6 +13,7 @@ export interface FacesJob {
   readonly out: string;
   readonly params: Partial<VisionParams>;
   readonly sourceName?: string;
+  readonly datasetRoot?: string;
 }
 
 export interface ProgressMessage {
@@ -39,6 +40,7 @@ export function processSubjectFacesInChild(
     out: outPath,
     params,
     ...(opts.sourceName ? { sourceName: opts.sourceName } : {}),
+    ...(opts.datasetRoot !== undefined ? { datasetRoot: opts.datasetRoot } : {}),
   };
   const script = builtScript(import.meta.url, './child.js', 'vision worker');
   return runChildJob<FacesJob, SubjectFacesResult, ProgressMessage>(script, job, {

@@ -17,6 +17,8 @@ export interface TrialsJob {
   readonly trials: number[];
   /** See ProcessFacesOptions.kernels. */
   readonly kernels?: string;
+  /** See ProcessFacesOptions.datasetRoot. */
+  readonly datasetRoot?: string;
 }
 
 export interface TrialDoneMessage {
@@ -30,7 +32,7 @@ export async function facesInWorkers(
   p: VisionParams,
   rows: readonly WindowRow[],
   workers: number,
-  opts: { signal?: AbortSignal; onTrial?: () => void; kernels?: string } = {},
+  opts: { signal?: AbortSignal; onTrial?: () => void; kernels?: string; datasetRoot?: string } = {},
 ): Promise<TrialsFaces[]> {
   const cost = new Map<number, number>();
   for (const w of rows) cost.set(w.trial, (cost.get(w.trial) ?? 0) + p.frames);
@@ -54,6 +56,7 @@ export async function facesInWorkers(
             params: p,
             trials,
             ...(opts.kernels ? { kernels: opts.kernels } : {}),
+            ...(opts.datasetRoot !== undefined ? { datasetRoot: opts.datasetRoot } : {}),
           };
           return runChildJob<TrialsJob, TrialsFaces, TrialDoneMessage>(script, job, {
             signal: inner.signal,
@@ -61,6 +64,7 @@ export async function facesInWorkers(
             stderrChars: 2000,
             // the next subject's trials reuse the worker, its kernels and its detector
             keep: true,
+            keepFor: opts.kernels ?? '',
             onMessage: () => opts.onTrial?.(),
             fail: (message, detail) =>
               Object.assign(

@@ -104,6 +104,9 @@ describe('runChildJob with keep', () => {
     const second = await runChildJob<object, number>(s, {}, { fail, keep: 300 });
     expect(second).toBe(first);
     expect(alive(first)).toBe(true);
+    // a job that needs another state (keepFor) gets a child of its own
+    const other = await runChildJob<object, number>(s, {}, { fail, keep: 300, keepFor: 'b' });
+    expect(other).not.toBe(first);
     expect(await until(() => !alive(first))).toBe(true); // idle for 300 ms: stopped
     const later = await runChildJob<object, number>(s, {}, { fail, keep: 300 });
     expect(later).not.toBe(first);

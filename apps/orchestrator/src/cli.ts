@@ -8,7 +8,7 @@ import { ExitCode, cliIo } from './cli/args.js';
 import { addDataCommands } from './cli/data.js';
 import { addFaceCommands } from './cli/faces.js';
 import { addModelCommands } from './cli/model.js';
-import { addPipelineCommands } from './cli/pipeline.js';
+import { addPipelineCommands, addWorkerCommand } from './cli/pipeline.js';
 import { addSignalCommands } from './cli/signals.js';
 
 export function buildProgram(
@@ -29,6 +29,7 @@ export function buildProgram(
   addFaceCommands(program, io);
   addModelCommands(program, io);
   addPipelineCommands(program, io);
+  addWorkerCommand(program, io);
   return program;
 }
 

@@ -26,6 +26,11 @@ export interface FullOptions {
   readonly configSource?: string;
   readonly onEvent?: (e: RunEvent) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Run the tasks on `emo worker` processes through this queue (redis://…) instead of here;
+   * the results are the same.
+   */
+  readonly queue?: string;
 }
 
 export interface FullResult {
@@ -68,9 +73,16 @@ async function pipelineFor(config: EmoConfig, until?: readonly string[]) {
 export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<FullResult> {
   const p = await pipelineFor(config, o.until);
   const tfBackend = await tfBackendOf(p.stages, o.until);
+  // BullMQ is loaded only for a queue run
+  const executor = o.queue
+    ? await (
+        await import('./queue/index.js')
+      ).queueExecutor({ url: o.queue, store: openStore(config.store), synthetic: p.synthetic })
+    : undefined;
   const { manifest, manifestPath } = await runPipelineToEnd(
     p.stages,
     {
+      executor,
       store: config.store,
       params: p.params,
       jobs: o.jobs ?? availableParallelism(),
@@ -85,10 +97,11 @@ export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<F
               .map(([k, v]) => `${k}: ${v.root}`)
               .join('; '),
         tfBackend,
+        executor: executor ? `queue ${executor.display}` : 'local',
       },
     },
     { onEvent: o.onEvent, signal: o.signal },
-  );
+  ).finally(() => executor?.close());
   // results/latest follows runs that reach the report (not a team's run of its own stage)
   const results = writeResults(
     config.results,

@@ -65,9 +65,19 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
     .option('--strict', 'stop at the first failed task and exit non-zero')
     .option('--until <stage>', 'run the DAG only up to this stage (repeatable)', untilArg)
     .option('--json', 'print the outcome as JSON')
+    .option(
+      '--queue <url>',
+      'run the tasks on `emo worker` processes through Redis: redis://[user:password@]host:port[/db]',
+    )
     .action(
       async (
-        o: PipelineFlags & { jobs?: number; strict?: boolean; until?: string[]; json?: boolean },
+        o: PipelineFlags & {
+          jobs?: number;
+          strict?: boolean;
+          until?: string[];
+          json?: boolean;
+          queue?: string;
+        },
       ) => {
         const { config, source } = configOf(o);
         const progress = createProgress({ stream: progressStream() });
@@ -84,6 +94,7 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
             configSource: source,
             onEvent: (e) => progress.onEvent(e),
             signal: ac.signal,
+            queue: o.queue,
           });
         } catch (e) {
           if (e instanceof RunInterruptedError) {
@@ -216,5 +227,46 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
       const text = configJsonSchemaText();
       if (o.out) writeFileSync(resolve(o.out), text);
       else out(text);
+    });
+}
+
+/** `emo worker`: run pipeline tasks from a queue (see src/queue/worker.ts). */
+export function addWorkerCommand(program: Command, { out }: CliIo): void {
+  withConfig(
+    program
+      .command('worker')
+      .description(
+        'take pipeline tasks from a Redis queue and run them into the shared store (see `emo full --queue`)',
+      ),
+  )
+    .requiredOption('--queue <url>', 'redis://[user:password@]host:port[/db]')
+    .option('--jobs <n>', 'tasks at once (default: 1)', intArg('--jobs', 1, 256))
+    .option(
+      '--lock-ms <ms>',
+      'how long a task may go without a heartbeat before another worker takes it over',
+      intArg('--lock-ms', 1000, 3_600_000),
+    )
+    .action(async (o: PipelineFlags & { queue: string; jobs?: number; lockMs?: number }) => {
+      const { config } = configOf(o);
+      const { startWorker } = await import('../queue/index.js');
+      const line = (s: string) => out(`${new Date().toISOString()} ${s}\n`);
+      const w = await startWorker({
+        url: o.queue,
+        config,
+        jobs: o.jobs,
+        ...(o.lockMs
+          ? { lockDurationMs: o.lockMs, stalledIntervalMs: Math.ceil(o.lockMs / 2) }
+          : {}),
+        log: line,
+      });
+      line(`worker ${w.name} on ${w.display}, store ${resolve(config.store)}; Ctrl-C stops it`);
+      await new Promise<void>((done) => {
+        const stop = () => {
+          line('stopping: waiting for the running tasks');
+          void w.close().then(done);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 }

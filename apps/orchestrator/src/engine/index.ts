@@ -39,9 +39,11 @@ export {
   writeManifest,
 } from './manifest.js';
 export type { MachineInfo, RunManifest, RunStatus, TaskRecord, TaskStatus } from './manifest.js';
-export { explainMiss, planPipeline } from './plan.js';
+export { explainMiss, planPipeline, resolveKey } from './plan.js';
 export type { Plan, PlanOptions, PlannedTask } from './plan.js';
 export { RunInterruptedError, runPipeline, runPipelineToEnd } from './run.js';
+export { localExecutor, runTaskHere, taskSpec } from './executor.js';
+export type { ExecuteOptions, Executor, Task, TaskInput, TaskSpec } from './executor.js';
 export type { RunEvent, RunOptions, RunResult } from './run.js';
 export { gc } from './gc.js';
 export type { GcOptions, GcReport, RemovedObject } from './gc.js';

@@ -55,7 +55,9 @@ import type { Plan, PreviousRun, ResolvedKey } from './plan.js';
 import { gathers } from './stage.js';
 import type { Artifact, Inputs, ProgressEvent, RunContext, Stage } from './stage.js';
 import { openStore } from './store.js';
-import type { ObjectMeta, Staging, Store } from './store.js';
+import type { ObjectMeta, Store } from './store.js';
+import { localExecutor, taskSpec } from './executor.js';
+import type { Executor, Task } from './executor.js';
 
 export interface RunOptions {
   /** Store folder or Store (default `.emo`). */
@@ -72,6 +74,8 @@ export interface RunOptions {
   /** Extra facts for the manifest (tfjs backend, config file, synthetic data, …). */
   readonly info?: Readonly<Record<string, JsonValue>>;
   readonly lock?: LockOptions;
+  /** Where tasks that miss the cache run (default: here, {@link localExecutor}). */
+  readonly executor?: Executor;
 }
 
 export type RunEvent =
@@ -135,6 +139,7 @@ class Execution {
     private readonly memo: FingerprintMemo,
     private readonly jobs: number,
     private readonly strict: boolean,
+    private readonly executor: Executor,
   ) {}
 
   private outcome$(stage: string, shard: string | null): AsyncSubject<Outcome> {
@@ -413,68 +418,42 @@ class Execution {
     t0: number,
   ): Observable<RunEvent> {
     return new Observable<RunEvent>((sub) => {
-      const staging: Staging = this.store.begin();
       const ac = new AbortController();
       let settled = false;
       sub.next({ type: 'task-start', stage: stage.id, shard, key: r.key, reason: rec.reason });
-      const failed = (err: unknown): void => {
-        if (settled || ac.signal.aborted) return;
-        settled = true;
-        this.store.discard(staging);
-        this.fail(rec, err, t0);
-        sub.complete();
-      };
-      const ctx: RunContext<unknown> = {
-        stage: stage.id,
-        shard,
-        params: p.value,
+      const task: Task = {
+        spec: taskSpec(r.key, stage, p, shard, inputs, r.material),
+        stage,
+        params: p,
         inputs,
-        sources: r.material.sources,
-        outDir: staging.out,
-        signal: ac.signal,
+        material: r.material,
       };
-      let inner: Subscription | undefined;
-      try {
-        inner = stage.run(ctx).subscribe({
-          next: (event) => {
+      this.executor
+        .execute(task, {
+          signal: ac.signal,
+          onEvent: (event) => {
             if (!settled) sub.next({ type: 'task-progress', stage: stage.id, shard, event });
           },
-          error: failed,
-          complete: () => {
-            if (settled) return;
-            const { material } = r;
-            this.store
-              .commit(
-                staging,
-                {
-                  key: r.key,
-                  stage: stage.id,
-                  shard,
-                  version: material.version,
-                  params: material.params,
-                  inputs: material.inputs,
-                  sources: material.sources,
-                },
-                () => !ac.signal.aborted,
-              )
-              .then((meta) => {
-                if (settled || ac.signal.aborted) return;
-                settled = true;
-                rec.status = 'ran';
-                this.succeed(rec, stage.id, shard, r.key, meta, t0);
-                sub.complete();
-              }, failed);
+        })
+        .then(
+          (meta) => {
+            if (settled || ac.signal.aborted) return;
+            settled = true;
+            rec.status = 'ran';
+            this.succeed(rec, stage.id, shard, r.key, meta, t0);
+            sub.complete();
           },
-        });
-      } catch (e) {
-        failed(e);
-      }
+          (err: unknown) => {
+            if (settled || ac.signal.aborted) return;
+            settled = true;
+            this.fail(rec, err, t0);
+            sub.complete();
+          },
+        );
       return () => {
         if (settled) return;
         settled = true;
         ac.abort();
-        inner?.unsubscribe();
-        this.store.discard(staging);
         rec.status = 'interrupted';
         rec.ms = performance.now() - t0;
       };
@@ -618,7 +597,8 @@ export function runPipeline(
       const plan = await computePlan(pipeline, params, store, prev, memo);
       if (ac.signal.aborted) return;
       subscriber.next({ type: 'plan', runId, plan });
-      const ex = new Execution(pipeline, params, store, prev, memo, jobs, strict);
+      const executor = options.executor ?? localExecutor(store);
+      const ex = new Execution(pipeline, params, store, prev, memo, jobs, strict, executor);
       exec = ex;
       await new Promise<void>((resolve, reject) => {
         graphSub = ex.graph$().subscribe({

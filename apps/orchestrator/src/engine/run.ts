@@ -53,7 +53,7 @@ import type { Pipeline, StageParams } from './pipeline.js';
 import { checkShards, computePlan, explainMiss, previousRun, resolveKey } from './plan.js';
 import type { Plan, PreviousRun, ResolvedKey } from './plan.js';
 import { gathers } from './stage.js';
-import type { Artifact, Inputs, ProgressEvent, RunContext, Stage } from './stage.js';
+import type { Artifact, Inputs, ProgressEvent, Stage } from './stage.js';
 import { openStore } from './store.js';
 import type { ObjectMeta, Store } from './store.js';
 import { localExecutor, taskSpec } from './executor.js';

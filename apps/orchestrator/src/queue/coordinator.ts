@@ -67,7 +67,9 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<QueueExecu
     ]);
   } catch (e) {
     await Promise.allSettled([queue.close(), events.close()]);
-    throw new Error(`--queue ${display}: cannot reach Redis (${(e as Error).message})`);
+    throw new Error(`--queue ${display}: cannot reach Redis (${(e as Error).message})`, {
+      cause: e,
+    });
   }
   const attempts = o.attempts ?? QUEUE_DEFAULTS.attempts;
 

@@ -123,7 +123,8 @@ export function hostId(): string {
   return cachedHostId;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` of this host exists. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

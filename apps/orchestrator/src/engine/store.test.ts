@@ -204,10 +204,23 @@ describe('content-addressed store', () => {
     const key = 'b'.repeat(64);
     mkdirSync(join(store.objectDir(key), 'out'), { recursive: true });
     expect(store.has(key)).toBe(false);
-    store.begin();
-    store.begin();
-    expect(store.cleanTmp()).toBe(2);
-    expect(readdirSync(store.tmpDir)).toEqual([]);
+    // what a live process may still commit stays: this process's staging, and another host's
+    // (a worker sharing the store) unless untouched for a day
+    const mine = store.begin();
+    const dead = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,
+    );
+    const at = (name: string) => join(store.tmpDir, name);
+    mkdirSync(at(`t-${hostId()}-${dead}-x1`));
+    mkdirSync(at('t-0123456789abcdef-42-x2'));
+    mkdirSync(at('t-fedcba9876543210-42-x3'));
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000);
+    utimesSync(at('t-fedcba9876543210-42-x3'), twoDaysAgo, twoDaysAgo);
+    mkdirSync(at('gc-leftover'));
+    expect(store.cleanTmp()).toBe(3);
+    expect(readdirSync(store.tmpDir).sort()).toEqual(
+      [mine.dir.split('/').at(-1), 't-0123456789abcdef-42-x2'].sort(),
+    );
     store.remove(key);
     expect(existsSync(store.objectDir(key))).toBe(false);
   });

@@ -11,16 +11,25 @@
  *
  * An object directory appears in `objects/` by a single `rename` of a complete temporary
  * directory (output + meta.json), so a crash at any moment leaves either the whole object or
- * garbage under tmp/, which the next run removes while holding the lock.
+ * garbage under tmp/, which the next run removes while holding the lock (only what no live
+ * process can still commit: workers on other hosts may be writing there, see cleanTmp).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JsonValue } from './hash.js';
 import { tmpPathFor } from '@emo/runtime';
 import { hashTree } from './fingerprint.js';
 import type { InputRef, SourceRef } from './keys.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, hostId, pidAlive } from './lock.js';
 import type { AcquireOptions, StoreLock } from './lock.js';
 
 /** The default store folder, relative to the working folder. */
@@ -52,6 +61,10 @@ export interface Staging {
 }
 
 const KEY = /^[0-9a-f]{64}$/;
+/** A staging folder's name: t-<host id>-<pid>-<random>. */
+const STAGING_NAME = /^t-([0-9a-f]{16})-(\d+)-/;
+/** A staging folder of another host untouched this long is garbage, ms. */
+const STALE_TMP_MS = 24 * 3600 * 1000;
 
 function errCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
@@ -130,7 +143,8 @@ export class Store {
   /** A fresh temporary directory under tmp/ for one task's output. */
   begin(): Staging {
     mkdirSync(this.tmpDir, { recursive: true });
-    const dir = mkdtempSync(join(this.tmpDir, 't-'));
+    // named by host and process, so that cleaning tmp/ leaves the live ones of every host
+    const dir = mkdtempSync(join(this.tmpDir, `t-${hostId()}-${process.pid}-`));
     const out = join(dir, 'out');
     mkdirSync(out);
     return { dir, out };
@@ -197,12 +211,36 @@ export class Store {
     rmSync(aside, { recursive: true, force: true });
   }
 
-  /** Delete everything under tmp/ (call only while holding the lock). Returns entries removed. */
+  /**
+   * Delete the garbage under tmp/ (call only while holding the lock): staging folders of dead
+   * processes of this host, of other hosts when untouched for a day, and anything else. Returns
+   * the entries removed.
+   */
   cleanTmp(): number {
     if (!existsSync(this.tmpDir)) return 0;
-    const names = readdirSync(this.tmpDir);
-    for (const n of names) rmSync(join(this.tmpDir, n), { recursive: true, force: true });
-    return names.length;
+    let removed = 0;
+    const here = hostId();
+    for (const n of readdirSync(this.tmpDir)) {
+      const m = STAGING_NAME.exec(n);
+      if (m) {
+        // a task's output being written: by a live process here, or by any process of another
+        // host (a worker sharing the store), it may still be committed — leave it, unless it
+        // was last touched a day ago (its host is gone)
+        const alive = m[1] === here ? pidAlive(Number(m[2])) : !this.olderThan(n, STALE_TMP_MS);
+        if (alive) continue;
+      }
+      rmSync(join(this.tmpDir, n), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  private olderThan(name: string, ms: number): boolean {
+    try {
+      return Date.now() - statSync(join(this.tmpDir, name)).mtimeMs > ms;
+    } catch {
+      return true;
+    }
   }
 
   /** Take the store lock (waits while another live process holds it). */

@@ -4,13 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { RunManifest } from '../engine/index.js';
-import { manifestOf, taskLabel, tempDirs, writeTinyConfig } from '../testing.js';
+import { writeSyntheticCorpus } from '@emo/datasets';
+import { SMALL_SYNTH, manifestOf, taskLabel, tempDirs, writeTinyConfig } from '../testing.js';
 import { QUEUE_NAME } from './job.js';
 import { startTestRedis } from './testing.js';
 import type { TestRedis } from './testing.js';
@@ -199,6 +200,79 @@ describe('emo full --queue and emo worker (BullMQ on a real redis-server)', () =
       // the second worker ran the task the first one was killed in
       expect(second.log()).toContain(`train/${killedOn}: start`);
       second.child.kill('SIGTERM');
+    },
+    300_000,
+  );
+
+  run(
+    'Redis restarted empty in the middle of a run: workers and coordinator reconnect, what is missing is enqueued again, the run finishes',
+    async () => {
+      const dir = tmp('emo-queue-restart-');
+      const cfg = writeTinyConfig(dir);
+      const store = join(dir, 'store');
+      const w1 = worker(cfg, store);
+      const w2 = worker(cfg, store);
+      const coordinator = emo(['full', '--config', cfg, '--queue', (redis as TestRedis).url]);
+      await until(() => /dsp\/\S+: done/.test(w1.log() + w2.log()), 120_000, 'a dsp task');
+      await (redis as TestRedis).restart();
+      const r = await coordinator;
+      expect(r.code).toBe(0);
+      expect(outputs(manifestOf(store))).toEqual(outputs(reference));
+      w1.child.kill('SIGTERM');
+      w2.child.kill('SIGTERM');
+    },
+    300_000,
+  );
+
+  run(
+    'the coordinator killed and started again: the new run reuses everything the workers finished',
+    async () => {
+      const dir = tmp('emo-queue-coord-');
+      const cfg = writeTinyConfig(dir);
+      const store = join(dir, 'store');
+      const w = worker(cfg, store);
+      const args = ['full', '--config', cfg, '--queue', (redis as TestRedis).url];
+      const first = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
+      children.push(first);
+      await until(() => /train\/\S+: done/.test(w.log()), 180_000, 'a finished training task');
+      first.kill('SIGKILL');
+      const r = await emo(args);
+      expect(r.code).toBe(0);
+      const m = manifestOf(store);
+      expect(outputs(m)).toEqual(outputs(reference));
+      // everything before training, and at least one training task, came from the first run
+      expect(m.counts.hit).toBeGreaterThanOrEqual(reference.tasks.length - 15 + 1);
+      w.child.kill('SIGTERM');
+    },
+    300_000,
+  );
+
+  run(
+    'a task that fails every time: a bounded number of attempts, then a failed task as in a local run; the others go on',
+    async () => {
+      const dir = tmp('emo-queue-broken-');
+      const dl = await writeSyntheticCorpus({ ...SMALL_SYNTH, out: join(dir, 'dl'), seed: 5 });
+      const p02 = join(dl.amigosRoot, 'Data_Preprocessed_P02', 'Data_Preprocessed_P02.mat');
+      writeFileSync(p02, readFileSync(p02).subarray(0, 200));
+      const cfg = writeTinyConfig(dir);
+      const store = join(dir, 'store');
+      const roots = ['--deap', dl.deapRoot, '--amigos', dl.amigosRoot];
+      const w = worker(cfg, store, roots);
+      const r = await emo(['full', '--config', cfg, ...roots, '--queue', (redis as TestRedis).url]);
+      expect(r.code).toBe(0); // a per-subject failure, as in a local run
+      const m = manifestOf(store);
+      expect(m.status).toBe('failed');
+      const failed = m.tasks.find((t) => taskLabel(t) === 'convert/amigos-P02');
+      expect(failed).toMatchObject({ status: 'failed' });
+      expect(failed?.error).toMatch(/Data_Preprocessed_P02\.mat/);
+      expect(m.tasks.find((t) => taskLabel(t) === 'report')).toMatchObject({ status: 'ran' });
+      // three attempts, then no more
+      expect(w.log().match(/convert\/amigos-P02: start \(attempt \d\)/g)).toEqual([
+        'convert/amigos-P02: start (attempt 1)',
+        'convert/amigos-P02: start (attempt 2)',
+        'convert/amigos-P02: start (attempt 3)',
+      ]);
+      w.child.kill('SIGTERM');
     },
     300_000,
   );

@@ -175,7 +175,14 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
 
   withConfig(program.command('status').description("the last run's manifest, summarised"))
     .option('--json', 'print the whole manifest')
-    .action((o: PipelineFlags & { json?: boolean }) => {
+    .option('--queue <url>', "the queue's workers, waiting/running/failed tasks and last errors")
+    .action(async (o: PipelineFlags & { json?: boolean; queue?: string }) => {
+      if (o.queue) {
+        const { queueStatus, queueStatusText } = await import('../queue/index.js');
+        const s = await queueStatus(o.queue);
+        out(o.json ? JSON.stringify(s) + '\n' : queueStatusText(s));
+        return;
+      }
       const { config } = configOf(o);
       const m = lastRun(config);
       if (!m) {

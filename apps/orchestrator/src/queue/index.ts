@@ -8,3 +8,5 @@ export { QUEUE_NAME, taskJobSchema } from './job.js';
 export type { TaskJob, TaskJobResult } from './job.js';
 export { startWorker } from './worker.js';
 export type { RunningWorker, WorkerOptions } from './worker.js';
+export { queueStatus, queueStatusText } from './status.js';
+export type { QueueStatus } from './status.js';

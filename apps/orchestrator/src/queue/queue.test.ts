@@ -13,6 +13,7 @@ import type { RunManifest } from '../engine/index.js';
 import { writeSyntheticCorpus } from '@emo/datasets';
 import { SMALL_SYNTH, manifestOf, taskLabel, tempDirs, writeTinyConfig } from '../testing.js';
 import { QUEUE_NAME } from './job.js';
+import type { QueueStatus } from './status.js';
 import { startTestRedis } from './testing.js';
 import type { TestRedis } from './testing.js';
 
@@ -272,6 +273,14 @@ describe('emo full --queue and emo worker (BullMQ on a real redis-server)', () =
         'convert/amigos-P02: start (attempt 2)',
         'convert/amigos-P02: start (attempt 3)',
       ]);
+      // emo status --queue: the worker connected, and the failure with its error
+      const status = await emo(['status', '--queue', (redis as TestRedis).url, '--json']);
+      const s = JSON.parse(status.out) as QueueStatus;
+      expect(s.workers.map((x) => x.name)).toContainEqual(expect.stringMatching(/:\d+$/));
+      expect(s.failed.find((f) => f.task === 'convert/amigos-P02')).toMatchObject({
+        attempts: 3,
+        error: expect.stringMatching(/Data_Preprocessed_P02\.mat/),
+      });
       w.child.kill('SIGTERM');
     },
     300_000,

@@ -152,26 +152,40 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
     .option('--until <stage>', 'plan the DAG only up to this stage (repeatable)', untilArg)
     .option('--all', 'list cached tasks one by one too (default: a count per stage)')
     .option('--json', 'print {"tasks": [{stage, shard, action, reason}]}')
-    .action(async (o: PipelineFlags & { until?: string[]; all?: boolean; json?: boolean }) => {
-      const { config } = configOf(o);
-      const plan = await planFull(config, o.until);
-      if (o.json) {
-        out(
-          JSON.stringify({
-            previousRunId: plan.previousRunId,
-            synthetic: plan.synthetic,
-            tasks: plan.tasks.map((t) => ({
-              stage: t.stage,
-              shard: t.shard,
-              action: t.action,
-              reason: t.reason,
-            })),
-          }) + '\n',
-        );
-        return;
-      }
-      out(planText(plan, o.all ?? false));
-    });
+    .option('--queue <url>', 'also say which workers would run it, and what the queue holds')
+    .action(
+      async (
+        o: PipelineFlags & { until?: string[]; all?: boolean; json?: boolean; queue?: string },
+      ) => {
+        const { config } = configOf(o);
+        const plan = await planFull(config, o.until);
+        const queue = o.queue
+          ? await (await import('../queue/index.js')).queueStatus(o.queue)
+          : undefined;
+        if (o.json) {
+          out(
+            JSON.stringify({
+              previousRunId: plan.previousRunId,
+              synthetic: plan.synthetic,
+              tasks: plan.tasks.map((t) => ({
+                stage: t.stage,
+                shard: t.shard,
+                action: t.action,
+                reason: t.reason,
+              })),
+              ...(queue ? { queue } : {}),
+            }) + '\n',
+          );
+          return;
+        }
+        out(planText(plan, o.all ?? false));
+        if (queue) {
+          const { queueStatusText } = await import('../queue/index.js');
+          out(queueStatusText(queue));
+          if (queue.workers.length === 0) out('no worker is connected: start `emo worker`\n');
+        }
+      },
+    );
 
   withConfig(program.command('status').description("the last run's manifest, summarised"))
     .option('--json', 'print the whole manifest')

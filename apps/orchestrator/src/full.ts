@@ -85,7 +85,12 @@ export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<F
       executor,
       store: config.store,
       params: p.params,
-      jobs: o.jobs ?? availableParallelism(),
+      // a queue run enqueues every ready task (the workers pull); a local one runs --jobs
+      jobs:
+        o.jobs ??
+        (executor
+          ? (await import('./queue/index.js')).QUEUE_DEFAULTS.inFlight
+          : availableParallelism()),
       strict: o.strict ?? false,
       targets: o.until && o.until.length > 0 ? o.until : undefined,
       info: {

@@ -5,6 +5,7 @@ import { runDatasetsBench } from './datasets-bench.js';
 import { runDspBench } from './dsp-bench.js';
 import { runModelBench } from './model-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
+import { runQueueBench } from './queue-bench.js';
 import { runScaleBench } from './scale-bench.js';
 import { runVisionBench } from './vision-bench.js';
 
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   dsp: runDspBench,
   model: runModelBench,
   pipeline: runPipelineBench,
+  queue: runQueueBench,
   scale: runScaleBench,
   vision: runVisionBench,
 };

@@ -61,7 +61,11 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
         'run the whole pipeline, re-running only what changed (synthetic corpus when no dataset is configured)',
       ),
   )
-    .option('--jobs <n>', 'tasks at once (default: the number of cores)', intArg('--jobs', 1, 256))
+    .option(
+      '--jobs <n>',
+      'tasks at once (default: the number of cores; with --queue, 256 enqueued at once)',
+      intArg('--jobs', 1, 256),
+    )
     .option('--strict', 'stop at the first failed task and exit non-zero')
     .option('--until <stage>', 'run the DAG only up to this stage (repeatable)', untilArg)
     .option('--json', 'print the outcome as JSON')

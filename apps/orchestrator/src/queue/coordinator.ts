@@ -20,8 +20,13 @@ export const QUEUE_DEFAULTS = Object.freeze({
   attempts: 3,
   /** Wait before a failed attempt is retried, ms. */
   retryDelayMs: 1000,
-  /** How often the coordinator checks a task it waits for, ms. */
-  pollMs: 250,
+  /** How often the coordinator checks a task it waits for, ms (a job's end wakes it sooner). */
+  pollMs: 1000,
+  /**
+   * Tasks a queue run keeps enqueued or running at once (its `--jobs`): the workers pull from
+   * them, so this bounds only what waits in Redis.
+   */
+  inFlight: 256,
   /** A worker's lock on a job: not renewed for this long, the job is given to another, ms. */
   lockDurationMs: 60_000,
   /** How often workers look for jobs whose lock expired, ms. */
@@ -57,6 +62,11 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<QueueExecu
   events.on('progress', ({ jobId, data }) => {
     if (isProgress(data)) listeners.get(jobId)?.(data);
   });
+  // a job's end wakes its waiter at once (which then checks the store); polling stays the rule
+  const wakers = new Map<string, () => void>();
+  const wake = ({ jobId }: { jobId: string }): void => wakers.get(jobId)?.();
+  events.on('completed', wake);
+  events.on('failed', wake);
   // fail early and clearly when nothing answers at that address
   try {
     await Promise.race([
@@ -113,9 +123,15 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<QueueExecu
         } else if (job.finishedOn && job.failedReason && (await job.getState()) === 'failed') {
           throw new Error(job.failedReason);
         }
-        await sleep(QUEUE_DEFAULTS.pollMs, undefined, { signal: opts.signal }).catch(() => {
-          opts.signal.throwIfAborted();
-        });
+        const tick = new AbortController();
+        wakers.set(key, () => tick.abort());
+        const onAbort = (): void => tick.abort();
+        opts.signal.addEventListener('abort', onAbort, { once: true });
+        await sleep(QUEUE_DEFAULTS.pollMs, undefined, { signal: tick.signal }).catch(
+          () => undefined,
+        );
+        opts.signal.removeEventListener('abort', onAbort);
+        opts.signal.throwIfAborted();
       }
     } catch (e) {
       if (opts.signal.aborted) {
@@ -128,6 +144,7 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<QueueExecu
       throw e;
     } finally {
       listeners.delete(key);
+      wakers.delete(key);
     }
   };
 

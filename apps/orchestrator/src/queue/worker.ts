@@ -37,6 +37,11 @@ export interface WorkerOptions {
   readonly stalledIntervalMs?: number;
   /** One line per task taken, done or refused. */
   readonly log?: (line: string) => void;
+  /**
+   * The stages this worker runs (benchmarks and tests); default emo's pipeline built from
+   * `config`, synthetic or not as each job says.
+   */
+  readonly pipeline?: (synthetic: boolean) => Promise<Pipeline>;
 }
 
 export interface RunningWorker {
@@ -118,7 +123,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   store.init();
   const name = `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => undefined);
-  const pipelineFor = pipelines(o.config);
+  const pipelineFor = o.pipeline ?? pipelines(o.config);
   // raw files hashed by this worker (its own memo, in memory: the store's file is the runs')
   const memo = new FingerprintMemo(null);
   const processor = async (job: Job<TaskJob>): Promise<TaskJobResult> => {

@@ -9,12 +9,18 @@
  * - Projection: queue-projection.ts, with the overhead measured here (`pnpm bench queue` prints
  *   both).
  *
+ * - The default study (EMO_BENCH_QUEUE_STUDY=1, long: three whole runs): run here (`emo full`,
+ *   --jobs 2), then through the queue with one worker and with two (each `--jobs 1`), every run
+ *   from an empty store, on this machine.
+ *
  * Needs Debian's redis-server (a server of its own is started on a free loopback port).
  * Run: pnpm bench queue   (EMO_BENCH_QUEUE_TASKS=1000 to choose N)
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { EmoConfig, Stage } from '@emo/orchestrator';
 import {
@@ -98,7 +104,72 @@ async function overhead(n: number, jobs: number): Promise<number | null> {
   }
 }
 
+const emoBin = fileURLToPath(new URL('../../../apps/orchestrator/bin/emo.js', import.meta.url));
+
+/** Seconds an `emo …` child process takes; rejects when it fails. */
+function emoSeconds(args: readonly string[]): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [emoBin, ...args], { stdio: 'ignore' });
+    c.on('exit', (code) =>
+      code === 0
+        ? resolve((performance.now() - t0) / 1000)
+        : reject(new Error(`emo ${args.join(' ')}: exit ${code}`)),
+    );
+  });
+}
+
+/** The default study here, then through the queue with 1 and 2 workers (each --jobs 1). */
+async function study(): Promise<void> {
+  const redis = await startTestRedis();
+  if (!redis) {
+    console.log('default study on the queue: skipped (redis-server is not installed)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'emo-bench-queue-study-'));
+  try {
+    const local = await emoSeconds([
+      'full',
+      '--store',
+      join(dir, 'local'),
+      '--results',
+      join(dir, 'r0'),
+    ]);
+    console.log(`default study (SYNTHETIC corpus), run here (--jobs 2): ${local.toFixed(0)} s`);
+    for (const workers of [1, 2]) {
+      const store = join(dir, `queue-${workers}`);
+      const ws = Array.from({ length: workers }, () =>
+        spawn(
+          process.execPath,
+          [emoBin, 'worker', '--queue', redis.url, '--store', store, '--jobs', '1'],
+          { stdio: 'ignore' },
+        ),
+      );
+      try {
+        const s = await emoSeconds([
+          'full',
+          '--store',
+          store,
+          '--results',
+          join(dir, `r${workers}`),
+          '--queue',
+          redis.url,
+        ]);
+        console.log(
+          `  through the queue, ${workers} worker${workers > 1 ? 's' : ''} (--jobs 1 each): ${s.toFixed(0)} s (${(local / s).toFixed(2)}× the local run)`,
+        );
+      } finally {
+        for (const w of ws) w.kill('SIGTERM');
+      }
+    }
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runQueueBench(): Promise<void> {
+  if (process.env.EMO_BENCH_QUEUE_STUDY === '1') await study();
   const n = Number(process.env.EMO_BENCH_QUEUE_TASKS ?? 1000);
   const added = await overhead(n, 2);
   printProjection(added ?? undefined);

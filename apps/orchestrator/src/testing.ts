@@ -10,7 +10,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from './cli.js';
 import type { RunManifest, TaskRecord } from './engine/index.js';
 
@@ -26,6 +28,38 @@ export async function runEmo(
   );
   return { code, out, err };
 }
+
+/** The `emo` command (bin/emo.js, which runs the built CLI): what users and nx run. */
+export const EMO_BIN = fileURLToPath(new URL('../bin/emo.js', import.meta.url));
+
+/**
+ * `emo …` as a child process running the built CLI, behind `prefix` (e.g. `ip netns exec NS`);
+ * resolves with its exit code and what it printed (stdout and stderr).
+ */
+export function emoChild(
+  args: readonly string[],
+  prefix: readonly string[] = [],
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    let out = '';
+    const [cmd, ...rest] = [...prefix, process.execPath, EMO_BIN, ...args];
+    const c = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    c.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    c.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+/** The arguments of `emo worker` on `queue`, with a tiny run's config and a store. */
+export const workerArgs = (queue: string, config: string, store: string): string[] => [
+  'worker',
+  '--queue',
+  queue,
+  '--config',
+  config,
+  '--store',
+  store,
+];
 
 /** The train stage's config in tests: tiny models, one epoch (a few seconds a run). */
 export const TINY_TRAIN = {

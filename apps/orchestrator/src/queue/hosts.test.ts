@@ -10,12 +10,18 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { RunManifest } from '../engine/index.js';
-import { manifestOf, taskLabel, tempDirs, writeTinyConfig } from '../testing.js';
+import {
+  EMO_BIN as bin,
+  emoChild as emo,
+  manifestOf,
+  taskLabel,
+  tempDirs,
+  workerArgs,
+  writeTinyConfig,
+} from '../testing.js';
 import { redisServerPath } from './testing.js';
 
-const bin = fileURLToPath(new URL('../../bin/emo.js', import.meta.url));
 const { make: tmp, cleanup } = tempDirs();
 
 const canRun = (): string | null => {
@@ -52,16 +58,6 @@ function redisCommand(host: string, port: number, command: string): Promise<stri
     c.on('data', (d) => (reply += d.toString()));
     c.on('close', () => resolve(reply));
     c.on('error', reject);
-  });
-}
-
-function emo(args: readonly string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    let out = '';
-    const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    c.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    c.on('exit', (code) => resolve({ code, out }));
   });
 }
 
@@ -151,28 +147,10 @@ describe('the queue across hosts (network namespaces on this machine)', () => {
     // the second machine mounts the store elsewhere
     mkdirSync(join(dir, 'mnt'));
     symlinkSync(store, join(dir, 'mnt', 'emo-store'));
-    const w1 = inHost('w1', [
-      process.execPath,
-      bin,
-      'worker',
-      '--queue',
-      url,
-      '--config',
-      cfg,
-      '--store',
-      store,
-    ]);
-    const w2 = inHost('w2', [
-      process.execPath,
-      bin,
-      'worker',
-      '--queue',
-      url,
-      '--config',
-      cfg,
-      '--store',
-      join(dir, 'mnt', 'emo-store'),
-    ]);
+    const worker = (h: 'w1' | 'w2', at: string) =>
+      inHost(h, [process.execPath, bin, ...workerArgs(url, cfg, at)]);
+    const w1 = worker('w1', store);
+    const w2 = worker('w2', join(dir, 'mnt', 'emo-store'));
     const r = await emo(['full', '--config', cfg, '--queue', url]);
     expect(r.code).toBe(0);
     expect(outputs(manifestOf(store))).toEqual(outputs(manifestOf(join(ref, 'store'))));

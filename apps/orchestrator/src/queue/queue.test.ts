@@ -11,13 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { RunManifest } from '../engine/index.js';
 import { writeSyntheticCorpus } from '@emo/datasets';
-import { SMALL_SYNTH, manifestOf, taskLabel, tempDirs, writeTinyConfig } from '../testing.js';
+import {
+  EMO_BIN as bin,
+  SMALL_SYNTH,
+  emoChild as emo,
+  manifestOf,
+  taskLabel,
+  tempDirs,
+  workerArgs,
+  writeTinyConfig,
+} from '../testing.js';
 import { QUEUE_NAME } from './job.js';
 import type { QueueStatus } from './status.js';
 import { startTestRedis } from './testing.js';
 import type { TestRedis } from './testing.js';
 
-const bin = fileURLToPath(new URL('../../bin/emo.js', import.meta.url));
 const builtCli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const { make: tmp, cleanup } = tempDirs();
 
@@ -25,33 +33,12 @@ let redis: TestRedis | null = null;
 let reference: RunManifest;
 const children: ChildProcess[] = [];
 
-/** `emo …` as a child process; resolves with its exit code and what it printed. */
-function emo(args: readonly string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    let out = '';
-    const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    c.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    c.on('exit', (code) => resolve({ code, out }));
-  });
-}
-
 /** An `emo worker` child; `log()` is what it printed so far. */
 function worker(cfg: string, store: string, extra: string[] = []) {
   let log = '';
   const c = spawn(
     process.execPath,
-    [
-      bin,
-      'worker',
-      '--queue',
-      (redis as TestRedis).url,
-      '--config',
-      cfg,
-      '--store',
-      store,
-      ...extra,
-    ],
+    [bin, ...workerArgs((redis as TestRedis).url, cfg, store), ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   c.stdout.on('data', (b: Buffer) => (log += b.toString()));

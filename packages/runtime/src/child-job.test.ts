@@ -132,7 +132,7 @@ describe('runChildJob with keep', () => {
       parent,
       `import { runChildJob } from ${JSON.stringify(mod)};
          const pid = await runChildJob(${JSON.stringify(s)}, {}, { fail: (m) => new Error(m), keep: 60000 });
-         console.log(pid);`,
+         process.stdout.write(String(pid));`,
     );
     const t0 = Date.now();
     const pid = Number(execFileSync(process.execPath, [parent], { timeout: 20_000 }).toString());

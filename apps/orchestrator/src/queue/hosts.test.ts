@@ -26,7 +26,11 @@ const { make: tmp, cleanup } = tempDirs();
 
 const canRun = (): string | null => {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'not root on Linux';
-  if (spawnSync('ip', ['netns', 'list']).status !== 0) return 'no `ip netns`';
+  // a namespace can be made here (not only listed): some containers forbid it
+  const probe = `emoprobe${process.pid % 100000}`;
+  if (spawnSync('ip', ['netns', 'add', probe]).status !== 0)
+    return 'cannot create network namespaces';
+  spawnSync('ip', ['netns', 'del', probe]);
   return redisServerPath() ? null : 'no redis-server';
 };
 const why = canRun();

@@ -5,6 +5,7 @@
  * error otherwise. Also exports `supported` (AVX2 and FMA on this CPU) and `source`.
  */
 #define NAPI_VERSION 8
+#include <stdio.h>
 #include <node_api.h>
 #include "kernels.h"
 
@@ -93,17 +94,26 @@ static napi_value js_conv2d_fused(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * The sizes of a pooling or a depthwise convolution (N, H, W, C, Ho, Wo, fh, fw, sh, sw, top,
+ * left): window and strides at least 1, C % 8 == 0. Throws, naming `what`, when not.
+ */
+static int window_sizes_ok(napi_env env, const int *z, const char *what) {
+  if (z[6] >= 1 && z[7] >= 1 && z[8] >= 1 && z[9] >= 1 && z[3] % 8 == 0) return 1;
+  char message[120];
+  snprintf(message, sizeof message,
+           "native kernel: %s needs fh, fw, sh, sw >= 1 and C %% 8 == 0", what);
+  napi_throw_range_error(env, "EMO_NATIVE_ARGS", message);
+  return 0;
+}
+
 /* depthwiseConv2d(heap, x, w, y, N, H, W, C, Ho, Wo, kh, kw, sh, sw, top, left) */
 static napi_value js_depthwise_conv2d(napi_env env, napi_callback_info info) {
   int v[15];
   char *heap = heap_and_ints(env, info, 15, v);
   if (!heap) return NULL;
-  const int *z = v + 3;
-  if (!(z[6] >= 1 && z[7] >= 1 && z[8] >= 1 && z[9] >= 1 && z[3] % 8 == 0)) {
-    napi_throw_range_error(env, "EMO_NATIVE_ARGS",
-                           "native kernel: depthwise needs kh, kw, sh, sw >= 1 and C % 8 == 0");
-    return NULL;
-  }
+  const int *z = v + 3; /* a window's sizes, as a pooling's */
+  if (!window_sizes_ok(env, z, "depthwise")) return NULL;
   if (!in_heap(env, v[0], (size_t)z[0] * z[1] * z[2] * z[3]) ||
       !in_heap(env, v[1], (size_t)z[6] * z[7] * z[3]) ||
       !in_heap(env, v[2], (size_t)z[0] * z[4] * z[5] * z[3]))
@@ -147,22 +157,12 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/*
- * The sizes of a pooling (N, H, W, C, Ho, Wo, fh, fw, sh, sw, top, left): window and strides at
- * least 1, C % 8 == 0. Throws when not.
- */
-static int pool_sizes_ok(napi_env env, const int *z) {
-  if (z[6] >= 1 && z[7] >= 1 && z[8] >= 1 && z[9] >= 1 && z[3] % 8 == 0) return 1;
-  napi_throw_range_error(env, "EMO_NATIVE_ARGS",
-                         "native kernel: pooling needs fh, fw, sh, sw >= 1 and C % 8 == 0");
-  return 0;
-}
 
 /* maxPool(heap, x, y, N, H, W, C, Ho, Wo, fh, fw, sh, sw, top, left) */
 static napi_value js_max_pool(napi_env env, napi_callback_info info) {
   int v[14];
   char *heap = heap_and_ints(env, info, 14, v);
-  if (!heap || !pool_sizes_ok(env, v + 2) ||
+  if (!heap || !window_sizes_ok(env, v + 2, "pooling") ||
       !in_heap(env, v[0], (size_t)v[2] * v[3] * v[4] * v[5]) ||
       !in_heap(env, v[1], (size_t)v[2] * v[6] * v[7] * v[5]))
     return NULL;
@@ -174,7 +174,7 @@ static napi_value js_max_pool(napi_env env, napi_callback_info info) {
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   int v[15];
   char *heap = heap_and_ints(env, info, 15, v);
-  if (!heap || !pool_sizes_ok(env, v + 3) ||
+  if (!heap || !window_sizes_ok(env, v + 3, "pooling") ||
       !in_heap(env, v[0], (size_t)v[3] * v[4] * v[5] * v[6]) ||
       !in_heap(env, v[1], (size_t)v[3] * v[7] * v[8] * v[6]) ||
       !in_heap(env, v[2], (size_t)v[3] * v[4] * v[5] * v[6]))

@@ -74,11 +74,15 @@ export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<F
   const p = await pipelineFor(config, o.until);
   const tfBackend = await tfBackendOf(p.stages, o.until);
   // BullMQ is loaded only for a queue run
-  const executor = o.queue
-    ? await (
-        await import('./queue/index.js')
-      ).queueExecutor({ url: o.queue, store: openStore(config.store), synthetic: p.synthetic })
-    : undefined;
+  const queue = o.queue ? await import('./queue/index.js') : undefined;
+  const executor =
+    o.queue && queue
+      ? await queue.queueExecutor({
+          url: o.queue,
+          store: openStore(config.store),
+          synthetic: p.synthetic,
+        })
+      : undefined;
   const { manifest, manifestPath } = await runPipelineToEnd(
     p.stages,
     {
@@ -86,11 +90,7 @@ export async function runFull(config: EmoConfig, o: FullOptions = {}): Promise<F
       store: config.store,
       params: p.params,
       // a queue run enqueues every ready task (the workers pull); a local one runs --jobs
-      jobs:
-        o.jobs ??
-        (executor
-          ? (await import('./queue/index.js')).QUEUE_DEFAULTS.inFlight
-          : availableParallelism()),
+      jobs: o.jobs ?? (queue ? queue.QUEUE_DEFAULTS.inFlight : availableParallelism()),
       strict: o.strict ?? false,
       targets: o.until && o.until.length > 0 ? o.until : undefined,
       info: {

@@ -163,9 +163,8 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
       ) => {
         const { config } = configOf(o);
         const plan = await planFull(config, o.until);
-        const queue = o.queue
-          ? await (await import('../queue/index.js')).queueStatus(o.queue)
-          : undefined;
+        const queueModule = o.queue ? await import('../queue/index.js') : undefined;
+        const queue = o.queue && queueModule ? await queueModule.queueStatus(o.queue) : undefined;
         if (o.json) {
           out(
             JSON.stringify({
@@ -183,9 +182,8 @@ export function addPipelineCommands(program: Command, { out, err, progressStream
           return;
         }
         out(planText(plan, o.all ?? false));
-        if (queue) {
-          const { queueStatusText } = await import('../queue/index.js');
-          out(queueStatusText(queue));
+        if (queue && queueModule) {
+          out(queueModule.queueStatusText(queue));
           if (queue.workers.length === 0) out('no worker is connected: start `emo worker`\n');
         }
       },

@@ -12,7 +12,7 @@ import { seedParam } from './stages/seed.js';
 import { convertSettings } from './stages/convert.js';
 import { dspParams } from './stages/dsp.js';
 import { visionParams } from './stages/vision.js';
-import { splitParams } from './stages/split.js';
+import { ratingSplitParam, splitParams, tasksParam } from './stages/split.js';
 import { trainParams } from './stages/train.js';
 import { evaluateParams } from './stages/evaluate.js';
 import { synthParams } from './stages/synth.js';
@@ -30,6 +30,13 @@ export const configSchema = z
      * from it; a stage block's `seed` (`evaluate.bootstrap.seed`) overrides it for that stage.
      */
     seed: seedParam.default(DEFAULT_SEED),
+    /**
+     * The classification tasks, each run with every protocol and model and cached on its own:
+     * 'emotion5' (the study's five classes), 'valence2', 'arousal2' (high vs low), 'quadrant4'.
+     */
+    tasks: tasksParam,
+    /** Where the rating tasks split high from low (threshold 5 on the 1–9 scales). */
+    ratingSplit: ratingSplitParam.prefault({}),
     /** Content-addressed store and working files. */
     store: z.string().default('.emo'),
     /** Where results/latest/ and results/runs/<runId>/ are written. */
@@ -46,7 +53,7 @@ export const configSchema = z
     convert: convertSettings.prefault({}),
     dsp: dspParams.prefault({}),
     vision: visionParams.prefault({}),
-    split: splitParams.extend(ownSeed).prefault({}),
+    split: splitParams.omit({ tasks: true, ratingSplit: true }).extend(ownSeed).prefault({}),
     train: trainParams.extend(ownSeed).prefault({}),
     evaluate: evaluateParams
       .extend({

@@ -131,15 +131,15 @@ describe('one seed', () => {
     expect((await emo('full', '--config', other.cfg)).code).toBe(0);
     const c = manifestOf(join(other.dir, 'store'));
     // another seed: another corpus, split, initial weights and bootstrap (every random step)
-    const hybrid = 'train/random-70-15-15.hybrid.f0';
-    for (const l of ['synth', 'split', hybrid, 'evaluate']) {
+    const hybrid = 'train/emotion5.random-70-15-15.hybrid.f0';
+    for (const l of ['synth', 'split/emotion5', hybrid, 'evaluate/emotion5']) {
       expect([l, taskOf(c, l).output?.hash]).not.toEqual([l, taskOf(a, l).output?.hash]);
     }
     expect(differingOutputs(c, a)).toContain(`${hybrid}: model/weights.bin`);
     const split = (m: RunManifest) =>
       JSON.parse(
         readFileSync(
-          join(taskOf(m, 'split').output?.path ?? '', 'splits', 'random-70-15-15.json'),
+          join(taskOf(m, 'split/emotion5').output?.path ?? '', 'splits', 'random-70-15-15.json'),
           'utf8',
         ),
       ) as { seed: number };
@@ -168,14 +168,14 @@ describe('one seed', () => {
       plan.tasks.map((t) => [label(t), `${t.action}: ${t.reason}`]),
     );
     expect(reasons['convert/deap-s01']).toBe('cached: cached');
-    expect(reasons.split).toBe('run: parameter seed changed (0 → 3)');
+    expect(reasons['split/emotion5']).toBe('run: parameter seed changed (0 → 3)');
     for (const kind of ['hybrid', 'cnnOnly', 'rnnOnly']) {
-      expect(reasons[`train/random-70-15-15.${kind}.f0`]).toBe(
-        'run: parameter seed changed (0 → 3); upstream split will re-run',
+      expect(reasons[`train/emotion5.random-70-15-15.${kind}.f0`]).toBe(
+        'run: parameter seed changed (0 → 3); upstream split/emotion5 will re-run',
       );
     }
-    expect(reasons.evaluate).toBe(
-      'run: parameter bootstrap.seed changed (0 → 3); upstream split will re-run',
+    expect(reasons['evaluate/emotion5']).toBe(
+      'run: parameter bootstrap.seed changed (0 → 3); upstream split/emotion5 will re-run',
     );
     // a stage's own seed wins over the top-level one
     const own = JSON.parse(

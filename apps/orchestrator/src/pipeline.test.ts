@@ -80,7 +80,7 @@ const TINY_SET = [
 ];
 
 const RANDOM = 'random-70-15-15';
-const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'rnnOnly'].map((m) => `train/${RANDOM}.${m}.f0`);
+const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'rnnOnly'].map((m) => `train/emotion5.${RANDOM}.${m}.f0`);
 
 describe('the pipeline on the embedded synthetic corpus (no dataset configured)', () => {
   let dir: string;
@@ -100,9 +100,9 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     'vision/deap-s02',
     'vision/amigos-P01',
     'vision/amigos-P02',
-    'split',
+    'split/emotion5',
     ...TRAIN_TASKS,
-    'evaluate',
+    'evaluate/emotion5',
     'report',
   ];
 
@@ -243,7 +243,9 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     // the windows' values did not change, so train wrote the same predictions: evaluate is a
     // cache hit (the report re-runs: it names the recordings shards' parameters)
     expect(statuses(m)).toEqual(
-      Object.fromEntries(ALL.map((l) => [l, l === 'synth' || l === 'evaluate' ? 'hit' : 'ran'])),
+      Object.fromEntries(
+        ALL.map((l) => [l, l === 'synth' || l === 'evaluate/emotion5' ? 'hit' : 'ran']),
+      ),
     );
     expect(task(m, 'convert/deap-s01').reason).toMatch(/parameter maxMissingShare changed/);
     // a windows shard records the sha256 of the recordings shard it came from: it changes
@@ -255,8 +257,10 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     // shards; split wrote the same split, so train does not name it
     const dspChanged =
       'input dsp/amigos-P01 changed; input dsp/amigos-P02 changed; input dsp/deap-s01 changed; and 1 more input changes';
-    expect(task(m, 'split').reason).toBe(dspChanged);
-    expect(task(m, 'split').output?.hash).toBe(task(runManifests(store)[0], 'split').output?.hash);
+    expect(task(m, 'split/emotion5').reason).toBe(dspChanged);
+    expect(task(m, 'split/emotion5').output?.hash).toBe(
+      task(runManifests(store)[0], 'split/emotion5').output?.hash,
+    );
     for (const l of TRAIN_TASKS) expect(task(m, l).reason).toBe(dspChanged);
 
     // a parameter of a later stage: that stage and everything downstream of it re-run (split,
@@ -273,9 +277,9 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'vision/amigos-P02',
       'vision/deap-s01',
       'vision/deap-s02',
-      'split',
+      'split/emotion5',
       ...TRAIN_TASKS,
-      'evaluate',
+      'evaluate/emotion5',
       'report',
     ]);
     expect(task(m2, 'dsp/amigos-P02').reason).toBe('parameter stepSec changed (10 → 5)');
@@ -293,28 +297,31 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     ) as PlanJson;
     const toRun = ePlan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason]);
     expect(toRun.slice(0, 4)).toEqual([
-      [`train/${RANDOM}.hybrid.f0`, 'parameter epochs changed (1 → 2)'],
-      [`train/${RANDOM}.cnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
-      [`train/${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
-      ['evaluate', `upstream train/${RANDOM}.hybrid.f0 will re-run`],
+      [`train/emotion5.${RANDOM}.hybrid.f0`, 'parameter epochs changed (1 → 2)'],
+      [`train/emotion5.${RANDOM}.cnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
+      [`train/emotion5.${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
+      ['evaluate/emotion5', `upstream train/emotion5.${RANDOM}.hybrid.f0 will re-run`],
     ]);
     // the report shows the settings: its own parameters changed too, and it says so
     expect(toRun.slice(4)).toEqual([
-      ['report', 'parameter settings.train.epochs changed (1 → 2); upstream evaluate will re-run'],
+      [
+        'report',
+        'parameter settings.train.epochs changed (1 → 2); upstream evaluate/emotion5 will re-run',
+      ],
     ]);
     expect((await emo('full', '--config', cfg, ...epochs)).code).toBe(0);
     const m3 = manifestOf(store);
     expect(m3.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
       ...TRAIN_TASKS,
-      'evaluate',
+      'evaluate/emotion5',
       'report',
     ]);
-    expect(task(m3, 'split').status).toBe('hit');
+    expect(task(m3, 'split/emotion5').status).toBe('hit');
     // the report shows the settings (and writes them as emo.config.json): they changed too
     expect(task(m3, 'report').reason).toBe(
-      'parameter settings.train.epochs changed (1 → 2); input evaluate changed',
+      'parameter settings.train.epochs changed (1 → 2); input evaluate/emotion5 changed',
     );
-    expect(task(m3, 'evaluate').reason).toBe(
+    expect(task(m3, 'evaluate/emotion5').reason).toBe(
       TRAIN_TASKS.map((l) => `input ${l} changed`).join('; '),
     );
     const trained = JSON.parse(
@@ -327,13 +334,13 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect((await emo('full', '--config', cfg, ...seed1)).code).toBe(0);
     const m4 = manifestOf(store);
     expect(m4.tasks.filter((t) => t.status === 'ran').map(label)).toEqual([
-      'split',
+      'split/emotion5',
       ...TRAIN_TASKS,
-      'evaluate',
+      'evaluate/emotion5',
       'report',
     ]);
-    expect(task(m4, 'split').reason).toBe('parameter seed changed (0 → 1)');
-    for (const l of TRAIN_TASKS) expect(task(m4, l).reason).toBe('input split changed');
+    expect(task(m4, 'split/emotion5').reason).toBe('parameter seed changed (0 → 1)');
+    for (const l of TRAIN_TASKS) expect(task(m4, l).reason).toBe('input split/emotion5 changed');
 
     // an upstream parameter: the plan shows everything downstream of synth will re-run
     const seed = JSON.parse(
@@ -394,13 +401,13 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'vision/amigos-P02',
       'vision/deap-s01',
       'vision/deap-s02',
-      'split',
+      'split/emotion5',
       'train', // its shards come from the split, and the last run (--until convert) had none
-      'evaluate',
+      'evaluate/emotion5',
       'report',
     ]);
     expect(skip.tasks.find((t) => label(t) === 'train')?.reason).toBe(
-      'upstream split will re-run (shards known once it has run)',
+      'upstream split/emotion5 will re-run (shards known once it has run)',
     );
   }, 120_000);
 });
@@ -504,10 +511,10 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       ['convert/deap-s02', 'source deap:data_preprocessed_python/s02.dat changed'],
       ['dsp/deap-s02', 'upstream convert/deap-s02 will re-run'],
       ['vision/deap-s02', 'upstream convert/deap-s02 will re-run'],
-      ['split', 'upstream dsp/deap-s02 will re-run'],
+      ['split/emotion5', 'upstream dsp/deap-s02 will re-run'],
       // train's shards come from the split: until it has run, the plan shows the last run's
-      ...TRAIN_TASKS.map((l) => [l, 'upstream split will re-run']),
-      ['evaluate', 'upstream split will re-run'],
+      ...TRAIN_TASKS.map((l) => [l, 'upstream split/emotion5 will re-run']),
+      ['evaluate/emotion5', 'upstream split/emotion5 will re-run'],
       ['report', 'upstream convert/deap-s02 will re-run'],
     ]);
     expect((await emo('full', ...a)).code).toBe(0);
@@ -518,17 +525,17 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       'convert/deap-s02',
       'dsp/deap-s02',
       'vision/deap-s02',
-      'split',
+      'split/emotion5',
       ...TRAIN_TASKS,
-      'evaluate',
+      'evaluate/emotion5',
       'report',
     ]);
-    expect(task(m, 'split').reason).toBe(
+    expect(task(m, 'split/emotion5').reason).toBe(
       'input dsp/deap-s02 changed; input vision/deap-s02 changed',
     );
     for (const l of TRAIN_TASKS) {
       expect(task(m, l).reason).toBe(
-        'input dsp/deap-s02 changed; input split changed; input vision/deap-s02 changed',
+        'input dsp/deap-s02 changed; input split/emotion5 changed; input vision/deap-s02 changed',
       );
     }
     expect(m.counts.hit).toBe(m.tasks.length - ran.length);
@@ -551,7 +558,7 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
     expect(task(m, 'dsp/amigos-P03')).toMatchObject({ status: 'skipped' });
     expect(task(m, 'vision/amigos-P03')).toMatchObject({ status: 'skipped' });
     // split and train gather every subject's shards: they go on without P03's, and say so
-    for (const l of ['split', ...TRAIN_TASKS]) {
+    for (const l of ['split/emotion5', ...TRAIN_TASKS]) {
       expect(task(m, l)).toMatchObject({
         status: 'ran',
         missingInputs: ['dsp/amigos-P03', 'vision/amigos-P03'],
@@ -587,9 +594,9 @@ describe('a configured download (real DEAP/AMIGOS file formats)', () => {
       'convert/amigos-P03',
       'dsp/amigos-P03',
       'vision/amigos-P03',
-      'split',
+      'split/emotion5',
       ...TRAIN_TASKS,
-      'evaluate',
+      'evaluate/emotion5',
       'report',
     ]);
     expect(fixed.tasks.filter((t) => t.missingInputs?.length)).toEqual([]);

@@ -9,17 +9,19 @@
  *   dsp       convert   subject   @emo/dsp (+ datasets)    windows shard per subject
  *   vision    convert,  subject   @emo/vision (+ datasets) faces shard per subject (a crop per
  *             dsp                                          window, aligned by trial time)
- *   split     dsp,      global    @emo/eval splits         train/val/test sample ids per protocol
- *             vision              (+ samples)              and fold (random 70/15/15, subject
+ *   split     dsp*,     task      @emo/eval splits         per classification task (`tasks`):
+ *             vision*             (+ samples)              train/val/test sample ids per protocol
+ *                                                          and fold (random 70/15/15, subject
  *                                                          k-fold, within-subject), leakage-checked
- *   train     split,    protocol× @emo/model (+ datasets,  a trained model (sized by the shards),
- *             dsp*,     model×fold  samples)               its curves and a predictions shard of
- *             vision*                                      the fold's test samples (* every
- *                                                          subject's shard)
- *   evaluate  split,    global    @emo/eval                metrics with intervals, McNemar, SVG
- *             train                                        figures
+ *   train     split†,   task×     @emo/model (+ datasets,  a trained model (sized by the shards),
+ *             dsp*,     protocol× samples)                 its curves and a predictions shard of
+ *             vision*   model×fold                         the fold's test samples (* every
+ *                                                          subject's shard; † its task's only)
+ *   evaluate  split,    task      @emo/eval                metrics with intervals and floors,
+ *             train†                                       McNemar, SVG figures
  *   report    convert,  global    @emo/eval (+ datasets)   report.html, report.md, metrics.json,
- *             dsp, vision, split, evaluate                 emo.config.json
+ *             dsp, vision, split, evaluate                 emo.config.json (every task side by
+ *                                                          side, the first configured leading)
  *
  * Parameters: each stage's block of the config (defaults from its package), the run's `seed`
  * into every random stage that does not set its own, and — before anything runs — the model
@@ -109,7 +111,12 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
     convert: config.convert,
     dsp: config.dsp,
     vision: config.vision,
-    split: { ...config.split, seed: config.split.seed ?? seed },
+    split: {
+      ...config.split,
+      seed: config.split.seed ?? seed,
+      tasks: config.tasks,
+      ratingSplit: config.ratingSplit,
+    },
     train: { ...config.train, seed: config.train.seed ?? seed },
     evaluate: {
       ...config.evaluate,
@@ -120,6 +127,9 @@ export async function buildPipeline(config: EmoConfig): Promise<EmoPipeline> {
   // checked by the JSON Schema written beside it.
   const { store: _store, results: _results, $schema: _schema, ...rest } = config;
   const settings = { $schema: `./${CONFIG_SCHEMA_JSON}`, ...rest };
-  const params = { ...stageParams, report: { published: config.report.published, settings } };
+  const params = {
+    ...stageParams,
+    report: { published: config.report.published, settings, tasks: config.tasks },
+  };
   return { stages, params, synthetic };
 }

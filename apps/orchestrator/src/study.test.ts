@@ -1,7 +1,8 @@
-// The whole study on a small synthetic corpus, through `emo full`: the three split protocols
-// (each leakage-checked and marked in every output), a model × protocol × fold training with
+// The whole study on a small synthetic corpus, through `emo full`, for three tasks side by side
+// (the study's five classes, binary valence and arousal): the three split protocols (each
+// leakage-checked and marked in every output), a task × model × protocol × fold training with
 // tiny models (the proof is about the pipeline, not the learning: see the README for the real
-// numbers), the evaluation, and the report — opened in real headless Chromium.
+// numbers), the evaluation with floors, and the report — opened in real headless Chromium.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   existsSync,
@@ -22,6 +23,8 @@ import { TINY_TRAIN, runEmo } from './testing.js';
 const CHROMIUM = process.env.EMO_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts', import.meta.url));
 
+const TASKS = ['emotion5', 'valence2', 'arousal2'];
+
 let dir: string;
 let latest: string;
 let manifest: RunManifest;
@@ -36,6 +39,7 @@ beforeAll(async () => {
       synth: { subjects: 3, deapTrials: 6, amigosShortTrials: 6, amigosLongS: 20, video: false },
       train: TINY_TRAIN,
       evaluate: { bootstrap: { iterations: 200 } },
+      tasks: TASKS,
     }),
   );
   const r = await runEmo('full', '--config', join(dir, 'emo.config.json'));
@@ -46,6 +50,21 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+interface Evaluation {
+  synthetic: boolean;
+  task: string;
+  classes: string[];
+  models: {
+    protocol: string;
+    model: string;
+    folds: number;
+    bootstrap: { unit: string };
+    binary: { f1: number; auc: number | null } | null;
+  }[];
+  floors: { protocol: string; model: string; metrics: { n: number } }[];
+  comparisons: { protocol: string; a: string; b: string }[];
+}
+
 interface Metrics {
   split: {
     protocols: {
@@ -55,11 +74,11 @@ interface Metrics {
       folds: { fold: number; test: number }[];
     }[];
   };
-  evaluation: {
-    synthetic: boolean;
-    models: { protocol: string; model: string; folds: number; bootstrap: { unit: string } }[];
-    comparisons: { protocol: string; a: string; b: string }[];
-  };
+  evaluation: Evaluation;
+  tasks: {
+    split: { task: string; classes: string[]; labels: { dataset: string }[] };
+    evaluation: Evaluation;
+  }[];
 }
 
 describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () => {
@@ -72,27 +91,56 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
       ['within-subject-trials', 'within-subject', 'shares-subjects'],
     ]);
     const train = manifest.tasks.filter((t) => t.stage === 'train').map((t) => t.shard);
-    const expected = m.split.protocols.flatMap((p) =>
-      p.folds.flatMap((f) =>
-        ['hybrid', 'cnnOnly', 'rnnOnly'].map((k) => `${p.protocol}.${k}.f${f.fold}`),
+    const expected = TASKS.flatMap((task) =>
+      m.split.protocols.flatMap((p) =>
+        p.folds.flatMap((f) =>
+          ['hybrid', 'cnnOnly', 'rnnOnly'].map((k) => `${task}.${p.protocol}.${k}.f${f.fold}`),
+        ),
       ),
     );
     expect([...train].sort()).toEqual([...expected].sort());
-    expect(train).toHaveLength(3 * (1 + 3 + 1));
-    // every model under every protocol, folds pooled; subjects resampled where subject-independent
-    expect(m.evaluation.synthetic).toBe(true);
-    expect(m.evaluation.models).toHaveLength(9);
-    for (const e of m.evaluation.models) {
-      expect(e.bootstrap.unit).toBe(e.protocol.startsWith('subject') ? 'subject' : 'window');
-      expect(e.folds).toBe(e.protocol.startsWith('subject') ? 3 : 1);
+    expect(train).toHaveLength(3 * 3 * (1 + 3 + 1));
+    // every task: every model under every protocol, folds pooled, and both floors; subjects
+    // resampled where subject-independent, whole trials otherwise
+    expect(m.tasks.map((t) => [t.split.task, t.evaluation.task])).toEqual(TASKS.map((t) => [t, t]));
+    expect(m.evaluation.task).toBe('emotion5');
+    for (const { split, evaluation: e } of m.tasks) {
+      expect(e.synthetic).toBe(true);
+      expect(e.classes).toEqual(split.classes);
+      expect(e.classes).toHaveLength(split.task === 'emotion5' ? 5 : 2);
+      expect(e.models).toHaveLength(9);
+      expect(e.floors.map((f) => `${f.protocol}/${f.model}`)).toEqual(
+        m.split.protocols.flatMap((p) => [`${p.protocol}/majority`, `${p.protocol}/stratified`]),
+      );
+      for (const x of e.models) {
+        expect(x.bootstrap.unit).toBe(x.protocol.startsWith('subject') ? 'subject' : 'trial');
+        expect(x.folds).toBe(x.protocol.startsWith('subject') ? 3 : 1);
+        expect(x.binary === null).toBe(split.task === 'emotion5');
+      }
+      expect(e.comparisons).toHaveLength(6);
+      expect(split.labels.map((l) => l.dataset)).toEqual(['amigos', 'deap']);
     }
-    expect(m.evaluation.comparisons).toHaveLength(6);
+  });
+
+  it('reports the three tasks side by side with floors, and the published rows as not comparable', () => {
+    const html = readFileSync(join(latest, 'report.html'), 'utf8');
+    const tasks = html.slice(
+      html.indexOf('<section id="tasks">'),
+      html.indexOf('</section>', html.indexOf('<section id="tasks">')),
+    );
+    for (const t of TASKS) expect(tasks).toContain(`<code>${t}</code>`);
+    expect(tasks.match(/<em>floor: majority<\/em>/g)).toHaveLength(3 * 3);
+    expect(tasks).toContain('Labels per task');
+    const published = html.slice(html.indexOf('<section id="published">'));
+    expect(published).toContain('Koelstra et al. 2012');
+    expect(published).toContain('not comparable: this run is on SYNTHETIC data');
+    expect(published).not.toContain('class="comparable"');
   });
 
   it('marks the protocol in every predictions row', () => {
     for (const t of manifest.tasks.filter((x) => x.stage === 'train')) {
       const p = readPredictionsShard(join(t.output?.path ?? '', 'predictions.arrow'));
-      const [protocol, model, fold] = (t.shard ?? '').split('.');
+      const [, protocol, model, fold] = (t.shard ?? '').split('.');
       expect(p.rows.length).toBeGreaterThan(0);
       for (const r of p.rows) {
         expect([r.protocol, r.model, `f${r.fold}`]).toEqual([protocol, model, fold]);
@@ -118,6 +166,30 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
     }
   });
 
+  it('adding a task re-runs nothing that exists: only its own split, training and evaluation', async () => {
+    const r = await runEmo(
+      'full',
+      '--config',
+      join(dir, 'emo.config.json'),
+      '--set',
+      `tasks=${JSON.stringify([...TASKS, 'quadrant4'])}`,
+    );
+    expect(r.code).toBe(0);
+    const m = JSON.parse(
+      readFileSync(join(dir, 'res', 'latest', 'manifest.json'), 'utf8'),
+    ) as RunManifest;
+    const ran = m.tasks.filter((t) => t.status === 'ran');
+    expect(ran.every((t) => t.stage === 'report' || t.shard?.startsWith('quadrant4'))).toBe(true);
+    expect(ran.map((t) => t.stage)).toEqual([
+      'split',
+      ...Array<string>(15).fill('train'),
+      'evaluate',
+      'report',
+    ]);
+    const hits = m.tasks.filter((t) => t.status === 'hit');
+    expect(hits).toHaveLength(manifest.tasks.length - 1);
+  });
+
   it('emo.config.json beside the report reproduces the run: every task is cached', async () => {
     const plan = await runEmo(
       'plan',
@@ -129,7 +201,8 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
     );
     expect(plan.code).toBe(0);
     const tasks = (JSON.parse(plan.out) as { tasks: { action: string }[] }).tasks;
-    expect(tasks.length).toBe(manifest.tasks.length);
+    const last = JSON.parse(readFileSync(join(latest, 'manifest.json'), 'utf8')) as RunManifest;
+    expect(tasks.length).toBe(last.tasks.length);
     expect(tasks.every((t) => t.action === 'cached')).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './ndarray.js';
 export * from './emotions.js';
 export * from './labels.js';
+export * from './tasks.js';
 export type * from './mat/types.js';
 export { readPickle } from './pickle/index.js';
 export type { PickleValue } from './pickle/index.js';

@@ -3,9 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluate } from './evaluate.js';
+import type { PredictionSet } from './evaluate.js';
+import type { ProtocolKind, ProtocolSummary } from './types.js';
 import { fakeRun } from './fake-run.js';
 import { figuresFor } from './figures/index.js';
-import { classificationMetrics } from './metrics/index.js';
+import { bootstrapIntervals, classificationMetrics } from './metrics/index.js';
 
 const { protocols, sets } = fakeRun();
 const e = evaluate(protocols, sets, true, { bootstrap: { iterations: 300, seed: 0 } });
@@ -42,9 +44,9 @@ describe('evaluate', () => {
     expect(subj?.metrics).toEqual(classificationMetrics(yTrue, yPred, 5));
   });
 
-  it('resamples subjects only where the protocol is subject-independent', () => {
+  it('resamples subjects where the protocol is subject-independent, whole trials otherwise', () => {
     for (const m of e.models) {
-      expect(m.bootstrap.unit).toBe(m.kind === 'subject-independent' ? 'subject' : 'window');
+      expect(m.bootstrap.unit).toBe(m.kind === 'subject-independent' ? 'subject' : 'trial');
       expect(m.intervals.accuracy.lower).toBeLessThanOrEqual(m.metrics.accuracy);
       expect(m.intervals.accuracy.upper).toBeGreaterThanOrEqual(m.metrics.accuracy);
     }
@@ -128,4 +130,146 @@ describe('figures', () => {
     // the same evaluation draws the same bytes
     expect((await figuresFor(e)).map((f) => f.svg)).toEqual(figs.map((f) => f.svg));
   }, 60_000);
+});
+
+/**
+ * Prediction sets of one model under one protocol whose windows are perfectly correlated within
+ * trials: every window of a trial is right, or every one wrong (half the trials each).
+ */
+function correlated(trials: number, windowsPerTrial: number, kind: ProtocolKind) {
+  const protocol = 'p';
+  const rows = Array.from({ length: trials * windowsPerTrial }, (_, i) => {
+    const trial = Math.floor(i / windowsPerTrial);
+    return {
+      dataset: 'deap',
+      subject: `s${trial % 4}`,
+      trial,
+      stimulusId: String(trial),
+      window: i % windowsPerTrial,
+      t0: 0,
+      t1: 4,
+      protocol,
+      fold: 0,
+      model: 'hybrid',
+      yTrue: 'high',
+    };
+  });
+  const probs = new Float32Array(rows.length * 2);
+  rows.forEach((r, i) => {
+    const right = (r.trial * 7919) % trials < trials / 2;
+    probs[2 * i + (right ? 1 : 0)] = 0.9;
+    probs[2 * i + (right ? 0 : 1)] = 0.1;
+  });
+  const summary: ProtocolSummary = {
+    protocol,
+    kind,
+    seed: 0,
+    description: '',
+    folds: [{ fold: 0, train: 100, val: 0, test: rows.length, trainPerClass: [40, 60] }],
+    leakage: {
+      protocol,
+      kind,
+      verdict: 'clean',
+      shares: { subjects: false, trials: false, stimuli: false },
+      folds: [],
+      summary: '',
+    },
+    notes: [],
+  };
+  const set: PredictionSet = {
+    protocol,
+    model: 'hybrid',
+    fold: 0,
+    rows,
+    classes: ['low', 'high'],
+    probs,
+    curves: [],
+  };
+  return evaluate([summary], [set], true, {
+    task: 'valence2',
+    bootstrap: { iterations: 2000, seed: 3 },
+  });
+}
+
+const width = (i: { lower: number | null; upper: number | null }) =>
+  (i.upper ?? NaN) - (i.lower ?? NaN);
+
+describe('intervals that respect the data structure', () => {
+  it('resample whole trials: the width follows the number of trials, not of windows', () => {
+    const few = correlated(40, 4, 'within-subject').models[0];
+    const many = correlated(40, 40, 'within-subject').models[0];
+    const moreTrials = correlated(160, 4, 'within-subject').models[0];
+    expect(few.bootstrap.unit).toBe('trial');
+    expect(few.metrics.accuracy).toBeCloseTo(0.5, 1);
+    // 10× the windows of the same 40 trials: the same width (a window bootstrap would shrink it
+    // by about √10)
+    expect(width(many.intervals.accuracy) / width(few.intervals.accuracy)).toBeGreaterThan(0.8);
+    expect(width(many.intervals.accuracy) / width(few.intervals.accuracy)).toBeLessThan(1.25);
+    // 4× the trials: about half the width
+    const ratio = width(moreTrials.intervals.accuracy) / width(few.intervals.accuracy);
+    expect(ratio).toBeGreaterThan(0.4);
+    expect(ratio).toBeLessThan(0.62);
+    // a window bootstrap of the same predictions would have been about √10 narrower
+    const windows = bootstrapIntervals({
+      yTrue: many.metrics.confusion.flatMap((r, t) => r.flatMap((n) => Array<number>(n).fill(t))),
+      yPred: many.metrics.confusion.flatMap((r) => r.flatMap((n, p) => Array<number>(n).fill(p))),
+      numClasses: 2,
+      iterations: 2000,
+      seed: 3,
+      level: 0.95,
+    });
+    expect(width(windows.accuracy)).toBeLessThan(0.45 * width(many.intervals.accuracy));
+  });
+
+  it('resample whole subjects under a subject-independent protocol', () => {
+    const m = correlated(40, 4, 'subject-independent').models[0];
+    expect(m.bootstrap.unit).toBe('subject');
+    expect(m.subjects).toBe(4);
+  });
+});
+
+describe('floors and binary metrics', () => {
+  const e2 = correlated(40, 4, 'within-subject');
+
+  it('scores the majority class and a stratified guess from the fold’s training classes', () => {
+    expect(e2.floors.map((f) => f.model)).toEqual(['majority', 'stratified']);
+    const [majority, stratified] = e2.floors;
+    // training classes [40 low, 60 high] → always 'high'; every test window is 'high'
+    expect(majority.metrics.accuracy).toBe(1);
+    expect(majority.metrics.confusion).toEqual([
+      [0, 0],
+      [0, 160],
+    ]);
+    // a guess of 'high' with probability 0.6: accuracy about 0.6
+    expect(stratified.metrics.accuracy).toBeGreaterThan(0.5);
+    expect(stratified.metrics.accuracy).toBeLessThan(0.7);
+    expect(stratified.intervals.accuracy.lower).not.toBeNull();
+  });
+
+  it('gives the two-class metrics of the positive class, and none for five classes', () => {
+    const b = e2.models[0].binary;
+    expect(b?.positive).toBe(1);
+    expect(b?.recall).toBeCloseTo(e2.models[0].metrics.perClass[1].recall, 12);
+    expect(e.models.every((m) => m.binary === null)).toBe(true);
+    expect(e.task).toBe('emotion5');
+    expect(e2.task).toBe('valence2');
+    expect(e2.classes).toEqual(['low', 'high']);
+  });
+
+  it('scores each subject and gives mean ± SD over subjects', () => {
+    const m = e2.models[0];
+    expect(m.perSubject.map((s) => s.subject).sort()).toEqual(['s0', 's1', 's2', 's3']);
+    expect(m.perSubject.reduce((a, s) => a + s.n, 0)).toBe(m.metrics.n);
+    const accs = m.perSubject.map((s) => s.accuracy);
+    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+    expect(m.subjectMean.accuracy.mean).toBeCloseTo(mean, 12);
+    const sd = Math.sqrt(accs.reduce((a, x) => a + (x - mean) ** 2, 0) / (accs.length - 1));
+    expect(m.subjectMean.accuracy.sd).toBeCloseTo(sd, 12);
+  });
+
+  it('refuses prediction sets whose classes disagree', () => {
+    const { sets: five } = fakeRun();
+    const odd = { ...five[0], classes: ['a', 'b', 'c', 'd', 'e'] };
+    expect(() => evaluate(protocols, [five[1], odd], true)).toThrow(/has classes a, b, c, d, e/);
+  });
 });

@@ -31,7 +31,14 @@ export function fakeRun(seed = 1): { protocols: ProtocolSummary[]; sets: Predict
       kind,
       seed: 0,
       description: `${protocol} (made up)`,
-      folds: Array.from({ length: folds }, (_, fold) => ({ fold, train: 300, val: 60, test: 120 })),
+      folds: Array.from({ length: folds }, (_, fold) => ({
+        fold,
+        train: 300,
+        val: 60,
+        test: 120,
+        // a majority class (happy) and a rare one (fear), as on real data
+        trainPerClass: [90, 60, 60, 60, 30],
+      })),
       leakage: {
         protocol,
         kind,
@@ -84,6 +91,7 @@ export function fakeRun(seed = 1): { protocols: ProtocolSummary[]; sets: Predict
           model,
           fold: fold.fold,
           rows: rows.map((r) => ({ ...r, model })),
+          classes: EMOTIONS,
           probs,
           curves: [1, 2, 3].map((epoch) => ({
             epoch,

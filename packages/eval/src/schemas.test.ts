@@ -193,6 +193,8 @@ describe('protocolSummarySchema', () => {
     summariseProtocol(
       split,
       guardSplit(split, byId, { stimuliHeldOut: split.kind === 'subject-independent' }),
+      new Map(samples.map((s) => [`${s.subject}/${s.trial}/${s.window}`, s.label])),
+      5,
     ),
   );
 
@@ -230,10 +232,19 @@ describe('the package index', () => {
     expect(api.protocolSummarySchema).toBe(protocolSummarySchema);
     expect(api.BOOTSTRAP_DEFAULTS).toBe(BOOTSTRAP_DEFAULTS);
     expect(api.SPLIT_DEFAULTS).toBe(SPLIT_DEFAULTS);
-    expect(api.PUBLISHED_ANCHORS.map((a) => a.source)).toEqual([
-      'Miranda-Correa et al. 2018 (AMIGOS authors)',
-      'published window-level random splits on DEAP/AMIGOS',
-    ]);
+    // the DEAP and AMIGOS papers' own tables, cited with their table numbers
+    expect(new Set(api.PUBLISHED_ANCHORS.map((a) => a.source))).toEqual(
+      new Set([
+        'Koelstra et al. 2012, IEEE TAC 3(1), Table 7 (DEAP paper)',
+        'Miranda-Correa et al., IEEE TAC, arXiv:1702.02510v3, Table 7 (AMIGOS paper)',
+        'published window-level random splits on DEAP/AMIGOS',
+      ]),
+    );
+    // every row with a number to compare says its task, protocol kind, modality and data set
+    for (const a of api.PUBLISHED_ANCHORS.filter((x) => x.metric)) {
+      expect([a.task, a.protocolKind, a.modality, a.dataset].every(Boolean)).toBe(true);
+      expect(a.value).toContain(a.metric?.value.toFixed(3));
+    }
     expect(api.escapeHtml(`<a href="x">'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&lt;/a&gt;');
   });
 });
@@ -272,6 +283,6 @@ describe('defaults', () => {
     const run = fakeRun();
     const one = run.protocols.slice(0, 1);
     const e = evaluate(one, run.sets, true);
-    expect(e.models[0].bootstrap).toEqual({ unit: 'window', ...BOOTSTRAP_DEFAULTS, seed: 0 });
+    expect(e.models[0].bootstrap).toEqual({ unit: 'trial', ...BOOTSTRAP_DEFAULTS, seed: 0 });
   });
 });

@@ -66,6 +66,8 @@ export const classificationMetricsSchema = z
   .object({
     n: count,
     accuracy: z.number(),
+    /** Mean recall over the classes with true samples (sklearn's balanced_accuracy_score). */
+    balancedAccuracy: z.number(),
     /** One entry per class, in class order. */
     perClass: z.array(classMetricsSchema).readonly(),
     macro: averagedMetricsSchema,
@@ -160,6 +162,21 @@ export const trainingCurveSchema = z
   })
   .readonly();
 
+/** What the literature reports for a two-class task (metrics/binary.ts). */
+export const binaryMetricsSchema = z
+  .object({
+    /** Index of the positive class (1: 'high' of valence2/arousal2). */
+    positive: z.number().int().min(0).max(1),
+    f1: z.number(),
+    precision: z.number(),
+    recall: z.number(),
+    macroF1: z.number(),
+    balancedAccuracy: z.number(),
+    /** ROC AUC of the positive class's probability; null without both classes in the truth. */
+    auc: z.number().nullable(),
+  })
+  .readonly();
+
 /** One model under one protocol, predictions of all folds pooled. */
 export const modelEvaluationSchema = z
   .object({
@@ -172,13 +189,41 @@ export const modelEvaluationSchema = z
     subjects: count,
     metrics: classificationMetricsSchema,
     roc: rocResultSchema,
-    intervals: z
-      .object({ accuracy: intervalSchema, macroF1: intervalSchema, kappa: intervalSchema })
+    /**
+     * Scores per subject of its test windows (how the literature reports leave-one-subject-out
+     * and per-participant results), and their mean and sample standard deviation over subjects.
+     */
+    perSubject: z
+      .array(
+        z
+          .object({ subject: z.string(), n: count, accuracy: z.number(), macroF1: z.number() })
+          .readonly(),
+      )
       .readonly(),
-    /** Bootstrap settings: what was resampled ('subject' for subject-independent protocols). */
+    subjectMean: z
+      .object({
+        accuracy: z.object({ mean: z.number(), sd: z.number().nullable() }).readonly(),
+        macroF1: z.object({ mean: z.number(), sd: z.number().nullable() }).readonly(),
+      })
+      .readonly(),
+    /** The two-class metrics, for a task with two classes; null otherwise. */
+    binary: binaryMetricsSchema.nullable(),
+    intervals: z
+      .object({
+        accuracy: intervalSchema,
+        macroF1: intervalSchema,
+        kappa: intervalSchema,
+        balancedAccuracy: intervalSchema,
+      })
+      .readonly(),
+    /**
+     * Bootstrap settings: what was resampled whole — 'subject' for subject-independent protocols,
+     * 'trial' for window-level ones (a cluster bootstrap: windows of one trial are not
+     * independent), 'window' only where no trial is known.
+     */
     bootstrap: z
       .object({
-        unit: z.enum(['subject', 'window']),
+        unit: z.enum(['subject', 'trial', 'window']),
         iterations: count,
         seed: z.number(),
         level: z.number(),
@@ -214,7 +259,18 @@ export const protocolSummarySchema = z
     /** One line a reader understands, e.g. "3-fold by subject, stimuli held out too". */
     description: z.string(),
     folds: z
-      .array(z.object({ fold: count, train: count, val: count, test: count }).readonly())
+      .array(
+        z
+          .object({
+            fold: count,
+            train: count,
+            val: count,
+            test: count,
+            /** Training samples per class (the floors predict from them). */
+            trainPerClass: z.array(count).readonly(),
+          })
+          .readonly(),
+      )
       .readonly(),
     leakage: leakageReportSchema,
     notes: strings,
@@ -225,9 +281,18 @@ export const protocolSummarySchema = z
 export const evaluationSchema = z
   .object({
     synthetic: z.boolean(),
+    /** The task (@emo/datasets tasks.ts: 'emotion5', 'valence2', …) and its classes, in order. */
+    task: z.string(),
     classes: strings,
     protocols: z.array(protocolSummarySchema).readonly(),
     models: z.array(modelEvaluationSchema).readonly(),
+    /**
+     * The floors of every protocol, on the same test samples: 'majority' (each fold's most
+     * frequent training class, scikit-learn's DummyClassifier 'most_frequent') and 'stratified'
+     * (a seeded random guess with each fold's training class shares, DummyClassifier
+     * 'stratified'), with the same intervals as the models.
+     */
+    floors: z.array(modelEvaluationSchema).readonly(),
     comparisons: z.array(modelComparisonSchema).readonly(),
   })
   .readonly();

@@ -5,12 +5,13 @@
  * from the zod schemas of schemas.ts, which the reading stage checks the JSON against; the
  * report's own inputs stay interfaces.
  *
- * Class indices follow EMOTIONS of @emo/datasets (happy, sad, angry, neutral, fear).
+ * Class indices follow the evaluation's `classes` (the task's, @emo/datasets tasks.ts).
  */
 
 import type { z } from 'zod';
 import type {
   averagedMetricsSchema,
+  binaryMetricsSchema,
   classificationMetricsSchema,
   classMetricsSchema,
   evaluationSchema,
@@ -59,6 +60,9 @@ export type LeakageReport = z.infer<typeof leakageReportSchema>;
 /** Per-epoch curves of one trained model (history.csv without timings). */
 export type TrainingCurve = z.infer<typeof trainingCurveSchema>;
 
+/** F1/precision/recall of the positive class, macro F1, balanced accuracy, AUC (two classes). */
+export type BinaryMetrics = z.infer<typeof binaryMetricsSchema>;
+
 /** One model under one protocol, predictions of all folds pooled. */
 export type ModelEvaluation = z.infer<typeof modelEvaluationSchema>;
 
@@ -91,17 +95,49 @@ export interface DataSummary {
   readonly perClass: Readonly<Record<string, number>>;
 }
 
+/** One data set's samples of a task: per class, and those left without a label, why. */
+export interface TaskLabels {
+  readonly dataset: string;
+  readonly perClass: Readonly<Record<string, number>>;
+  readonly leftOut: readonly { readonly reason: string; readonly count: number }[];
+}
+
+/** One classification task of the run: what it is, its labels and its whole evaluation. */
+export interface TaskReport {
+  /** 'emotion5', 'valence2', 'arousal2', 'quadrant4' (@emo/datasets tasks.ts). */
+  readonly task: string;
+  /** The task in words (classes, threshold). */
+  readonly description: string;
+  readonly evaluation: Evaluation;
+  readonly labels: readonly TaskLabels[];
+}
+
 /** A subject (or trial) that was left out of the evaluation, and why. */
 export interface SkippedItem {
   readonly what: string;
   readonly reason: string;
 }
 
-/** A number published by the study or by others, shown beside ours. */
+/**
+ * A number published by the study or by others, shown beside ours. With `task`, `protocolKind`,
+ * `modality` and `dataset` it is put beside our result of the same setting (report/compare.ts);
+ * without them it is context only.
+ */
 export interface PublishedAnchor {
+  /** The paper and its table. */
   readonly source: string;
   readonly setting: string;
+  /** The published numbers as the paper gives them. */
   readonly value: string;
+  /** 'valence2', 'arousal2', … (@emo/datasets tasks.ts). */
+  readonly task?: string;
+  readonly protocolKind?: ProtocolKind;
+  /** 'physiological', 'face', 'face+physiological', 'EEG', … (MODEL_MODALITY). */
+  readonly modality?: string;
+  /** 'deap' or 'amigos': the data set the number is on. */
+  readonly dataset?: string;
+  /** The number to put beside ours: our mean over subjects of the same metric. */
+  readonly metric?: { readonly name: 'accuracy' | 'macroF1'; readonly value: number };
 }
 
 /** Everything the HTML report and the Markdown summary show. */
@@ -119,7 +155,13 @@ export interface ReportInput {
   /** tfjs backend that trained the models, and why others were not used. */
   readonly backend: string;
   readonly training: Readonly<Record<string, unknown>>;
+  /** The leading task's evaluation (the first configured task; figures and details are of it). */
   readonly evaluation: Evaluation;
+  /**
+   * Every task of the run, the leading one first, shown side by side with their floors; empty or
+   * absent when the run has only the leading task's evaluation.
+   */
+  readonly tasks?: readonly TaskReport[];
   readonly figures: readonly Figure[];
   readonly published: readonly PublishedAnchor[];
   readonly skipped: readonly SkippedItem[];

@@ -24,7 +24,7 @@ export interface Batch {
   readonly size: number;
   /** Per input: size × (its shape) values, in the model's layout. */
   readonly inputs: Partial<Record<InputName, Float32Array>>;
-  /** Indices in EMOTIONS. */
+  /** Indices into the index's classes. */
   readonly labels: Int32Array;
   readonly keys: readonly SampleKey[];
 }

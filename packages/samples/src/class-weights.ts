@@ -3,13 +3,12 @@
  * is the number of samples and k the number of classes present, so that the weights average 1
  * over the samples (scikit-learn's 'balanced'). A class with no samples gets weight 0.
  */
-import { EMOTIONS } from '@emo/datasets';
 import { sampleId } from './keys.js';
 import type { SampleIndex } from './sample-index.js';
 
-/** Samples per class (EMOTIONS order), of the whole index or of the given ids. */
+/** Samples per class (the index's class order), of the whole index or of the given ids. */
 export function countByLabel(index: SampleIndex, ids?: ReadonlySet<string>): number[] {
-  const counts: number[] = EMOTIONS.map(() => 0);
+  const counts: number[] = index.classes.map(() => 0);
   for (const e of index.entries) {
     if (e.label >= 0 && (!ids || ids.has(sampleId(e)))) counts[e.label]++;
   }

@@ -155,4 +155,49 @@ describe('indexSamples', () => {
       /a\.faces\.arrow: not a windows shard/,
     );
   });
+
+  it('labels samples by the task: ratings for the binary and quadrant tasks, with reasons', () => {
+    const dir = tmp();
+    // trial 0: valence 7, arousal 2; trial 1: valence exactly 5, no arousal; trial 2: none
+    const ratings = [
+      { valence: 7, arousal: 2 },
+      { valence: 5, arousal: null },
+      { valence: null, arousal: null },
+    ];
+    const s = writeTinySubject(dir, {
+      subject: 's01',
+      subjectNo: 1,
+      trials: 3,
+      windowsPerTrial: 2,
+      label: (t) => (t === 0 ? 'sad' : null),
+      ratings: (t) => ratings[t],
+    });
+    const five = indexSamples([s], { needs: ALL });
+    expect(five.task).toBe('emotion5');
+    expect(five.entries.map((e) => e.label)).toEqual([1, 1]);
+    const valence = indexSamples([s], { needs: ALL, task: 'valence2' });
+    expect(valence.classes).toEqual(['low', 'high']);
+    expect(valence.entries.map((e) => [sampleId(e), e.label])).toEqual([
+      ['s01/0/0', 1],
+      ['s01/0/1', 1],
+      ['s01/1/0', 1],
+      ['s01/1/1', 1],
+    ]);
+    expect(valence.unlabelledReasons).toEqual([
+      { dataset: 'deap', reason: 'no valence rating', count: 2 },
+    ]);
+    const low = indexSamples([s], {
+      needs: ALL,
+      task: 'valence2',
+      ratingSplit: { threshold: 5, atThreshold: 'low' },
+    });
+    expect(low.entries.map((e) => e.label)).toEqual([1, 1, 0, 0]);
+    const quadrant = indexSamples([s], { needs: ALL, task: 'quadrant4' });
+    expect(quadrant.entries.map((e) => quadrant.classes[e.label])).toEqual(['HVLA', 'HVLA']);
+    expect(quadrant.skipped.unlabelled).toBe(4);
+    expect(quadrant.unlabelledReasons).toEqual([
+      { dataset: 'deap', reason: 'no arousal rating', count: 2 },
+      { dataset: 'deap', reason: 'no valence rating', count: 2 },
+    ]);
+  });
 });

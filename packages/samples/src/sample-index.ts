@@ -4,8 +4,10 @@
  * none of their big arrays.
  *
  * A subject's `windows` and `faces` rows are joined on (trial, window). The label is the
- * windows row's `label5` where there is one, else the faces row's; unlabelled samples are
- * skipped and counted. A sample that needs 'face' needs a faces row (rows whose face was not
+ * sample's class in the index's task (@emo/datasets tasks.ts; default the study's `emotion5`):
+ * for `emotion5` the windows row's `label5` where there is one, else the faces row's; for the
+ * rating tasks the windows row's ratings (a faces row alone has none). Unlabelled samples are
+ * skipped and counted, with the reason, per data set. A sample that needs 'face' needs a faces row (rows whose face was not
  * found are kept: the vision stage wrote a fallback crop and a flag); one that needs 'physio'
  * or 'features' needs a windows row. A windows file is read even when only 'face' is needed,
  * so that the labels and the set of samples do not depend on the model's inputs.
@@ -13,8 +15,15 @@
  * Faces rows without trial and window (single images, e.g. FER2013) are keyed as trial
  * {@link IMAGE_TRIAL} and window = row index (see keys.ts).
  */
-import type { FacesShard, WindowsShard } from '@emo/datasets';
-import { EMOTIONS, readFacesShard } from '@emo/datasets';
+import type { FacesShard, RatingSplit, TaskName, WindowsShard } from '@emo/datasets';
+import {
+  DEFAULT_TASK,
+  EMOTIONS,
+  RATING_SPLIT_DEFAULTS,
+  TASK_CLASSES,
+  readFacesShard,
+  taskLabel,
+} from '@emo/datasets';
 import type { InputName } from './inputs.js';
 import { IMAGE_TRIAL, sampleId } from './keys.js';
 import type { SampleKey } from './keys.js';
@@ -32,7 +41,7 @@ export interface SubjectShards {
 }
 
 export interface SampleIndexEntry extends SampleKey {
-  /** Index of the label in EMOTIONS ({@link UNLABELLED} when kept without one). */
+  /** Index of the label in the index's classes ({@link UNLABELLED} when kept without one). */
   readonly label: number;
   /** Index into {@link SampleIndex.shards}. */
   readonly shard: number;
@@ -58,6 +67,14 @@ export function faceShardsAsSubjects(faces: readonly string[]): SubjectShards[] 
 /** The label of a sample kept without one (IndexOptions.keepUnlabelled). */
 export const UNLABELLED = -1;
 
+/** Samples left without a label, by data set and reason. */
+export interface UnlabelledCount {
+  /** 'deap', 'amigos', or the faces shard's data set. */
+  readonly dataset: string;
+  readonly reason: string;
+  readonly count: number;
+}
+
 export interface SkippedCounts {
   readonly unlabelled: number;
   readonly noFace: number;
@@ -79,8 +96,12 @@ export interface SampleIndex {
   readonly seqLength: number | null;
   readonly channels: number | null;
   readonly numFeatures: number | null;
-  /** The classes a label indexes (the shards' `label5` classes, in EMOTIONS order). */
+  /** The task the labels are of. */
+  readonly task: TaskName;
+  /** The classes a label indexes, in the task's order (EMOTIONS for `emotion5`). */
   readonly classes: readonly string[];
+  /** Why samples were left unlabelled, by data set (sums to `skipped.unlabelled`). */
+  readonly unlabelledReasons: readonly UnlabelledCount[];
 }
 
 export interface IndexOptions {
@@ -92,6 +113,10 @@ export interface IndexOptions {
    * shards; never for training). Default false: they are skipped and counted.
    */
   readonly keepUnlabelled?: boolean;
+  /** The task whose classes label the samples (default `emotion5`, the study's). */
+  readonly task?: TaskName;
+  /** Where the rating tasks split low from high (default RATING_SPLIT_DEFAULTS). */
+  readonly ratingSplit?: RatingSplit;
   readonly reader?: ShardReader;
 }
 
@@ -244,28 +269,36 @@ function joinRows(
   return out;
 }
 
-/** The label of a joined sample (windows first), checked against the faces row's. */
+/**
+ * The label of a joined sample in `task`, or why it has none. For `emotion5` the windows row's
+ * `label5` (checked against the faces row's), else the faces row's; for the rating tasks the
+ * windows row's ratings.
+ */
 function labelOf(
   c: Candidate,
   windows: { path: string; shard: WindowsShard } | null,
   faces: { path: string; shard: FacesShard } | null,
-): number | null {
-  const w = c.windowsRow !== null && windows ? windows.shard.rows[c.windowsRow].label5 : null;
-  const f = c.facesRow !== null && faces ? faces.shard.rows[c.facesRow].label5 : null;
-  if (w !== null && f !== null && w !== f) {
+  task: TaskName,
+  split: RatingSplit,
+): { label: number | null; reason: string } {
+  const wRow = c.windowsRow !== null && windows ? windows.shard.rows[c.windowsRow] : null;
+  const fRow = c.facesRow !== null && faces ? faces.shard.rows[c.facesRow] : null;
+  if (wRow && fRow && wRow.label5 !== null && fRow.label5 !== null && wRow.label5 !== fRow.label5) {
     throw new Error(
-      `${windows?.path} row ${c.windowsRow} is labelled '${w}' but ${faces?.path} row ${c.facesRow} '${f}'`,
+      `${windows?.path} row ${c.windowsRow} is labelled '${wRow.label5}' but ${faces?.path} row ${c.facesRow} '${fRow.label5}'`,
     );
   }
-  const label = c.windowsRow !== null ? w : f;
-  if (label === null) return null;
-  const k = (EMOTIONS as readonly string[]).indexOf(label);
-  if (k < 0) {
-    const [path, row] =
-      c.windowsRow !== null ? [windows?.path, c.windowsRow] : [faces?.path, c.facesRow];
-    throw new Error(`${path} row ${row}: label5 '${label}' is not one of ${EMOTIONS.join(', ')}`);
+  const row = wRow ?? (task === 'emotion5' ? fRow : null);
+  if (row === null) return { label: null, reason: 'no ratings (a face crop without a window)' };
+  if (row.label5 !== null && !(EMOTIONS as readonly string[]).includes(row.label5)) {
+    const [path, i] = wRow ? [windows?.path, c.windowsRow] : [faces?.path, c.facesRow];
+    throw new Error(
+      `${path} row ${i}: label5 '${row.label5}' is not one of ${EMOTIONS.join(', ')}`,
+    );
   }
-  return k;
+  const ratings = 'valence' in row ? row : { ...row, valence: null, arousal: null };
+  const t = taskLabel(task, ratings, split);
+  return t.label === null ? { label: null, reason: t.reason } : { label: t.label, reason: '' };
 }
 
 /** `dataset/stimulus_id` of a joined sample (windows row first), or null. */
@@ -289,7 +322,10 @@ export function indexSamples(shards: readonly SubjectShards[], opts: IndexOption
   const needsFace = opts.needs.includes('face');
   const needsWindow = opts.needs.includes('physio') || opts.needs.includes('features');
   const dims = new DimsRecorder();
+  const task = opts.task ?? DEFAULT_TASK;
+  const split = opts.ratingSplit ?? RATING_SPLIT_DEFAULTS;
   const skipped = { unlabelled: 0, noFace: 0, noWindow: 0, flagged: 0 };
+  const why = new Map<string, UnlabelledCount>();
   const entries: SampleIndexEntry[] = [];
   const subjects = new Map<string, number>();
   const ids = new Set<string>();
@@ -311,10 +347,19 @@ export function indexSamples(shards: readonly SubjectShards[], opts: IndexOption
       ? { path: s.faces, shard: checkedFaces(s.faces, s.shardSubject ?? s.subject, reader, dims) }
       : null;
     for (const c of joinRows(windows, faces)) {
-      const found = labelOf(c, windows, faces);
-      const label = found ?? (opts.keepUnlabelled ? UNLABELLED : null);
-      if (label === null) skipped.unlabelled++;
-      else if (needsFace && c.facesRow === null) skipped.noFace++;
+      const found = labelOf(c, windows, faces, task, split);
+      const label = found.label ?? (opts.keepUnlabelled ? UNLABELLED : null);
+      if (label === null) {
+        skipped.unlabelled++;
+        const row =
+          c.windowsRow !== null
+            ? windows?.shard.rows[c.windowsRow]
+            : faces?.shard.rows[c.facesRow ?? 0];
+        const dataset = row?.dataset ?? 'unknown';
+        const k = `${dataset}\0${found.reason}`;
+        const seen = why.get(k);
+        why.set(k, { dataset, reason: found.reason, count: (seen?.count ?? 0) + 1 });
+      } else if (needsFace && c.facesRow === null) skipped.noFace++;
       else if (needsWindow && c.windowsRow === null) skipped.noWindow++;
       else {
         const flagged =
@@ -341,5 +386,13 @@ export function indexSamples(shards: readonly SubjectShards[], opts: IndexOption
       }
     }
   });
-  return { shards: [...shards], entries, skipped, ...dims.dims, classes: EMOTIONS };
+  return {
+    shards: [...shards],
+    entries,
+    skipped,
+    ...dims.dims,
+    task,
+    classes: TASK_CLASSES[task],
+    unlabelledReasons: [...why.values()],
+  };
 }

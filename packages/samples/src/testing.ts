@@ -28,6 +28,8 @@ export interface TinySubjectOptions {
   readonly noFace?: ReadonlySet<string> | 'all';
   /** Write no windows file. */
   readonly noWindows?: boolean;
+  /** Valence and arousal ratings of a trial (default none). */
+  readonly ratings?: (trial: number) => { valence: number | null; arousal: number | null };
   /** Flags of a window's windows row. */
   readonly flags?: (trial: number, window: number) => string | null;
   /** Override sizes (to test mismatches). */
@@ -114,8 +116,8 @@ export function writeTinySubject(dir: string, o: TinySubjectOptions): SubjectSha
         ...key,
         label5,
         labelSource: null,
-        valence: null,
-        arousal: null,
+        valence: o.ratings?.(trial).valence ?? null,
+        arousal: o.ratings?.(trial).arousal ?? null,
         dominance: null,
         liking: null,
         flags,

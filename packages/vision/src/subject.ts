@@ -366,7 +366,13 @@ export async function processSubjectFaces(
   const recs = readRecordingsShard(recordingsPath);
   const wins = readWindowsShard(windowsPath);
   const n = wins.rows.length;
-  const total = windowsByTrial(wins.rows).size;
+  const byTrial = windowsByTrial(wins.rows);
+  const total = byTrial.size;
+  // every video this subject needs is found here first, so that a bad path fails before any
+  // worker starts, naming the same trial however the trials are split
+  for (const r of recs.rows) {
+    if (r.videoPath && byTrial.has(r.trial)) videoFile(recordingsPath, r, opts.datasetRoot);
+  }
   let done = 0;
   const onTrial = (): void => opts.onProgress?.(++done, total);
   const parts =

@@ -233,7 +233,7 @@ describe('gather', () => {
       "stage 'train' gathers 'split', which is not per-subject",
     );
     expect(check({ ...train, shards: undefined })).toThrow(
-      "stage 'train' gathers all its per-subject dependencies, so it needs shards()",
+      "stage 'train' gathers or selects all its per-subject dependencies, so it needs shards()",
     );
     expect(check({ ...train, gather: ['convert'], shards: undefined })).not.toThrow();
   });

@@ -7,12 +7,19 @@ export type {
   RootedSource,
   RunContext,
   Scope,
+  ShardSelector,
   Source,
   ShardsContext,
   SourcesContext,
   Stage,
 } from './stage.js';
-export { PipelineError, StageParamsError, definePipeline, validateParams } from './pipeline.js';
+export {
+  PipelineError,
+  StageParamsError,
+  definePipeline,
+  stageParams,
+  validateParams,
+} from './pipeline.js';
 export type { Pipeline, StageParams } from './pipeline.js';
 export { canonicalJson, hashJson, sha256, toJsonValue } from './hash.js';
 export type { JsonValue } from './hash.js';

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { toJsonValue } from './hash.js';
 import type { JsonValue } from './hash.js';
-import { gathers } from './stage.js';
+import { readsOwnShard } from './stage.js';
 import type { Stage } from './stage.js';
 
 /** A stage list that cannot form a pipeline (duplicate id, unknown dependency, cycle, …). */
@@ -70,6 +70,21 @@ export function definePipeline(
         throw new PipelineError(`stage '${s.id}' gathers '${g}', which is not per-subject`);
       }
     }
+    for (const d of Object.keys(s.select ?? {})) {
+      if (!s.deps.includes(d)) {
+        throw new PipelineError(
+          `stage '${s.id}' selects shards of '${d}', which is not one of its deps`,
+        );
+      }
+      if (byId.get(d)?.scope !== 'subject' || s.scope !== 'subject') {
+        throw new PipelineError(
+          `stage '${s.id}' selects shards of '${d}': both must be per-subject`,
+        );
+      }
+      if (s.gather?.includes(d)) {
+        throw new PipelineError(`stage '${s.id}' both gathers and selects shards of '${d}'`);
+      }
+    }
     if (s.scope === 'subject' && !s.shards) {
       const subjectDeps = s.deps.filter((d) => byId.get(d)?.scope === 'subject');
       if (subjectDeps.length === 0) {
@@ -77,9 +92,9 @@ export function definePipeline(
           `stage '${s.id}' is per-subject but has no shards() and no per-subject dependency`,
         );
       }
-      if (subjectDeps.every((d) => gathers(s, d))) {
+      if (subjectDeps.every((d) => !readsOwnShard(s, d))) {
         throw new PipelineError(
-          `stage '${s.id}' gathers all its per-subject dependencies, so it needs shards()`,
+          `stage '${s.id}' gathers or selects all its per-subject dependencies, so it needs shards()`,
         );
       }
     }
@@ -142,7 +157,16 @@ function describeIssue(stage: string, issue: z.core.$ZodIssue): StageParamsError
 /** Validated parameters of one stage: the schema's output and its canonical JSON form. */
 export interface StageParams {
   readonly value: unknown;
+  /** What enters every task's key and record: the value, or the stage's `keyParams` of it. */
   readonly json: JsonValue;
+}
+
+/**
+ * A stage's validated parameters with what enters its tasks' keys (its `keyParams` of them, or
+ * all). Throws when they are not plain JSON data.
+ */
+export function stageParams(stage: Stage<unknown>, value: unknown): StageParams {
+  return { value, json: toJsonValue(stage.keyParams ? stage.keyParams(value) : value) };
 }
 
 /**
@@ -162,9 +186,9 @@ export function validateParams(
   for (const s of pipeline.stages) {
     const r = s.params.safeParse(raw[s.id] ?? {});
     if (!r.success) throw describeIssue(s.id, r.error.issues[0]);
-    let json: JsonValue;
+    let params: StageParams;
     try {
-      json = toJsonValue(r.data);
+      params = stageParams(s, r.data);
     } catch (e) {
       throw new StageParamsError(
         `stage '${s.id}': parameters must be plain JSON data (${(e as Error).message})`,
@@ -172,7 +196,7 @@ export function validateParams(
         '',
       );
     }
-    out.set(s.id, { value: r.data, json });
+    out.set(s.id, params);
   }
   return out;
 }

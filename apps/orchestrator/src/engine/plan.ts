@@ -18,7 +18,7 @@ import { indexTasks, readLatestManifest } from './manifest.js';
 import type { RunManifest, TaskRecord } from './manifest.js';
 import { SHARD_ID, definePipeline, validateParams } from './pipeline.js';
 import type { Pipeline, StageParams } from './pipeline.js';
-import { gathers } from './stage.js';
+import { readsOwnShard, selectShards, selectorOf } from './stage.js';
 import type { Artifact, Inputs, Stage } from './stage.js';
 import { openStore } from './store.js';
 import type { Store } from './store.js';
@@ -291,7 +291,22 @@ export async function computePlan(
       const ds = pipeline.byId.get(dep) as Stage<unknown>;
       const d = state.get(dep) as PStage;
       let g: Gathered;
-      if (ds.scope === 'subject' && !gathers(stage, dep)) {
+      if (ds.scope === 'subject' && selectorOf(stage, dep)) {
+        if (!d.known) g = { pending: d.blocker ?? dep };
+        else {
+          const picked = selectShards(
+            stage,
+            dep,
+            shard,
+            [...d.tasks.values()].map((t) => t.shard),
+          );
+          const tasks = picked.map((s) => d.tasks.get(slot(s)) as PTask);
+          const waiting = tasks.find((t) => !t.artifact);
+          if (picked.length === 0) g = { missing: `${dep} (no shard selected)` };
+          else if (waiting) g = { pending: taskLabel(dep, waiting.shard) };
+          else g = { artifacts: tasks.map((t) => t.artifact as Artifact) };
+        }
+      } else if (ds.scope === 'subject' && readsOwnShard(stage, dep)) {
         if (!d.known) g = { pending: d.blocker ?? dep };
         else {
           const t = d.tasks.get(slot(shard));
@@ -343,7 +358,7 @@ export async function computePlan(
       const union = new Set<string>();
       for (const dep of stage.deps) {
         if ((pipeline.byId.get(dep) as Stage<unknown>).scope !== 'subject') continue;
-        if (gathers(stage, dep)) continue;
+        if (!readsOwnShard(stage, dep)) continue;
         const d = state.get(dep) as PStage;
         if (!d.known) {
           blocker = d.blocker ?? dep;

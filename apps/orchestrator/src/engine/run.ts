@@ -52,7 +52,7 @@ import { definePipeline, validateParams } from './pipeline.js';
 import type { Pipeline, StageParams } from './pipeline.js';
 import { checkShards, computePlan, explainMiss, previousRun, resolveKey } from './plan.js';
 import type { Plan, PreviousRun, ResolvedKey } from './plan.js';
-import { gathers } from './stage.js';
+import { readsOwnShard, selectShards, selectorOf } from './stage.js';
 import type { Artifact, Inputs, ProgressEvent, Stage } from './stage.js';
 import { openStore } from './store.js';
 import type { ObjectMeta, Store } from './store.js';
@@ -259,7 +259,7 @@ class Execution {
       );
     }
     const subjectDeps = stage.deps.filter(
-      (d) => this.stage(d).scope === 'subject' && !gathers(stage, d),
+      (d) => this.stage(d).scope === 'subject' && readsOwnShard(stage, d),
     );
     return forkJoin(subjectDeps.map((d) => this.list$(d).pipe(map((l) => ({ d, l }))))).pipe(
       map((lists): ShardList => {
@@ -287,7 +287,22 @@ class Execution {
     const parts: Observable<Part>[] = stage.deps.map((dep) => {
       const ds = this.stage(dep);
       if (ds.scope === 'global') return this.outcome$(dep, null).pipe(map((one) => ({ dep, one })));
-      if (!gathers(stage, dep)) {
+      if (selectorOf(stage, dep)) {
+        return this.list$(dep).pipe(
+          switchMap((list): Observable<Part> => {
+            if (!list.ok) return of({ dep, err: list.root });
+            const picked = selectShards(stage, dep, shard, list.shards);
+            if (picked.length === 0) {
+              const missing = `${dep} (no shard selected)`;
+              return of({ dep, err: missing, reason: `no input ${missing}` });
+            }
+            return forkJoin(
+              picked.map((s) => this.outcome$(dep, s).pipe(map((o) => ({ shard: s, o })))),
+            ).pipe(map((all): Part => ({ dep, all })));
+          }),
+        );
+      }
+      if (readsOwnShard(stage, dep)) {
         return this.list$(dep).pipe(
           switchMap((list): Observable<Part> => {
             if (!list.ok) return of({ dep, err: list.root });

@@ -88,6 +88,9 @@ export interface RootedSource {
 /** An absolute path (it enters the key as it is), or a file inside a named folder. */
 export type Source = string | RootedSource;
 
+/** Which shards of a dependency one task reads: a subset of `shards`, the dependency's. */
+export type ShardSelector = (shard: string, shards: readonly string[]) => readonly string[];
+
 export interface Stage<P = unknown> {
   /** Unique id, also the name in config files, manifests and messages (`[a-z][a-z0-9-]*`). */
   readonly id: string;
@@ -103,6 +106,22 @@ export interface Stage<P = unknown> {
    * features. A stage that gathers all its per-subject dependencies needs `shards()`.
    */
   readonly gather?: readonly string[];
+  /**
+   * Per-subject stages: per-subject dependencies of which each task reads only the shards this
+   * function picks from the dependency's shard ids, as `gather` does but not all of them — e.g.
+   * `train` task `valence2.subject-kfold-3.hybrid.f0` reads `split` shard `valence2` only. Only
+   * the picked artifacts enter the task's key, so a new shard upstream (a task added to the
+   * config) re-runs nothing that reads others. Picking no shard skips the task. A stage that
+   * selects or gathers all its per-subject dependencies needs `shards()`.
+   */
+  readonly select?: Readonly<Record<string, ShardSelector>>;
+  /**
+   * The part of the validated parameters that enters every task's key and record (default: all
+   * of them). Leave out a parameter that only lists the shards — e.g. `split`'s list of tasks,
+   * each task being a shard whose id is in its key — so that adding a shard re-runs nothing
+   * that exists. `run` must not read what this leaves out.
+   */
+  keyParams?(params: P): unknown;
   /** Parameter schema; the config's `params[id]` (or `{}`) is validated against it. */
   readonly params: z.ZodType<P>;
   readonly scope: Scope;
@@ -131,6 +150,40 @@ export interface Stage<P = unknown> {
  */
 export function gathers(stage: Stage<unknown>, dep: string): boolean {
   return stage.scope === 'global' || (stage.gather?.includes(dep) ?? false);
+}
+
+/** The selector through which each task of `stage` picks shards of `dep`, if it has one. */
+export function selectorOf(stage: Stage<unknown>, dep: string): ShardSelector | null {
+  return stage.scope === 'subject' ? (stage.select?.[dep] ?? null) : null;
+}
+
+/** True when each task of `stage` reads only its own shard of the per-subject dependency `dep`. */
+export function readsOwnShard(stage: Stage<unknown>, dep: string): boolean {
+  return !gathers(stage, dep) && selectorOf(stage, dep) === null;
+}
+
+/**
+ * The shards a task of `stage` reads of `dep` through its selector, checked to be shards of
+ * `dep` (throws naming the stage, the task and the shard otherwise).
+ */
+export function selectShards(
+  stage: Stage<unknown>,
+  dep: string,
+  shard: string | null,
+  shards: readonly (string | null)[],
+): string[] {
+  const pick = selectorOf(stage, dep);
+  if (!pick || shard === null) throw new Error(`stage '${stage.id}' selects no shards of '${dep}'`);
+  const known = shards.filter((s): s is string => s !== null);
+  const out = [...pick(shard, known)];
+  for (const s of out) {
+    if (!known.includes(s)) {
+      throw new Error(
+        `stage '${stage.id}' task '${shard}' selects '${s}', not a shard of '${dep}'`,
+      );
+    }
+  }
+  return out;
 }
 
 /** Identity function that lets TypeScript infer `P` from the schema. */

@@ -100,7 +100,7 @@ describe('emo full --queue and emo worker (BullMQ on a real redis-server)', () =
       expect(m.counts.ran).toBe(reference.tasks.length);
       expect(m.info.executor).toBe(`queue ${(redis as TestRedis).url}`);
       // the coordinator shows the workers' progress (the training epochs' lines)
-      expect(r.out).toMatch(/train\/\S+: \S+ \S+ fold \d+ epoch 1: loss/);
+      expect(r.out).toMatch(/train\/\S+: \S+ \S+ \S+ fold \d+ epoch 1: loss/);
       // both workers took tasks
       for (const w of [w1, w2]) expect(w.log()).toMatch(/: done in /);
       const again = await emo(['full', '--config', cfg, '--queue', (redis as TestRedis).url]);

@@ -18,6 +18,7 @@ import {
   openStore,
   resolveKey,
   runTaskHere,
+  stageParams,
   toJsonValue,
 } from '../engine/index.js';
 import type { Artifact, Pipeline, Stage, StageParams, Store } from '../engine/index.js';
@@ -91,8 +92,8 @@ async function checkJob(
   }
   const parsed = stage.params.safeParse(spec.params);
   if (!parsed.success) return refuse(`parameters rejected: ${parsed.error.issues[0]?.message}`);
-  const params: StageParams = { value: parsed.data, json: toJsonValue(parsed.data) };
-  if (canonicalJson(params.json) !== canonicalJson(spec.params)) {
+  const params: StageParams = stageParams(stage, parsed.data);
+  if (canonicalJson(toJsonValue(parsed.data)) !== canonicalJson(spec.params)) {
     return refuse('parameters differ once validated here (another build?)');
   }
   const inputs: Record<string, Artifact[]> = {};

@@ -1,7 +1,8 @@
 /**
- * `evaluate`: every model under every protocol, from the train tasks' test predictions
- * (@emo/eval does the work): the study's metrics with bootstrap intervals, McNemar tests of the
- * hybrid against each baseline, and the figures as SVG. Writes `evaluation.json`,
+ * `evaluate`: one task per classification task (the shards of `split`): every model under every
+ * protocol, from that task's train predictions (@emo/eval does the work): the study's metrics
+ * with bootstrap intervals, the floors, McNemar tests of the hybrid against each baseline, and
+ * the figures as SVG. Writes `evaluation.json`,
  * `figures/<id>.svg` and `figures.json` (id, title, caption of each, in report order, and the
  * training summaries).
  */
@@ -19,7 +20,7 @@ import { packageCodeVersion } from './code-version.js';
 import { seedParam } from './seed.js';
 import { readSplitSummary } from './split.js';
 import type { TrainSummary } from './train.js';
-import { PREDICTIONS_FILE, readTrainSummary, trainSummarySchema } from './train.js';
+import { PREDICTIONS_FILE, readTrainSummary, taskOfShard, trainSummarySchema } from './train.js';
 
 const d = BOOTSTRAP_DEFAULTS;
 
@@ -68,12 +69,15 @@ export async function evaluateStage(): Promise<Stage<EvaluateStageParams>> {
     id: 'evaluate',
     version: await packageCodeVersion('@emo/eval', [fileURLToPath(import.meta.url)]),
     deps: ['split', 'train'],
-    scope: 'global',
-    description: 'metrics with bootstrap intervals, McNemar tests and SVG figures per protocol',
+    // one task per classification task (split's shards), reading that task's trained models
+    select: { train: (task, shards) => shards.filter((s) => taskOfShard(s) === task) },
+    scope: 'subject',
+    description:
+      'per task: metrics with bootstrap intervals, floors, McNemar tests and SVG figures per protocol',
     params: evaluateParams,
     run: (ctx) =>
       stageTask(async (emit) => {
-        const { protocols } = readSplitSummary(inputOf(ctx.inputs, 'split').path);
+        const { task, protocols } = readSplitSummary(inputOf(ctx.inputs, 'split').path);
         let synthetic = false;
         const trainings: TrainSummary[] = [];
         const sets: PredictionSet[] = (ctx.inputs['train'] ?? []).map((a) => {
@@ -86,13 +90,15 @@ export async function evaluateStage(): Promise<Stage<EvaluateStageParams>> {
             model: t.model,
             fold: t.fold,
             rows: shard.rows,
+            classes: shard.metadata.classes,
             probs: shard.probs,
             curves: t.history,
           };
         });
-        if (sets.length === 0) throw new Error('evaluate: no trained model to evaluate');
+        if (sets.length === 0) throw new Error(`evaluate ${task}: no trained model to evaluate`);
         const evaluation = evaluate(protocols, sets, synthetic, {
           bootstrap: ctx.params.bootstrap,
+          task,
         });
         emit({ kind: 'log', message: `${evaluation.models.length} model × protocol results` });
         const figures = await figuresFor(evaluation);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EMOTIONS } from '@emo/datasets';
-import type { DataSummary, Evaluation, ReportInput, SkippedItem } from '@emo/eval';
+import type { DataSummary, Evaluation, ReportInput, SkippedItem, TaskReport } from '@emo/eval';
 import { PUBLISHED_ANCHORS, protocolNotes, renderHtml, renderMarkdown } from '@emo/eval';
 import { jsonText } from '@emo/runtime';
-import { defineStage, inputOf, stageTask } from '../engine/index.js';
+import { defineStage, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 import type { ConvertSummary } from './convert.js';
@@ -22,7 +22,7 @@ import { readDspSummary } from './dsp.js';
 import type { VisionSummary } from './vision.js';
 import { readVisionSummary } from './vision.js';
 import type { SplitSummary } from './split.js';
-import { readSplitSummary } from './split.js';
+import { readSplitSummary, tasksParam } from './split.js';
 import type { TrainSummary } from './train.js';
 import { FIGURES_DIR, readEvaluation } from './evaluate.js';
 
@@ -30,6 +30,8 @@ export const reportParams = z
   .object({
     /** The run's stage settings (the pipeline fills it in), shown and written as emo.config.json. */
     settings: z.record(z.string(), z.unknown()).default({}),
+    /** The configured tasks in order (the pipeline fills it in); the first evaluated leads. */
+    tasks: tasksParam,
     /** Published numbers to show beside ours, e.g. the study's own table. */
     published: z
       .array(z.object({ source: z.string(), setting: z.string(), value: z.string() }).strict())
@@ -156,10 +158,14 @@ export interface RecordingsMetrics {
   readonly datasets: readonly DatasetMetrics[];
 }
 
-/** What metrics.json holds: the data used, the splits and the whole evaluation. */
+/**
+ * What metrics.json holds: the data used, and per task (the leading one first) its split and
+ * whole evaluation; `split` and `evaluation` repeat the leading task's.
+ */
 export interface ReportMetrics extends RecordingsMetrics {
   readonly split: SplitSummary;
   readonly evaluation: Evaluation;
+  readonly tasks: readonly { readonly split: SplitSummary; readonly evaluation: Evaluation }[];
   readonly trainings: readonly Omit<TrainSummary, 'history'>[];
 }
 
@@ -193,8 +199,12 @@ function skippedItems(summaries: readonly ConvertSummary[], split: SplitSummary)
     })),
   );
   const k = split.skipped;
+  for (const l of split.labels) {
+    for (const r of l.leftOut) {
+      out.push({ what: `${r.count} ${l.dataset} window(s), task ${split.task}`, reason: r.reason });
+    }
+  }
   const windows: [number, string][] = [
-    [k.unlabelled, 'no class under the label mapping (e.g. high valence, low arousal)'],
     [k.noFace, 'no face crop (no video for the trial)'],
     [k.noWindow, 'no physiological window'],
     [k.flagged, 'quality flags, left out by split.excludeFlagged'],
@@ -206,6 +216,16 @@ function skippedItems(summaries: readonly ConvertSummary[], split: SplitSummary)
     out.push({ what: `protocol '${p.protocol}'`, reason: p.reason });
   }
   return out;
+}
+
+/** A task's results and labels, as the report shows them side by side. */
+function taskReport(t: { split: SplitSummary; evaluation: Evaluation }): TaskReport {
+  return {
+    task: t.split.task,
+    description: t.split.description,
+    evaluation: t.evaluation,
+    labels: t.split.labels,
+  };
 }
 
 export async function reportStage(): Promise<Stage<ReportStageParams>> {
@@ -227,22 +247,34 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         const faces = (ctx.inputs.vision ?? []).map((a) =>
           tagged(readVisionSummary(a.path), a.shard),
         );
-        const split = readSplitSummary(inputOf(ctx.inputs, 'split').path);
-        const evaluated = inputOf(ctx.inputs, 'evaluate');
-        const { evaluation, figures, trainings } = readEvaluation(evaluated.path);
+        const splits = new Map(
+          (ctx.inputs.split ?? []).map((a) => [a.shard, readSplitSummary(a.path)]),
+        );
+        const evaluated = new Map((ctx.inputs.evaluate ?? []).map((a) => [a.shard, a]));
+        const order = ctx.params.tasks.filter((t) => evaluated.has(t) && splits.has(t));
+        if (order.length === 0) throw new Error('report: no task was evaluated');
+        const lead = evaluated.get(order[0]) as NonNullable<ReturnType<typeof evaluated.get>>;
+        const split = splits.get(order[0]) as SplitSummary;
+        const { evaluation, figures, trainings } = readEvaluation(lead.path);
+        const tasks = order.map((t) => ({
+          split: splits.get(t) as SplitSummary,
+          evaluation:
+            t === order[0] ? evaluation : readEvaluation(evaluated.get(t)!.path).evaluation,
+        }));
         const recordings = recordingsMetrics(summaries, windows, faces);
         const synthetic = recordings.synthetic || evaluation.synthetic;
         const backends = [...new Set(trainings.map((t) => t.backend))];
         const settings = ctx.params.settings;
         const input: ReportInput = {
           title: 'Multimodal emotion recognition: hybrid CNN-LSTM against its unimodal baselines',
-          runId: `evaluation ${evaluated.key.slice(0, 12)}`, // the run id and date: "This run"
+          runId: `evaluation ${lead.key.slice(0, 12)}`, // the run id and date: "This run"
           synthetic,
           data: dataSummaries(recordings.datasets),
           labelMapping: recordings.datasets[0]?.labelMapping ?? '',
           backend: backends.join('; ') || 'none',
           training: (settings['train'] ?? {}) as Record<string, unknown>,
           evaluation,
+          tasks: tasks.map(taskReport),
           figures,
           published: [...PUBLISHED_ANCHORS, ...ctx.params.published],
           skipped: skippedItems(summaries, split),
@@ -267,6 +299,7 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
           ...recordings,
           split,
           evaluation,
+          tasks,
           trainings: trainings.map(({ history: _, ...t }) => t),
         };
         writeFileSync(join(ctx.outDir, METRICS_JSON), jsonText(metrics, 2));

@@ -1,17 +1,29 @@
 /**
- * `split`: which windows train, validate and test each model, among the windows that have a
- * label, a physiological sequence and a face crop (so that the hybrid and both baselines see the
- * same samples), for every configured protocol of @emo/eval: the study's random 70/15/15 window
+ * `split`: one task per configured classification task (`tasks`: the study's `emotion5`,
+ * `valence2`, `arousal2`, `quadrant4`; @emo/datasets tasks.ts). Each says which windows train,
+ * validate and test each model, among the windows that have a label in that task, a
+ * physiological sequence and a face crop (so that the hybrid and both baselines see the same
+ * samples), for every configured protocol of @emo/eval: the study's random 70/15/15 window
  * split, subject-independent k-fold (stimuli held out too) and within-subject (whole trials
  * held out). The leakage guard checks every split; a split that breaks its protocol's promise
- * fails the stage, and each protocol's verdict goes into `split-summary.json` (and from there
- * into every report).
+ * fails the task, and each protocol's verdict goes into `split-summary.json` (and from there
+ * into every report), with the task's labels counted per data set and what was left out, why.
+ *
+ * The list of tasks is not in a task's key (each task is a shard, its id in the key): adding a
+ * task re-runs nothing that exists.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EMOTIONS } from '@emo/datasets';
+import {
+  AT_THRESHOLD,
+  DEFAULT_TASK,
+  RATING_SPLIT_DEFAULTS,
+  TASK_NAMES,
+  describeTask,
+} from '@emo/datasets';
+import type { RatingSplit } from '@emo/datasets';
 import type { ProtocolSummary } from '@emo/eval';
 import {
   SPLIT_DEFAULTS,
@@ -34,8 +46,31 @@ import { subjectShards } from './subject-shards.js';
 /** Protocol names in the config, and the ids they produce. */
 export const PROTOCOLS = ['random', 'subject', 'within'] as const;
 
+const unique = <T>(list: readonly T[]) => new Set(list).size === list.length;
+
+/** The configured tasks (top-level `tasks` of the config): a list, the study's first by default. */
+export const tasksParam = z
+  .array(z.enum(TASK_NAMES))
+  .min(1)
+  .refine(unique, 'tasks must not repeat')
+  .default([DEFAULT_TASK]);
+
+/** Where the rating tasks split low from high (top-level `ratingSplit` of the config). */
+export const ratingSplitParam = z
+  .object({
+    /** Ratings above are high, below low (5 on the 1–9 scales, as in the DEAP paper). */
+    threshold: z.number().default(RATING_SPLIT_DEFAULTS.threshold),
+    /** A rating exactly at the threshold: 'high' (as TorchEEG), 'low', or 'exclude'. */
+    atThreshold: z.enum(AT_THRESHOLD).default(RATING_SPLIT_DEFAULTS.atThreshold),
+  })
+  .strict();
+
 export const splitParams = z
   .object({
+    /** The tasks to split for (the pipeline fills it in from the config's `tasks`). */
+    tasks: tasksParam,
+    /** The pipeline fills it in from the config's `ratingSplit`. */
+    ratingSplit: ratingSplitParam.prefault({}),
     /**
      * 'random': the study's window split (optimistic); 'subject': subject-independent k-fold
      * (`subjectFolds`, stimuli held out with `holdOutStimuli`); 'within': each subject's trials
@@ -44,7 +79,7 @@ export const splitParams = z
     protocols: z
       .array(z.enum(PROTOCOLS))
       .min(1)
-      .refine((p) => new Set(p).size === p.length, 'protocols must not repeat')
+      .refine(unique, 'protocols must not repeat')
       .default(['random', 'subject', 'within']),
     /** The run's top-level `seed` unless set here. */
     seed: seedParam,
@@ -71,10 +106,25 @@ export const SPLIT_SUMMARY = 'split-summary.json';
 export const splitFile = (dir: string, protocol: string): string =>
   join(dir, SPLITS_DIR, `${protocol}.json`);
 
+const count = z.number().int().min(0);
+
 const splitSummary = z.object({
+  /** The task (shard) and its classes, in order, and how ratings were split. */
+  task: z.enum(TASK_NAMES),
+  description: z.string(),
+  classes: z.array(z.string()),
+  ratingSplit: ratingSplitParam,
   subjects: z.number().int(),
   samples: z.number().int(),
   perClass: z.record(z.string(), z.number().int()),
+  /** Per data set: samples per class, and windows left without a label in this task, why. */
+  labels: z.array(
+    z.object({
+      dataset: z.string(),
+      perClass: z.record(z.string(), count),
+      leftOut: z.array(z.object({ reason: z.string(), count })),
+    }),
+  ),
   skipped: z.object({
     unlabelled: z.number().int(),
     noFace: z.number().int(),
@@ -93,6 +143,9 @@ export function readSplitSummary(dir: string): SplitSummary {
   return readJsonFile(join(dir, SPLIT_SUMMARY), splitSummary, 'split summary');
 }
 
+/** The dataset of a pipeline subject id ('amigos-P01' → 'amigos'). */
+const datasetOf = (subject: string): string => subject.slice(0, Math.max(0, subject.indexOf('-')));
+
 export async function splitStage(): Promise<Stage<SplitStageParams>> {
   return defineStage({
     id: 'split',
@@ -103,23 +156,36 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
       'splits',
     ),
     deps: ['dsp', 'vision'],
-    scope: 'global',
+    gather: ['dsp', 'vision'],
+    scope: 'subject',
     description:
-      'train/validation/test sample ids per protocol and fold (random, subject-independent, within-subject), leakage-checked',
+      'per task: train/validation/test sample ids per protocol and fold (random, subject-independent, within-subject), leakage-checked',
     params: splitParams,
+    shards: (ctx) => ctx.params.tasks,
+    keyParams: ({ tasks: _tasks, ...rest }) => rest,
     run: (ctx) =>
       stageTask(async (emit) => {
         const p = ctx.params;
+        const task = TASK_NAMES.find((t) => t === ctx.shard);
+        if (!task)
+          throw new Error(`split: shard '${ctx.shard}' is not a task (${TASK_NAMES.join(', ')})`);
+        const ratingSplit: RatingSplit = p.ratingSplit;
         const shards = subjectShards(ctx.inputs['dsp'] ?? [], ctx.inputs['vision'] ?? []);
         const index = indexSamples(shards, {
           needs: ['face', 'physio'],
           excludeFlagged: p.excludeFlagged,
+          task,
+          ratingSplit,
         });
         if (index.entries.length === 0) {
-          throw new Error('split: no labelled window has both a sequence and a face crop');
+          const why = index.unlabelledReasons.map((r) => `${r.dataset}: ${r.count} × ${r.reason}`);
+          throw new Error(
+            `split ${task}: no window has a label in this task and both a sequence and a face crop${why.length ? ` (unlabelled: ${why.join('; ')})` : ''}`,
+          );
         }
         const samples = index.entries;
         const byId = new Map(samples.map((s) => [sampleId(s), s]));
+        const labelOf = new Map(samples.map((s) => [sampleId(s), s.label]));
         const make = (name: (typeof PROTOCOLS)[number]) => {
           switch (name) {
             case 'random':
@@ -152,17 +218,39 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
             stimuliHeldOut: name === 'subject' && p.holdOutStimuli,
           });
           writeSplit(splitFile(ctx.outDir, split.protocol), split);
-          protocols.push(summariseProtocol(split, leakage));
+          protocols.push(summariseProtocol(split, leakage, labelOf, index.classes.length));
           emit({
             kind: 'log',
             message: `${split.protocol}: ${split.folds.length} fold(s); leakage ${leakage.verdict}`,
           });
         }
         const counts = countByLabel(index);
+        const datasets = [
+          ...new Set([
+            ...samples.map((s) => datasetOf(s.subject)),
+            ...index.unlabelledReasons.map((r) => r.dataset),
+          ]),
+        ].sort();
         const summary: SplitSummary = {
+          task,
+          description: describeTask(task, ratingSplit),
+          classes: [...index.classes],
+          ratingSplit,
           subjects: shards.length,
           samples: samples.length,
-          perClass: Object.fromEntries(EMOTIONS.map((e, i) => [e, counts[i]])),
+          perClass: Object.fromEntries(index.classes.map((e, i) => [e, counts[i]])),
+          labels: datasets.map((dataset) => {
+            const mine = samples.filter((s) => datasetOf(s.subject) === dataset);
+            return {
+              dataset,
+              perClass: Object.fromEntries(
+                index.classes.map((c, i) => [c, mine.filter((s) => s.label === i).length]),
+              ),
+              leftOut: index.unlabelledReasons
+                .filter((r) => r.dataset === dataset)
+                .map(({ reason, count }) => ({ reason, count })),
+            };
+          }),
           skipped: index.skipped,
           protocols,
           skippedProtocols,

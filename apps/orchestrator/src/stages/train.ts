@@ -1,6 +1,7 @@
 /**
- * `train`: one task per protocol × model × fold (`random-70-15-15.hybrid.f0`, …), each cached
- * by its own key. A task trains its model on the fold's training samples with early stopping on
+ * `train`: one task per classification task × protocol × model × fold
+ * (`emotion5.random-70-15-15.hybrid.f0`, …), each cached by its own key and reading only its
+ * task's split (so adding a task re-runs nothing that exists). A task trains its model on the fold's training samples with early stopping on
  * the validation samples (after a grid search over the configured hyper-parameters, selecting
  * on validation loss only), then predicts the fold's test samples into a `predictions` shard.
  * Training runs in worker processes (@emo/model's shared pool: at most one per core across all
@@ -12,8 +13,8 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { PredictionRow } from '@emo/datasets';
-import { EMOTIONS, writePredictionsShard } from '@emo/datasets';
+import type { PredictionRow, TaskName } from '@emo/datasets';
+import { TASK_NAMES, writePredictionsShard } from '@emo/datasets';
 import { readSplit } from '@emo/eval';
 import type { JobEvent, TrainJob, TrainJobResult } from '@emo/model';
 import type { ModelKind, ModelShape } from '@emo/model/spec';
@@ -123,6 +124,7 @@ const curve = z.object({
 
 /** What `train.json` of a task holds (read by the evaluation and the report). */
 export const trainSummarySchema = z.object({
+  task: z.enum(TASK_NAMES),
   model: z.enum(MODEL_KINDS),
   fold: z.number().int(),
   protocol: z.string(),
@@ -159,24 +161,33 @@ export function readTrainSummary(dir: string): TrainSummary {
 }
 
 /**
- * `random-70-15-15.hybrid.f0` ↔ (protocol, model, fold): one task per protocol × model × fold.
- * Protocol ids have no dots.
+ * `emotion5.random-70-15-15.hybrid.f0` ↔ (task, protocol, model, fold): one task per
+ * classification task × protocol × model × fold. Task and protocol ids have no dots.
  */
-export const trainShard = (protocol: string, kind: ModelKind, fold: number): string =>
-  `${protocol}.${kind}.f${fold}`;
+export const trainShard = (
+  task: TaskName,
+  protocol: string,
+  kind: ModelKind,
+  fold: number,
+): string => `${task}.${protocol}.${kind}.f${fold}`;
 
 export function parseTrainShard(shard: string): {
+  task: TaskName;
   protocol: string;
   kind: ModelKind;
   fold: number;
 } {
-  const m = /^([^.]+)\.([^.]+)\.f(\d+)$/.exec(shard);
-  const kind = MODEL_KINDS.find((k) => k === m?.[2]);
-  if (!m || !kind) {
-    throw new Error(`train: bad shard id '${shard}' (expected <protocol>.<model>.f<fold>)`);
+  const m = /^([^.]+)\.([^.]+)\.([^.]+)\.f(\d+)$/.exec(shard);
+  const task = TASK_NAMES.find((t) => t === m?.[1]);
+  const kind = MODEL_KINDS.find((k) => k === m?.[3]);
+  if (!m || !task || !kind) {
+    throw new Error(`train: bad shard id '${shard}' (expected <task>.<protocol>.<model>.f<fold>)`);
   }
-  return { protocol: m[1], kind, fold: Number(m[3]) };
+  return { task, protocol: m[2], kind, fold: Number(m[4]) };
 }
+
+/** The task a train shard belongs to ('valence2.subject-kfold-3.hybrid.f0' → 'valence2'). */
+export const taskOfShard = (shard: string): string => shard.slice(0, shard.indexOf('.'));
 
 function progressOf(e: JobEvent): ProgressEvent {
   if (e.kind === 'batch') {
@@ -201,15 +212,19 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
     ),
     deps: ['split', 'dsp', 'vision'],
     gather: ['dsp', 'vision'],
+    // each task reads its own classification task's split only
+    select: { split: (shard, tasks) => tasks.filter((t) => t === taskOfShard(shard)) },
     scope: 'subject',
     description:
       'hybrid, CNN-only and RNN-only per fold (grid search on validation, early stopping)',
     params: trainParams,
     // Model by model (the hybrid, the slowest, first), so the worker pool ends evenly loaded.
     shards: (ctx) => {
-      const { protocols } = readSplitSummary(inputOf(ctx.inputs, 'split').path);
+      const splits = (ctx.inputs['split'] ?? []).map((a) => readSplitSummary(a.path));
       return ctx.params.models.flatMap((k) =>
-        protocols.flatMap((p) => p.folds.map((f) => trainShard(p.protocol, k, f.fold))),
+        splits.flatMap(({ task, protocols }) =>
+          protocols.flatMap((p) => p.folds.map((f) => trainShard(task, p.protocol, k, f.fold))),
+        ),
       );
     },
     sources: (ctx) => (ctx.params.pretrainedFaces ? [ctx.params.pretrainedFaces] : []),
@@ -217,8 +232,10 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
       stageTask(async (emit, signal) => {
         const m = await loadModelRuntime();
         const p = ctx.params;
-        const { protocol, kind, fold: foldNo } = parseTrainShard(ctx.shard ?? '');
-        const split = readSplit(splitFile(inputOf(ctx.inputs, 'split').path, protocol));
+        const { task, protocol, kind, fold: foldNo } = parseTrainShard(ctx.shard ?? '');
+        const splitDir = inputOf(ctx.inputs, 'split').path;
+        const { ratingSplit, classes } = readSplitSummary(splitDir);
+        const split = readSplit(splitFile(splitDir, protocol));
         const fold = split.folds.find((f) => f.fold === foldNo);
         if (!fold) throw new Error(`train: split ${protocol} has no fold ${foldNo}`);
         const shards = subjectShards(ctx.inputs['dsp'] ?? [], ctx.inputs['vision'] ?? []);
@@ -229,6 +246,8 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           trainIds: fold.train,
           valIds: fold.val,
           testIds: fold.test,
+          task,
+          ratingSplit,
           train: {
             epochs: p.epochs,
             patience: p.patience,
@@ -237,7 +256,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
             shuffleSeed: p.seed,
           },
           ...(p.pretrainedFaces && kind !== 'rnnOnly' ? { initFrom: p.pretrainedFaces } : {}),
-          label: `${kind} ${protocol} fold ${foldNo}`,
+          label: `${task} ${kind} ${protocol} fold ${foldNo}`,
         };
         const onEvent = (e: JobEvent): void => emit(progressOf(e));
         let result: TrainJobResult;
@@ -264,6 +283,8 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           }));
           cpSync(result.modelDir, join(ctx.outDir, 'model'), { recursive: true });
           predictions = await m.predictSaved(join(ctx.outDir, 'model'), shards, fold.test, {
+            task,
+            ratingSplit,
             signal,
           });
           for (const t of gs.trials) {
@@ -281,17 +302,24 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           protocol: split.protocol,
           fold: foldNo,
           model: kind,
-          yTrue: EMOTIONS[predictions.labels[i]] ?? null,
+          yTrue: classes[predictions.labels[i]] ?? null,
         }));
         writePredictionsShard(join(ctx.outDir, PREDICTIONS_FILE), rows, predictions.probs, {
           stageVersion: 'train',
           synthetic,
           backend: result.backend,
-          parameters: { ...p, kind, fold: foldNo, protocol: split.protocol },
+          classes,
+          parameters: { ...p, task, ratingSplit, kind, fold: foldNo, protocol: split.protocol },
           notes: split.notes,
         });
         const score = m.scorePredictions({ ...predictions, numClasses: result.shape.numClasses });
+        if (result.shape.numClasses !== classes.length) {
+          throw new Error(
+            `train ${ctx.shard}: the model has ${result.shape.numClasses} classes, the ${task} split ${classes.length}`,
+          );
+        }
         const summary: TrainSummary = {
+          task,
           model: kind,
           fold: foldNo,
           protocol: split.protocol,

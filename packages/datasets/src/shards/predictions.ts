@@ -2,13 +2,12 @@
  * The `predictions` shard (docs/DESIGN.md, "Data contracts"): one row per evaluated window (or
  * image), written by the training/evaluation stage and read by the report. Each row carries the
  * window's keys, the evaluation protocol, fold and model that produced it, the true label (null
- * where unknown) and `probs`, the model's softmax output over the classes in {@link EMOTIONS}
- * order.
+ * where unknown) and `probs`, the model's softmax output over the task's classes, in the order
+ * the metadata's `classes` lists them ({@link EMOTIONS} for the study's task; tasks.ts).
  */
 import { DataType } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { EMOTIONS } from '../emotions.js';
-import type { Emotion } from '../emotions.js';
 import {
   fixedSizeListColumn,
   int32Column,
@@ -29,8 +28,8 @@ export interface PredictionRow extends WindowKey {
   readonly fold: number;
   /** 'hybrid', 'cnnOnly', 'rnnOnly' or any other model name. */
   readonly model: string;
-  /** The true label, or null where it is unknown. */
-  readonly yTrue: Emotion | null;
+  /** The true label (one of the metadata's classes), or null where it is unknown. */
+  readonly yTrue: string | null;
 }
 
 export interface PredictionsMetadata {
@@ -41,6 +40,8 @@ export interface PredictionsMetadata {
   /** The tfjs backend the predictions were computed on ('tensorflow', 'wasm', 'cpu', …). */
   readonly backend: string;
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** The classes of `probs` and `y_true`, in order (default EMOTIONS, the study's task). */
+  readonly classes?: readonly string[];
   readonly notes: readonly string[];
 }
 
@@ -51,7 +52,7 @@ export interface PredictionsShard {
     readonly classes: readonly string[];
   };
   readonly rows: PredictionRow[];
-  /** rows × 5 probabilities, row-major, in EMOTIONS order. */
+  /** rows × classes probabilities, row-major, in the metadata's class order. */
   readonly probs: Float32Array;
 }
 
@@ -86,18 +87,24 @@ function predictionsTable(
     int32Column('fold', pick('fold')),
     utf8Column('model', pick('model')),
     utf8Column('y_true', pick('yTrue')),
-    fixedSizeListColumn('probs', EMOTIONS.length, probs, rows.length),
+    fixedSizeListColumn('probs', (meta.classes ?? EMOTIONS).length, probs, rows.length),
   ];
   return makeShardTable(columns, provenanceMetadata(PREDICTIONS, meta, { backend: meta.backend }));
 }
 
-/** Write a predictions shard atomically; `probs` holds rows × 5 values. Returns the bytes. */
+/** Write a predictions shard atomically; `probs` holds rows × classes values. Returns the bytes. */
 export function writePredictionsShard(
   path: string,
   rows: readonly PredictionRow[],
   probs: Float32Array,
   meta: PredictionsMetadata,
 ): number {
+  const k = (meta.classes ?? EMOTIONS).length;
+  if (probs.length !== rows.length * k) {
+    throw new Error(
+      `${path}: ${rows.length} rows need ${rows.length * k} probabilities (${k} classes), got ${probs.length}`,
+    );
+  }
   return writeShardFile(path, predictionsTable(rows, probs, meta));
 }
 
@@ -105,14 +112,15 @@ export function readPredictionsShard(path: string): PredictionsShard {
   const { table, md, columns } = readShard(path, PREDICTIONS);
   const type = table.getChild('probs')?.type as { listSize?: number; valueType?: DataType };
   const width = type.listSize;
-  if (width !== EMOTIONS.length || !DataType.isFloat(type.valueType)) {
+  const classes = md.classes;
+  if (classes.length < 2 || new Set(classes).size !== classes.length) {
     throw new Error(
-      `${path}: column 'probs' has ${width ?? 'no fixed'} values of ${String(type.valueType)} per row, expected ${EMOTIONS.length} floats (${EMOTIONS.join(', ')})`,
+      `${path}: metadata classes ${JSON.stringify(classes)} are not 2 or more distinct names`,
     );
   }
-  if (JSON.stringify(md.classes) !== JSON.stringify(EMOTIONS)) {
+  if (width !== classes.length || !DataType.isFloat(type.valueType)) {
     throw new Error(
-      `${path}: classes ${JSON.stringify(md.classes)} differ from ${JSON.stringify(EMOTIONS)}`,
+      `${path}: column 'probs' has ${width ?? 'no fixed'} values of ${String(type.valueType)} per row, expected ${classes.length} floats (${classes.join(', ')})`,
     );
   }
   const { str, num, flat } = columns;
@@ -126,8 +134,13 @@ export function readPredictionsShard(path: string): PredictionsShard {
     protocol: cols.protocol(i) ?? '',
     fold: cols.fold(i) ?? 0,
     model: cols.model(i) ?? '',
-    yTrue: cols.yTrue(i) as Emotion | null,
+    yTrue: cols.yTrue(i),
   }));
+  rows.forEach((r, i) => {
+    if (r.yTrue !== null && !classes.includes(r.yTrue)) {
+      throw new Error(`${path} row ${i}: y_true '${r.yTrue}' is not one of ${classes.join(', ')}`);
+    }
+  });
   return {
     metadata: {
       schemaVersion: md.schemaVersion,

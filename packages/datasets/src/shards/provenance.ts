@@ -41,6 +41,8 @@ export interface Provenance {
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly synthetic: boolean;
   readonly labelMapping?: string;
+  /** The classes labels and probabilities refer to, in order (default EMOTIONS). */
+  readonly classes?: readonly string[];
   readonly notes: readonly string[];
 }
 
@@ -75,7 +77,7 @@ export function provenanceMetadata(
     parameters: provenance.parameters,
     synthetic: provenance.synthetic,
     label_mapping: provenance.labelMapping,
-    classes: EMOTIONS,
+    classes: provenance.classes ?? EMOTIONS,
     notes: provenance.notes,
   };
   for (const key of Object.keys(entries)) {

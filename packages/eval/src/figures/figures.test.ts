@@ -70,6 +70,7 @@ function metricsOf(confusion: number[][]): ClassificationMetrics {
   return {
     n,
     accuracy: correct / n,
+    balancedAccuracy: macro.recall,
     perClass,
     macro,
     weighted: macro,
@@ -138,9 +139,16 @@ function modelEvaluation(
       accuracy: interval(metrics.accuracy, halfWidth),
       macroF1: interval(metrics.macro.f1, halfWidth),
       kappa: interval(0.5, halfWidth),
+      balancedAccuracy: interval(metrics.macro.recall, halfWidth),
+    },
+    binary: null,
+    perSubject: [],
+    subjectMean: {
+      accuracy: { mean: metrics.accuracy, sd: null },
+      macroF1: { mean: metrics.macro.f1, sd: null },
     },
     bootstrap: {
-      unit: p.kind === 'subject-independent' ? 'subject' : 'window',
+      unit: p.kind === 'subject-independent' ? 'subject' : 'trial',
       iterations: 1000,
       seed: 1,
       level: 0.95,
@@ -165,6 +173,8 @@ function fakeEvaluation(synthetic = true): Evaluation {
   );
   return {
     synthetic,
+    task: 'emotion5',
+    floors: [],
     classes: CLASSES,
     protocols: PROTOCOLS.map((p) => ({
       protocol: p.protocol,

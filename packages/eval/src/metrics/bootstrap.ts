@@ -1,6 +1,6 @@
 /**
  * Seeded percentile bootstrap intervals of statistics of a confusion matrix (by default
- * accuracy, macro F1 and Cohen's kappa).
+ * accuracy, macro F1, Cohen's kappa and balanced accuracy).
  *
  * The resampled unit is either the single sample or, with `groups` (e.g. the subject of each
  * sample), the whole group: groups are drawn with replacement and every sample of a drawn group
@@ -18,7 +18,13 @@
 import { Rng } from '@emo/runtime';
 import type { Interval } from '../types.js';
 import type { ConfusionStatistic } from './classification.js';
-import { accuracyOf, checkLabels, kappaOf, macroF1Of } from './classification.js';
+import {
+  accuracyOf,
+  balancedAccuracyOf,
+  checkLabels,
+  kappaOf,
+  macroF1Of,
+} from './classification.js';
 
 export interface BootstrapInput {
   readonly yTrue: ArrayLike<number>;
@@ -38,6 +44,7 @@ export type BootstrapIntervals = {
   readonly accuracy: Interval;
   readonly macroF1: Interval;
   readonly kappa: Interval;
+  readonly balancedAccuracy: Interval;
 };
 
 /** The statistics bootstrapped by default. */
@@ -45,6 +52,7 @@ export const DEFAULT_STATISTICS = {
   accuracy: accuracyOf,
   macroF1: macroF1Of,
   kappa: kappaOf,
+  balancedAccuracy: balancedAccuracyOf,
 } as const satisfies Record<keyof BootstrapIntervals, ConfusionStatistic>;
 
 /**
@@ -122,9 +130,9 @@ function checkInput(input: BootstrapInput): void {
 }
 
 /**
- * Percentile bootstrap intervals of accuracy, macro F1 and kappa (see the file comment), or of
- * the given statistics of the confusion matrix (each a function of the flat row-major k×k
- * matrix, e.g. `accuracyOf`). A statistic that is NaN on a resample leaves that resample out of
+ * Percentile bootstrap intervals of accuracy, macro F1, kappa and balanced accuracy (see the file
+ * comment), or of the given statistics of the confusion matrix (each a function of the flat
+ * row-major k×k matrix, e.g. `accuracyOf`). A statistic that is NaN on a resample leaves that resample out of
  * its percentiles; if it is NaN on all of them, its bounds are null.
  */
 export function bootstrapIntervals(input: BootstrapInput): BootstrapIntervals;

@@ -96,6 +96,25 @@ export const macroF1Of: ConfusionStatistic = (c, k) => {
 };
 
 /**
+ * Balanced accuracy as scikit-learn's `balanced_accuracy_score` computes it: the mean recall over
+ * the classes that have true samples (a class absent from the truth is left out of the mean, not
+ * counted as 0); 0 for an empty matrix.
+ */
+export const balancedAccuracyOf: ConfusionStatistic = (c, k) => {
+  let sum = 0;
+  let present = 0;
+  for (let i = 0; i < k; i++) {
+    let row = 0;
+    for (let j = 0; j < k; j++) row += c[i * k + j];
+    if (row > 0) {
+      sum += c[i * k + i] / row;
+      present++;
+    }
+  }
+  return ratio(sum, present);
+};
+
+/**
  * Cohen's kappa as scikit-learn computes it: 1 − observed disagreement / disagreement expected
  * from the marginals, i.e. (po − pe) / (1 − pe). 0 where undefined (pe = 1; see the file comment).
  */
@@ -166,6 +185,7 @@ export function metricsFromConfusion(
   return {
     n,
     accuracy: accuracyOf(flat, k),
+    balancedAccuracy: balancedAccuracyOf(flat, k),
     perClass,
     macro: average(
       perClass,

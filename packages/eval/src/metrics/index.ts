@@ -2,6 +2,7 @@
 // test, each checked against scikit-learn or scipy (metrics.test.ts).
 export {
   accuracyOf,
+  balancedAccuracyOf,
   classificationMetrics,
   confusionMatrix,
   kappaOf,
@@ -10,6 +11,7 @@ export {
 } from './classification.js';
 export type { ConfusionStatistic } from './classification.js';
 export { ovrRoc, rocCurve } from './roc.js';
+export { binaryMetrics } from './binary.js';
 export { bootstrapIntervals, DEFAULT_STATISTICS, percentile } from './bootstrap.js';
 export type { BootstrapInput, BootstrapIntervals } from './bootstrap.js';
 export { binomialHalfCdf, chiSquare1Sf, erfc, mcnemar } from './mcnemar.js';

@@ -4,6 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import {
+  binaryMetrics,
   binomialHalfCdf,
   chiSquare1Sf,
   classificationMetrics,
@@ -27,6 +28,7 @@ interface ClassificationCase {
   yPred: number[];
   probs: number[][];
   accuracy: number;
+  balancedAccuracy: number;
   precision: number[];
   recall: number[];
   f1: number[];
@@ -41,9 +43,23 @@ interface ClassificationCase {
   macroAucDefined: number | null;
   macroAucSklearn: number | null;
 }
+interface BinaryCase {
+  name: string;
+  yTrue: number[];
+  yPred: number[];
+  pHigh: number[];
+  accuracy: number;
+  f1Positive: number;
+  precisionPositive: number;
+  recallPositive: number;
+  macroF1: number;
+  balancedAccuracy: number;
+  auc: number | null;
+}
 interface Reference {
   versions: Record<string, string>;
   classification: ClassificationCase[];
+  binary: BinaryCase[];
   roc: (Curve & { name: string; y: number[]; score: number[] })[];
   mcnemar: { b: number; c: number; pExact: number; chi2: number; pChi2: number }[];
   erfc: { x: number; erfc: number }[];
@@ -159,6 +175,48 @@ describe.each(ref.classification.map((c) => [c.name, c] as const))(
     });
   },
 );
+
+describe('balanced accuracy against scikit-learn (balanced_accuracy_score)', () => {
+  it.each(ref.classification.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    close(classificationMetrics(c.yTrue, c.yPred, K).balancedAccuracy, c.balancedAccuracy);
+  });
+
+  it('leaves a class absent from the truth out of the mean (not a zero in it)', () => {
+    const absent = ref.classification.find((c) => c.name === 'class 4 absent from the truth');
+    const m = classificationMetrics(absent?.yTrue ?? [], absent?.yPred ?? [], K);
+    const meanOfFour = m.perClass.slice(0, 4).reduce((a, x) => a + x.recall, 0) / 4;
+    close(m.balancedAccuracy, meanOfFour);
+  });
+});
+
+describe.each(ref.binary.map((c) => [c.name, c] as const))(
+  'binary tasks against scikit-learn: %s',
+  (_, c) => {
+    const b = binaryMetrics(c.yTrue, c.yPred, c.pHigh);
+    it('F1, precision and recall of the positive class, macro F1, balanced accuracy, AUC', () => {
+      expect(b.positive).toBe(1);
+      close(b.f1, c.f1Positive);
+      close(b.precision, c.precisionPositive);
+      close(b.recall, c.recallPositive);
+      close(b.macroF1, c.macroF1);
+      close(b.balancedAccuracy, c.balancedAccuracy);
+      if (c.auc === null) expect(b.auc).toBeNull();
+      else close(b.auc ?? NaN, c.auc);
+    });
+  },
+);
+
+describe('the binary reference', () => {
+  it('has an imbalanced informative case and the majority floor (balanced accuracy 0.5)', () => {
+    const byName = new Map(ref.binary.map((c) => [c.name, c]));
+    const informative = byName.get('imbalanced 62 % high, informative');
+    expect(informative?.balancedAccuracy).toBeGreaterThan(0.6);
+    const majority = byName.get('always high (the majority floor)');
+    expect(majority?.balancedAccuracy).toBe(0.5);
+    expect(majority?.accuracy).toBeGreaterThan(0.55);
+    expect(byName.get('always low')?.f1Positive).toBe(0);
+  });
+});
 
 describe('binary ROC curves against scikit-learn', () => {
   it.each(ref.roc.map((c) => [c.name, c] as const))('%s', (_, c) => {

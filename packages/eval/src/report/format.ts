@@ -2,7 +2,16 @@
  * Number formatting, escaping and the checks both renderers share (report/html.ts and
  * report/markdown.ts). Pure functions, no I/O.
  */
-import type { Figure, Interval, LeakageReport, ProtocolKind, ReportInput } from '../types.js';
+import type {
+  Evaluation,
+  Figure,
+  Interval,
+  LeakageReport,
+  ModelEvaluation,
+  ProtocolKind,
+  PublishedAnchor,
+  ReportInput,
+} from '../types.js';
 
 /** What a number that is missing (null, NaN, ±Infinity) shows. */
 export const MISSING = '—';
@@ -12,7 +21,7 @@ export const SYNTHETIC_BANNER = 'SYNTHETIC data — these numbers are not DEAP/A
 
 /** Why published anchors cannot be compared with a synthetic run. */
 export const SYNTHETIC_ANCHORS_NOTE =
-  'This run used SYNTHETIC data: the published numbers below come from real recordings and are not comparable with any number in this report.';
+  'This run used SYNTHETIC data: the published numbers below come from real recordings and are not comparable with any number in this report (each row says so).';
 
 const isNumber = (x: number | null | undefined): x is number =>
   typeof x === 'number' && Number.isFinite(x);
@@ -112,9 +121,34 @@ const VERDICT_LABELS: Readonly<Record<LeakageReport['verdict'], string>> = {
 
 export const verdictLabel = (v: LeakageReport['verdict']): string => VERDICT_LABELS[v] ?? v;
 
+/** `0.512 ± 0.081` (mean ± SD over subjects), `0.512` without an SD. */
+export function fmtMeanSd(x: { readonly mean: number; readonly sd: number | null }): string {
+  return x.sd === null ? fmtMetric(x.mean) : `${fmtMetric(x.mean)} ± ${fmtMetric(x.sd)}`;
+}
+
+/** The floors in words, for table captions. */
+export const FLOORS_TEXT =
+  "majority: each fold's most frequent training class; stratified: a seeded random guess with each fold's training class shares";
+
+export const isFloor = (model: string): boolean => model === 'majority' || model === 'stratified';
+
+/** An evaluation's models and floors, protocol by protocol (models first, then floors). */
+export function withFloors(e: Evaluation): ModelEvaluation[] {
+  return e.protocols.flatMap((p) => [
+    ...e.models.filter((m) => m.protocol === p.protocol),
+    ...e.floors.filter((m) => m.protocol === p.protocol),
+  ]);
+}
+
+/** A published number's setting in short: `valence2 · within-subject · physiological · deap`. */
+export function anchorSetting(a: PublishedAnchor): string {
+  const parts = [a.task, a.protocolKind, a.modality, a.dataset].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : '—';
+}
+
 /** What a bootstrap resampled, in words: `subjects, 1,000×, 95 %`. */
 export function bootstrapLabel(b: {
-  readonly unit: 'subject' | 'window';
+  readonly unit: 'subject' | 'trial' | 'window';
   readonly iterations: number;
   readonly level: number;
 }): string {

@@ -16,9 +16,16 @@ import type {
   ProtocolSummary,
   ReportInput,
 } from '../types.js';
+import { publishedRows, reportTasks } from './compare.js';
+import { taskRows } from './tasks.js';
 import type { ProtocolView } from './format.js';
 import {
+  anchorSetting,
   bootstrapLabel,
+  fmtMeanSd,
+  FLOORS_TEXT,
+  isFloor,
+  withFloors,
   checkSvg,
   dataClasses,
   escapeHtml as esc,
@@ -44,6 +51,7 @@ export function renderHtml(input: ReportInput): string {
   const anchors = new Map(protocols.map((p) => [p.protocol, ids.make(p.protocol)]));
   const sections: Section[] = [
     { id: 'summary', title: 'Summary', body: summary(input, otherFigures) },
+    { id: 'tasks', title: 'Tasks side by side', body: tasksSection(input) },
     { id: 'why', title: 'Why the protocols differ', body: why(input, protocols) },
     { id: 'data', title: 'Data', body: data(input) },
     { id: 'protocols', title: 'Protocols', body: protocolsSection(protocols, anchors) },
@@ -156,12 +164,9 @@ const protocolCell = (protocol: string, kind: ProtocolSummary['kind']) =>
 function summary(input: ReportInput, otherFigures: readonly Figure[]): string {
   const e = input.evaluation;
   if (e.models.length === 0) return para('No model was evaluated.');
-  const order = new Map(e.protocols.map((p, i) => [p.protocol, i]));
-  const models = [...e.models].sort(
-    (a, b) => (order.get(a.protocol) ?? Infinity) - (order.get(b.protocol) ?? Infinity),
-  );
+  const models = withFloors(e);
   const rows = models.map((m) => [
-    esc(modelName(m.model)),
+    floorName(m.model) ?? esc(modelName(m.model)),
     protocolCell(m.protocol, m.kind),
     esc(fmtInterval(m.intervals.accuracy)),
     esc(fmtInterval(m.intervals.macroF1)),
@@ -170,11 +175,8 @@ function summary(input: ReportInput, otherFigures: readonly Figure[]): string {
     esc(fmtInt(m.folds)),
     esc(bootstrapLabel(m.bootstrap)),
   ]);
-  const k = e.classes.length;
-  const chance =
-    k > 0 ? ` Chance (a uniform guess among ${k} classes) is ${fmtMetric(1 / k)}.` : '';
   const caption = esc(
-    `Test results of every model under every protocol, folds pooled${input.synthetic ? ' (SYNTHETIC data)' : ''}. Intervals are percentile bootstrap intervals; the last column says what was resampled.${chance}`,
+    `Task ${e.task}: test results of every model under every protocol, folds pooled${input.synthetic ? ' (SYNTHETIC data)' : ''}, with the floors on the same test windows (${FLOORS_TEXT}). Intervals are percentile bootstrap intervals; the last column says what was resampled.`,
   );
   const links =
     otherFigures.length > 0
@@ -197,10 +199,103 @@ function summary(input: ReportInput, otherFigures: readonly Figure[]): string {
         caption,
         className: 'summary',
         rowClass: (i) =>
-          i > 0 && models[i].protocol !== models[i - 1].protocol ? 'group-start' : null,
+          [
+            i > 0 && models[i].protocol !== models[i - 1].protocol ? 'group-start' : '',
+            isFloor(models[i].model) ? 'floor' : '',
+          ]
+            .filter(Boolean)
+            .join(' ') || null,
       },
     ) + links
   );
+}
+
+const floorName = (model: string): string | null =>
+  isFloor(model) ? `<em>floor: ${esc(model)}</em>` : null;
+
+function tasksSection(input: ReportInput): string {
+  const tasks = reportTasks(input);
+  const rows = taskRows(input);
+  const described = tasks
+    .map(
+      (t) =>
+        `<li><code>${esc(t.task)}</code>${t.description ? `: ${esc(t.description)}` : ''}</li>`,
+    )
+    .join('\n');
+  const tbl = table(
+    [
+      { head: 'Task' },
+      { head: 'Protocol' },
+      { head: 'Model' },
+      { head: 'Accuracy [CI]', num: true },
+      { head: 'Balanced acc. [CI]', num: true },
+      { head: 'Macro F1 [CI]', num: true },
+      { head: 'F1 (high)', num: true },
+      { head: 'AUC', num: true },
+      { head: 'Macro F1 per subject', num: true },
+      { head: 'n', num: true },
+      { head: 'Resampled' },
+    ],
+    rows.map((r) => [
+      `<code>${esc(r.task)}</code>`,
+      protocolCell(r.protocol, r.kind),
+      floorName(r.model) ?? esc(modelName(r.model)),
+      esc(fmtInterval(r.accuracy)),
+      esc(fmtInterval(r.balancedAccuracy)),
+      esc(fmtInterval(r.macroF1)),
+      esc(fmtMetric(r.f1Positive)),
+      esc(fmtMetric(r.auc)),
+      esc(fmtMeanSd(r.subjectMacroF1)),
+      esc(fmtInt(r.n)),
+      esc(`${r.unit}s`),
+    ]),
+    {
+      caption: esc(
+        `Every task side by side${input.synthetic ? ' (SYNTHETIC data)' : ''}: models and floors (${FLOORS_TEXT}) on the same test windows. F1 (high) and AUC of the positive class for the two-class tasks (macro one-vs-rest AUC otherwise). Macro F1 per subject: mean ± SD over the subjects' own test windows, as the literature reports per-subject protocols.`,
+      ),
+      className: 'tasks',
+      rowClass: (i) =>
+        [
+          i > 0 && (rows[i].task !== rows[i - 1].task || rows[i].protocol !== rows[i - 1].protocol)
+            ? 'group-start'
+            : '',
+          rows[i].floor ? 'floor' : '',
+        ]
+          .filter(Boolean)
+          .join(' ') || null,
+    },
+  );
+  const labels = tasks.filter((t) => t.labels.length > 0);
+  const labelTable =
+    labels.length === 0
+      ? ''
+      : '<h3>Labels per task</h3>\n' +
+        table(
+          [
+            { head: 'Task' },
+            { head: 'Dataset' },
+            { head: 'Windows per class' },
+            { head: 'Left out (why)' },
+          ],
+          labels.flatMap((t) =>
+            t.labels.map((l) => [
+              `<code>${esc(t.task)}</code>`,
+              esc(l.dataset),
+              esc(
+                Object.entries(l.perClass)
+                  .map(([c, n]) => `${c} ${fmtInt(n)}`)
+                  .join(' · '),
+              ),
+              esc(l.leftOut.map((r) => `${fmtInt(r.count)} × ${r.reason}`).join('; ') || 'none'),
+            ]),
+          ),
+          {
+            caption: esc(
+              'Windows with a physiological sequence and a face crop, per class of each task, and those left without a label in the task.',
+            ),
+          },
+        );
+  return `<ul class="tasks">\n${described}\n</ul>\n${tbl}\n${labelTable}`;
 }
 
 function why(input: ReportInput, protocols: readonly ProtocolView[]): string {
@@ -480,8 +575,25 @@ function published(input: ReportInput): string {
   return (
     note +
     table(
-      [{ head: 'Source' }, { head: 'Setting' }, { head: 'Value' }],
-      input.published.map((a) => [esc(a.source), esc(a.setting), esc(a.value)]),
+      [
+        { head: 'Source' },
+        { head: 'Task · protocol · modality · data' },
+        { head: 'Setting' },
+        { head: 'Published' },
+        { head: 'Beside ours' },
+      ],
+      publishedRows(input).map((r) => [
+        esc(r.anchor.source),
+        esc(anchorSetting(r.anchor)),
+        esc(r.anchor.setting),
+        esc(r.anchor.value),
+        `<span class="${r.verdict.startsWith('comparable') ? 'comparable' : 'muted'}">${esc(r.verdict)}</span>${r.ours ? `<br>${esc(r.ours)}` : ''}`,
+      ]),
+      {
+        caption: esc(
+          'A published number stands beside one of ours only for the same task, protocol kind, modality and data set, on real data; every other row says why it is not comparable.',
+        ),
+      },
     )
   );
 }
@@ -549,6 +661,8 @@ p { margin: .5rem 0; }
 a { color: var(--accent); }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .88em; }
 .meta, .muted { color: var(--muted); }
+tr.floor td { color: var(--muted); font-style: italic; }
+.comparable { font-weight: 600; }
 .muted { font-size: .9em; }
 .banner {
   margin: 1rem 0; padding: .8rem 1rem; border: 2px solid var(--warn-line); border-left-width: 8px;

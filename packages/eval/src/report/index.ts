@@ -4,5 +4,7 @@ export { escapeHtml } from './format.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export type { MarkdownOptions } from './markdown.js';
-export { PUBLISHED_ANCHORS } from './published.js';
+export { MODEL_MODALITY, PUBLISHED_ANCHORS } from './published.js';
+export { publishedRows } from './compare.js';
+export type { PublishedRow } from './compare.js';
 export { protocolNotes } from './notes.js';

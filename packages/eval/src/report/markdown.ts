@@ -5,9 +5,15 @@
  * (escapeMarkdown), so a subject id or a note cannot start a table cell, a link or raw HTML.
  */
 import type { DataSummary, Figure, ModelEvaluation, ReportInput } from '../types.js';
+import { publishedRows, reportTasks } from './compare.js';
 import type { ProtocolView } from './format.js';
 import {
+  anchorSetting,
   bootstrapLabel,
+  fmtMeanSd,
+  FLOORS_TEXT,
+  isFloor,
+  withFloors,
   dataClasses,
   escapeMarkdown as md,
   fmtInt,
@@ -24,6 +30,7 @@ import {
   SYNTHETIC_BANNER,
   verdictLabel,
 } from './format.js';
+import { taskRows } from './tasks.js';
 
 export interface MarkdownOptions {
   /** Folder of the figure files, relative to the Markdown file; default `figures`. */
@@ -51,6 +58,7 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
   );
 
   section(out, 'Summary', summary(input, otherFigures));
+  section(out, 'Tasks side by side', tasksSection(input));
   section(out, 'Why the protocols differ', why(input, protocols));
   section(out, 'Data', data(input));
   section(out, 'Protocols', protocolsSection(protocols));
@@ -107,22 +115,22 @@ function figure(f: Figure, dir: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A model's name, or a floor's in italics. */
+const modelCell = (model: string): string =>
+  isFloor(model) ? `*floor: ${md(model)}*` : md(modelName(model));
+
 function summary(input: ReportInput, otherFigures: readonly Figure[]): string[] {
   const e = input.evaluation;
   if (e.models.length === 0) return ['No model was evaluated.'];
-  const order = new Map(e.protocols.map((p, i) => [p.protocol, i]));
-  const models = [...e.models].sort(
-    (a, b) => (order.get(a.protocol) ?? Infinity) - (order.get(b.protocol) ?? Infinity),
-  );
-  const k = e.classes.length;
-  const chance =
-    k > 0 ? ` Chance (a uniform guess among ${k} classes) is ${fmtMetric(1 / k)}.` : '';
+  const models = withFloors(e);
   const out = [
-    `Test results of every model under every protocol, folds pooled${input.synthetic ? ' (SYNTHETIC data)' : ''}. Intervals are percentile bootstrap intervals; the last column says what was resampled.${chance}`,
+    md(
+      `Task ${e.task}: test results of every model under every protocol, folds pooled${input.synthetic ? ' (SYNTHETIC data)' : ''}, with the floors on the same test windows (${FLOORS_TEXT}). Intervals are percentile bootstrap intervals; the last column says what was resampled.`,
+    ),
     table(
       ['Model', 'Protocol', 'Accuracy [CI]', 'Macro F1 [CI]', 'Kappa', 'n', 'Folds', 'Bootstrap'],
       models.map((m) => [
-        md(modelName(m.model)),
+        modelCell(m.model),
         `\`${code(m.protocol)}\` (${md(kindLabel(m.kind))})`,
         fmtInterval(m.intervals.accuracy),
         fmtInterval(m.intervals.macroF1),
@@ -137,6 +145,69 @@ function summary(input: ReportInput, otherFigures: readonly Figure[]): string[] 
   if (otherFigures.length > 0) {
     out.push(
       `Figures across protocols (under "Other figures"): ${otherFigures.map((f) => md(f.title)).join(', ')}.`,
+    );
+  }
+  return out;
+}
+
+function tasksSection(input: ReportInput): string[] {
+  const tasks = reportTasks(input);
+  const out = [
+    tasks
+      .map((t) => `- \`${code(t.task)}\`${t.description ? `: ${md(t.description)}` : ''}`)
+      .join('\n'),
+    md(
+      `Every task side by side${input.synthetic ? ' (SYNTHETIC data)' : ''}: models and floors (${FLOORS_TEXT}) on the same test windows. F1 (high) and AUC of the positive class for the two-class tasks (macro one-vs-rest AUC otherwise). Macro F1 per subject: mean ± SD over the subjects' own test windows.`,
+    ),
+    table(
+      [
+        'Task',
+        'Protocol',
+        'Model',
+        'Accuracy [CI]',
+        'Balanced acc. [CI]',
+        'Macro F1 [CI]',
+        'F1 (high)',
+        'AUC',
+        'Macro F1 per subject',
+        'n',
+        'Resampled',
+      ],
+      taskRows(input).map((r) => [
+        `\`${code(r.task)}\``,
+        `\`${code(r.protocol)}\``,
+        modelCell(r.model),
+        fmtInterval(r.accuracy),
+        fmtInterval(r.balancedAccuracy),
+        fmtInterval(r.macroF1),
+        fmtMetric(r.f1Positive),
+        fmtMetric(r.auc),
+        fmtMeanSd(r.subjectMacroF1),
+        fmtInt(r.n),
+        md(`${r.unit}s`),
+      ]),
+      [false, false, false, true, true, true, true, true, true, true, false],
+    ),
+  ];
+  const labels = tasks.filter((t) => t.labels.length > 0);
+  if (labels.length > 0) {
+    out.push(
+      '### Labels per task',
+      table(
+        ['Task', 'Dataset', 'Windows per class', 'Left out (why)'],
+        labels.flatMap((t) =>
+          t.labels.map((l) => [
+            `\`${code(t.task)}\``,
+            md(l.dataset),
+            md(
+              Object.entries(l.perClass)
+                .map(([c, n]) => `${c} ${fmtInt(n)}`)
+                .join(' · '),
+            ),
+            md(l.leftOut.map((r) => `${fmtInt(r.count)} × ${r.reason}`).join('; ') || 'none'),
+          ]),
+        ),
+      ),
     );
   }
   return out;
@@ -349,9 +420,18 @@ function published(input: ReportInput): string[] {
   if (input.published.length === 0) return [...out, 'No published numbers were given.'];
   return [
     ...out,
+    md(
+      'A published number stands beside one of ours only for the same task, protocol kind, modality and data set, on real data; every other row says why it is not comparable.',
+    ),
     table(
-      ['Source', 'Setting', 'Value'],
-      input.published.map((a) => [md(a.source), md(a.setting), md(a.value)]),
+      ['Source', 'Task · protocol · modality · data', 'Setting', 'Published', 'Beside ours'],
+      publishedRows(input).map((r) => [
+        md(r.anchor.source),
+        md(anchorSetting(r.anchor)),
+        md(r.anchor.setting),
+        md(r.anchor.value),
+        md(r.ours ? `${r.verdict}: ${r.ours}` : r.verdict),
+      ]),
     ),
   ];
 }

@@ -24,7 +24,7 @@ export function protocolNotes(e: Evaluation): string[] {
   }
   const level = Math.round(100 * (e.models[0]?.bootstrap.level ?? BOOTSTRAP_DEFAULTS.level));
   notes.push(
-    `Intervals are ${level} % percentile bootstrap intervals. Subject-independent protocols resample whole subjects; the others resample windows, which ignores that windows of one trial are correlated, so their intervals are too narrow.`,
+    `Intervals are ${level} % percentile bootstrap intervals that resample whole clusters: subjects for subject-independent protocols, trials for the others (windows of one trial are correlated; resampling single windows would make the intervals too narrow).`,
   );
   return notes;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Figure, ReportInput } from '../types.js';
-import { PUBLISHED_ANCHORS, renderHtml, renderMarkdown } from './index.js';
+import { PUBLISHED_ANCHORS, publishedRows, renderHtml, renderMarkdown } from './index.js';
 import {
   checkSvg,
   escapeHtml,
@@ -186,8 +186,13 @@ describe('renderHtml', () => {
     const s = section(html, 'summary');
     expect(s).toContain('0.752 [0.70, 0.80]');
     expect(s).toContain('[—]');
-    expect(count(s, '<tr')).toBe(1 + input.evaluation.models.length);
-    expect(count(s, 'class="group-start"')).toBe(FAKE_PROTOCOLS.length - 1);
+    // every model and both floors of every protocol
+    expect(count(s, '<tr')).toBe(
+      1 + input.evaluation.models.length + input.evaluation.floors.length,
+    );
+    expect(count(s, 'class="floor"')).toBe(input.evaluation.floors.length);
+    expect(s).toContain('<em>floor: majority</em>');
+    expect(count(s, 'class="group-start')).toBe(FAKE_PROTOCOLS.length - 1);
     const hybrid = input.evaluation.models[0];
     expect(s).toContain(`<td class="num">${fmtMetric(hybrid.metrics.kappa)}</td>`);
     expect(s).toContain('<td class="num">500</td>');
@@ -228,11 +233,58 @@ describe('renderHtml', () => {
     expect(c).toMatch(/χ² = \d+\.\d\d \(corrected\)/);
   });
 
-  it('says published numbers are not comparable only when synthetic', () => {
+  it('puts a published number beside ours only for the same task, protocol kind, modality and data', () => {
+    const anchor = {
+      source: 'A paper, Table 2',
+      setting: 'per participant, trials held out',
+      value: 'F1 0.41',
+      task: 'emotion5',
+      protocolKind: 'within-subject' as const,
+      modality: 'physiological',
+      dataset: 'deap',
+      metric: { name: 'macroF1' as const, value: 0.41 },
+    };
+    const base = fakeReportInput();
+    const deapOnly = { data: base.data.filter((d) => d.dataset === 'deap') };
+    const cases: [Partial<ReportInput>, string][] = [
+      [{ synthetic: false, ...deapOnly }, 'comparable: same task'],
+      [{ synthetic: true, ...deapOnly }, 'not comparable: this run is on SYNTHETIC data'],
+      [
+        { synthetic: false },
+        'not comparable: the published number is on deap, this run on amigos + deap',
+      ],
+    ];
+    for (const [over, verdict] of cases) {
+      const rows = publishedRows(fakeReportInput({ ...over, published: [anchor] }));
+      expect(rows[0].verdict).toContain(verdict);
+    }
+    const real = fakeReportInput({ synthetic: false, ...deapOnly, published: [anchor] });
+    // beside RNN-only (physiological) under the within-subject protocol, as mean ± SD over subjects
+    const ours = publishedRows(real)[0].ours ?? '';
+    const rnn = real.evaluation.models.find(
+      (m) => m.model === 'rnnOnly' && m.kind === 'within-subject',
+    );
+    expect(ours).toContain(
+      `rnnOnly on ${rnn?.protocol}: F1 (macro) ${fmtMetric(rnn?.subjectMean.macroF1.mean)} ± 0.050`,
+    );
+    expect(ours).not.toContain('hybrid');
+    for (const [change, why] of [
+      [{ task: 'valence2' }, 'this run has no valence2 task'],
+      [
+        { protocolKind: 'subject-independent' as const, modality: 'EEG' },
+        'no subject-independent result of a EEG model',
+      ],
+    ] as const) {
+      const r = publishedRows({ ...real, published: [{ ...anchor, ...change }] })[0];
+      expect(r.verdict).toContain(why);
+      expect(r.ours).toBeNull();
+    }
+    // rows without a task are context, never put beside a result
+    expect(
+      publishedRows({ ...real, published: [{ source: 's', setting: 'x', value: 'v' }] })[0].verdict,
+    ).toMatch(/^context/);
+    expect(section(renderHtml(real), 'published')).toContain('class="comparable"');
     expect(section(html, 'published')).toContain('not comparable');
-    const real = renderHtml(fakeReportInput({ synthetic: false }));
-    expect(section(real, 'published')).not.toContain('not comparable');
-    expect(section(real, 'published')).toContain('Miranda-Correa');
   });
 
   it("shows the literature's numbers (PUBLISHED_ANCHORS) escaped, as the pipeline passes them", () => {
@@ -313,9 +365,9 @@ describe('renderMarkdown', () => {
 
   it('has tables whose lines all have the same number of cells', () => {
     const tables = markdownTables(md);
-    // summary, data, 3 protocols, 9 × (per-class + confusion), comparisons, published,
-    // training, skipped
-    expect(tables).toHaveLength(1 + 1 + 3 + 18 + 1 + 1 + 1 + 1);
+    // summary, tasks side by side, data, 3 protocols, 9 × (per-class + confusion), comparisons,
+    // published, training, skipped
+    expect(tables).toHaveLength(1 + 1 + 1 + 3 + 18 + 1 + 1 + 1 + 1);
     expect(markdownTableProblems(md)).toEqual([]);
     expect(markdownTableProblems('| a | b |\n| --- | --- |\n| 1 | 2 | 3 |')).toHaveLength(1);
   });
@@ -346,7 +398,9 @@ describe('renderMarkdown', () => {
       'Folds',
       'Bootstrap',
     ]);
-    expect(summary).toHaveLength(2 + input.evaluation.models.length);
+    expect(summary).toHaveLength(
+      2 + input.evaluation.models.length + input.evaluation.floors.length,
+    );
   });
 
   it('has one McNemar row per comparison', () => {

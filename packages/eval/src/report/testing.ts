@@ -86,9 +86,11 @@ export function metricsOf(confusion: readonly (readonly number[])[]): Classifica
     );
   const accuracy = div(correct, n);
   const expected = rowSum.reduce((a, r, i) => a + r * colSum[i], 0) / (n * n);
+  const present = perClass.filter((c) => c.support > 0);
   return {
     n,
     accuracy,
+    balancedAccuracy: present.reduce((a, c) => a + c.recall, 0) / (present.length || 1),
     perClass,
     macro: { precision: mean('precision'), recall: mean('recall'), f1: mean('f1') },
     weighted: { precision: weighted('precision'), recall: weighted('recall'), f1: weighted('f1') },
@@ -114,6 +116,8 @@ function roc(accuracy: number, nullClass: boolean): RocResult {
   return { perClass, macroAuc: defined.reduce((a, b) => a + b, 0) / defined.length };
 }
 
+const FLOOR_NAMES: readonly string[] = ['majority', 'stratified'];
+
 function modelEvaluation(
   p: (typeof FAKE_PROTOCOLS)[number],
   model: string,
@@ -130,30 +134,44 @@ function modelEvaluation(
     folds: p.folds,
     subjects: 6,
     metrics,
+    perSubject: ['s01', 's02', 's03'].map((subject, i) => ({
+      subject,
+      n: 100,
+      accuracy: metrics.accuracy + (i - 1) * 0.05,
+      macroF1: metrics.macro.f1 + (i - 1) * 0.05,
+    })),
+    subjectMean: {
+      accuracy: { mean: metrics.accuracy, sd: 0.05 },
+      macroF1: { mean: metrics.macro.f1, sd: 0.05 },
+    },
     roc: roc(metrics.accuracy, model === 'rnnOnly'),
     intervals: {
       accuracy: interval(metrics.accuracy),
       // One interval that could not be computed (shown as `[—]`).
       macroF1: interval(metrics.macro.f1, subjectIndependent && model === 'cnnOnly'),
       kappa: interval(metrics.kappa),
+      balancedAccuracy: interval(metrics.balancedAccuracy),
     },
+    binary: null,
     bootstrap: {
-      unit: subjectIndependent ? 'subject' : 'window',
+      unit: subjectIndependent ? 'subject' : 'trial',
       iterations: 1000,
       seed: 7,
       level: 0.95,
     },
     errorShare: errors.map((e) => (totalErrors === 0 ? 0 : e / totalErrors)),
-    curves: Array.from({ length: p.folds }, (_, fold) => ({
-      fold,
-      epochs: [1, 2, 3].map((epoch) => ({
-        epoch,
-        loss: 1.6 / epoch,
-        accuracy: accuracy * (epoch / 3),
-        valLoss: 1.7 / epoch,
-        valAccuracy: null,
-      })),
-    })),
+    curves: FLOOR_NAMES.includes(model)
+      ? []
+      : Array.from({ length: p.folds }, (_, fold) => ({
+          fold,
+          epochs: [1, 2, 3].map((epoch) => ({
+            epoch,
+            loss: 1.6 / epoch,
+            accuracy: accuracy * (epoch / 3),
+            valLoss: 1.7 / epoch,
+            valAccuracy: null,
+          })),
+        })),
   };
 }
 
@@ -200,6 +218,7 @@ function protocolSummary(p: (typeof FAKE_PROTOCOLS)[number]): ProtocolSummary {
     train: 1400 + fold,
     val: 300,
     test: 500,
+    trainPerClass: [400 + fold, 300, 300, 250, 150],
   }));
   const verdict = p.kind === 'random' ? 'shares-trials' : leaky ? 'shares-subjects' : 'clean';
   return {
@@ -310,9 +329,14 @@ export function fakeReportInput(overrides: Partial<ReportInput> = {}): ReportInp
     },
     evaluation: {
       synthetic,
+      task: 'emotion5',
       classes: [...FAKE_CLASSES],
       protocols: FAKE_PROTOCOLS.map(protocolSummary),
       models,
+      floors: FAKE_PROTOCOLS.flatMap((p) => [
+        modelEvaluation(p, 'majority', 0.28),
+        modelEvaluation(p, 'stratified', 0.21),
+      ]),
       comparisons: comparisons(models),
     },
     figures: fakeFigures(),

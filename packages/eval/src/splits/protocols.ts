@@ -16,7 +16,6 @@
  *   test, but whole trials are held out. Each subject's trials are split 70/15/15, stratified by
  *   the trial's label, so no trial has windows on both sides.
  */
-import { EMOTIONS } from '@emo/datasets';
 import { Rng } from '@emo/runtime';
 import type { SampleKey } from '@emo/samples';
 import { sampleId } from '@emo/samples';
@@ -37,6 +36,16 @@ export interface ProtocolSplit extends SplitArtifact {
 }
 
 export type Fractions = readonly [number, number, number];
+
+/** The number of label groups to stratify by: one per class index the samples use. */
+function numLabels(samples: readonly { label: number }[]): number {
+  return samples.reduce((m, s) => Math.max(m, s.label + 1), 0);
+}
+
+/** One value per label group. */
+function perLabel<T>(k: number, make: (label: number) => T): T[] {
+  return Array.from({ length: k }, (_, l) => make(l));
+}
 
 /**
  * What the protocols use where their options leave a setting out: the train/validation/test
@@ -76,7 +85,7 @@ export function randomProtocol(
   const fractions = opts.fractions ?? SPLIT_DEFAULTS.fractions;
   const stratify = opts.stratify ?? true;
   checkFractions(fractions);
-  const groups: number[][] = stratify ? EMOTIONS.map(() => []) : [[]];
+  const groups: number[][] = stratify ? perLabel(numLabels(samples), () => []) : [[]];
   samples.forEach((e, i) => groups[stratify ? e.label : 0].push(i));
   const rng = new Rng(opts.seed).fork('randomSplit');
   const part = new Int8Array(samples.length); // 0 train, 1 val, 2 test
@@ -125,13 +134,14 @@ function deal(items: readonly string[], k: number, rng: Rng): Map<string, number
  */
 function dealStimuli(samples: readonly SplitSample[], k: number, rng: Rng): Map<string, number> {
   const counts = new Map<string, number[]>();
+  const labels = numLabels(samples);
   for (const s of samples) {
     if (s.stimulus === null) continue;
-    const c = counts.get(s.stimulus) ?? EMOTIONS.map(() => 0);
+    const c = counts.get(s.stimulus) ?? perLabel(labels, () => 0);
     if (s.label >= 0 && s.label < c.length) c[s.label]++;
     counts.set(s.stimulus, c);
   }
-  const byLabel: string[][] = EMOTIONS.map(() => []);
+  const byLabel: string[][] = perLabel(labels, () => []);
   for (const stim of distinct(counts.keys())) {
     const c = counts.get(stim) as number[];
     byLabel[c.indexOf(Math.max(...c))].push(stim);
@@ -231,13 +241,14 @@ export function withinSubjectSplit(
     if (!trials.has(key)) trials.set(key, { subject: s.subject, label: s.label });
   }
   const part = new Map<string, 0 | 1 | 2>();
+  const labels = numLabels(samples);
   let short = 0;
   for (const subject of distinct(samples.map((s) => s.subject))) {
     // The subject's trials ordered by label, shuffled within each label, then dealt so that
     // the parts get their shares of every label: position j of n goes to the part whose
     // cumulative share first exceeds (j + offset) / n.
     const keys = distinct([...trials.keys()].filter((t) => trials.get(t)?.subject === subject));
-    const byLabel = EMOTIONS.map((_, l) => keys.filter((t) => trials.get(t)?.label === l));
+    const byLabel = perLabel(labels, (l) => keys.filter((t) => trials.get(t)?.label === l));
     const ordered = byLabel.flatMap((g) => rng.shuffle(g));
     const n = ordered.length;
     const nTest = n >= 3 ? Math.max(1, Math.round(n * fractions[2])) : 0;
@@ -274,8 +285,28 @@ export function withinSubjectSplit(
   };
 }
 
-/** What the split stage reports of a protocol: its id, kind, seed, fold sizes, leakage, notes. */
-export function summariseProtocol(split: ProtocolSplit, leakage: LeakageReport): ProtocolSummary {
+/**
+ * What the split stage reports of a protocol: its id, kind, seed, fold sizes, each fold's
+ * training samples per class (what the majority and stratified floors predict from), leakage
+ * and notes. `labelOf` gives a sample id's class index, `numClasses` the task's class count.
+ */
+export function summariseProtocol(
+  split: ProtocolSplit,
+  leakage: LeakageReport,
+  labelOf: ReadonlyMap<string, number>,
+  numClasses: number,
+): ProtocolSummary {
+  const perClass = (ids: readonly string[]): number[] => {
+    const c = new Array<number>(numClasses).fill(0);
+    for (const id of ids) {
+      const l = labelOf.get(id);
+      if (l === undefined || l < 0 || l >= numClasses) {
+        throw new Error(`${split.protocol}: sample '${id}' has no class in [0, ${numClasses})`);
+      }
+      c[l]++;
+    }
+    return c;
+  };
   return {
     protocol: split.protocol,
     kind: split.kind,
@@ -286,6 +317,7 @@ export function summariseProtocol(split: ProtocolSplit, leakage: LeakageReport):
       train: f.train.length,
       val: f.val.length,
       test: f.test.length,
+      trainPerClass: perClass(f.train),
     })),
     leakage,
     notes: split.notes,

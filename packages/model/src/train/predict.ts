@@ -12,7 +12,7 @@ import { batchInputs } from './tensors.js';
 
 export interface Predictions {
   readonly keys: readonly SampleKey[];
-  /** True class indices (EMOTIONS order). */
+  /** True class indices (the index's class order). */
   readonly labels: Int32Array;
   /** rows × numClasses probabilities. */
   readonly probs: Float32Array;

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { RatingSplit, TaskName } from '@emo/datasets';
 import type { SubjectShards } from '@emo/samples';
 import { indexSamples, sampleId } from '@emo/samples';
 import { describeBackend, selectBackend } from '../backend/index.js';
@@ -49,6 +50,10 @@ export interface TrainJob {
   readonly train?: TrainSettings;
   /** Leave out windows with quality flags (default false: their features are NaN → 0). */
   readonly excludeFlagged?: boolean;
+  /** The task whose classes the model learns (default `emotion5`, the study's). */
+  readonly task?: TaskName;
+  /** Where the rating tasks split low from high (default @emo/datasets' RATING_SPLIT_DEFAULTS). */
+  readonly ratingSplit?: RatingSplit;
   /** A saved model (e.g. a pretrained face CNN) whose face branch starts this one. */
   readonly initFrom?: string;
   /** Where the best model (`model/`), `history.csv` and checkpoints (`checkpoints/`) go. */
@@ -105,7 +110,12 @@ export async function runTrainJob(
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const config = resolveModelConfig(job.config);
   const inputs = modelInputs(job.kind, config);
-  const index = indexSamples(job.shards, { needs: inputs, excludeFlagged: job.excludeFlagged });
+  const index = indexSamples(job.shards, {
+    needs: inputs,
+    excludeFlagged: job.excludeFlagged,
+    task: job.task,
+    ratingSplit: job.ratingSplit,
+  });
   const shape = shapeOf(index, inputs);
   if (job.initFrom) checkPretrainedFaces(job.initFrom, shape, 'the faces shards');
   let model = buildModel(job.kind, config, shape);
@@ -174,13 +184,23 @@ export async function predictSaved(
   modelDir: string,
   shards: readonly SubjectShards[],
   ids?: readonly string[],
-  opts: { readonly excludeFlagged?: boolean; readonly signal?: AbortSignal } = {},
+  opts: {
+    readonly excludeFlagged?: boolean;
+    readonly task?: TaskName;
+    readonly ratingSplit?: RatingSplit;
+    readonly signal?: AbortSignal;
+  } = {},
 ): Promise<JobPredictions & { readonly backend: string }> {
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const model = await loadModel(modelDir);
   try {
     const sig = modelSignatureOf(model, modelDir);
-    const index = indexSamples(shards, { needs: sig.inputs, excludeFlagged: opts.excludeFlagged });
+    const index = indexSamples(shards, {
+      needs: sig.inputs,
+      excludeFlagged: opts.excludeFlagged,
+      task: opts.task,
+      ratingSplit: opts.ratingSplit,
+    });
     checkModelFits(modelDir, sig, index, () => 'the shards');
     const p = await predictSamples(model, index, {
       ids: ids ? new Set(ids) : undefined,

@@ -58,6 +58,12 @@ export async function predictShardRows(
   input: PredictShardInput,
 ): Promise<ShardPredictions> {
   const sig = readModelSignature(modelDir);
+  if (sig.shape.numClasses !== EMOTIONS.length) {
+    // the saved model does not name its classes: only the study's five are known here
+    throw new Error(
+      `${modelDir}: the model has ${sig.shape.numClasses} classes; emo predict names the study's ${EMOTIONS.length} (${EMOTIONS.join(', ')}) and cannot label another task's model`,
+    );
+  }
   const missing = sig.inputs.filter(
     (i) => (i === 'face' && !input.faces) || (i !== 'face' && !input.windows),
   );

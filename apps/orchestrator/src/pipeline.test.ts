@@ -80,7 +80,9 @@ const TINY_SET = [
 ];
 
 const RANDOM = 'random-70-15-15';
-const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'rnnOnly'].map((m) => `train/emotion5.${RANDOM}.${m}.f0`);
+const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'logreg', 'rnnOnly'].map(
+  (m) => `train/emotion5.${RANDOM}.${m}.f0`,
+);
 
 describe('the pipeline on the embedded synthetic corpus (no dataset configured)', () => {
   let dir: string;
@@ -157,7 +159,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(existsSync(join(dir, 'res', 'runs', m1.runId, 'report.md'))).toBe(true);
   }, 120_000);
 
-  it('the manifest names the tfjs backend; the report and metrics.json show the three models', () => {
+  it('the manifest names the tfjs backend; the report and metrics.json show the four models', () => {
     const m = manifestOf(store);
     const backend = String(m.info.tfBackend);
     expect(backend).toMatch(/^tfjs \d+\.\d+\.\d+ (wasm|tensorflow|cpu)\b/);
@@ -196,7 +198,12 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     const [f0] = split.protocols[0].folds;
     expect(f0.train + f0.val + f0.test).toBe(split.samples);
     expect(f0.test).toBeGreaterThan(0);
-    expect(trainings.map((x) => x.model).sort()).toEqual(['cnnOnly', 'hybrid', 'rnnOnly']);
+    expect(trainings.map((x) => x.model).sort()).toEqual([
+      'cnnOnly',
+      'hybrid',
+      'logreg',
+      'rnnOnly',
+    ]);
     for (const x of trainings) {
       expect(x).toMatchObject({
         fold: 0,
@@ -213,6 +220,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(evaluation.comparisons.map((c) => `${c.a}/${c.b}`)).toEqual([
       'hybrid/cnnOnly',
       'hybrid/rnnOnly',
+      'hybrid/logreg',
     ]);
 
     const md = readFileSync(join(latest, 'report.md'), 'utf8');
@@ -290,20 +298,21 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       );
     }
 
-    // a train parameter: only the three train tasks and the report re-run; split is cached
+    // a train parameter: only the four train tasks and the report re-run; split is cached
     const epochs = [...step, '--set', 'train.epochs=2'];
     const ePlan = JSON.parse(
       (await emo('plan', '--config', cfg, ...epochs, '--json')).out,
     ) as PlanJson;
     const toRun = ePlan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason]);
-    expect(toRun.slice(0, 4)).toEqual([
+    expect(toRun.slice(0, 5)).toEqual([
       [`train/emotion5.${RANDOM}.hybrid.f0`, 'parameter epochs changed (1 → 2)'],
       [`train/emotion5.${RANDOM}.cnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
       [`train/emotion5.${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
+      [`train/emotion5.${RANDOM}.logreg.f0`, 'parameter epochs changed (1 → 2)'],
       ['evaluate/emotion5', `upstream train/emotion5.${RANDOM}.hybrid.f0 will re-run`],
     ]);
     // the report shows the settings: its own parameters changed too, and it says so
-    expect(toRun.slice(4)).toEqual([
+    expect(toRun.slice(5)).toEqual([
       [
         'report',
         'parameter settings.train.epochs changed (1 → 2); upstream evaluate/emotion5 will re-run',
@@ -322,12 +331,15 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'parameter settings.train.epochs changed (1 → 2); input evaluate/emotion5 changed',
     );
     expect(task(m3, 'evaluate/emotion5').reason).toBe(
-      TRAIN_TASKS.map((l) => `input ${l} changed`).join('; '),
+      [
+        ...TRAIN_TASKS.slice(0, 3).map((l) => `input ${l} changed`),
+        'and 1 more input changes',
+      ].join('; '),
     );
     const trained = JSON.parse(
       readFileSync(join(dir, 'res', 'latest', 'metrics.json'), 'utf8'),
     ) as { trainings: { epochs: number }[] };
-    expect(trained.trainings.map((x) => x.epochs)).toEqual([2, 2, 2]);
+    expect(trained.trainings.map((x) => x.epochs)).toEqual([2, 2, 2, 2]);
 
     // a split parameter: split, every train task and the report
     const seed1 = [...epochs, '--set', 'split.seed=1'];
@@ -386,7 +398,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       dsp: 12,
       vision: 12,
       split: 4,
-      train: 15,
+      train: 20,
       evaluate: 4,
       report: 5,
     });

@@ -89,7 +89,9 @@ describe('figures', () => {
   it("renders the study's five per protocol, the curves and the protocol comparison as SVG", async () => {
     const figs = await figuresFor(e);
     const ids = figs.map((f) => f.id);
-    expect(ids).toHaveLength(3 * 6 + 1);
+    // and, for the subject-independent protocol, each held-out subject's score
+    expect(ids).toHaveLength(3 * 6 + 1 + 1);
+    expect(ids).toContain('subjects-subject-kfold-3');
     for (const p of ['random-70-15-15', 'subject-kfold-3', 'within-subject-trials']) {
       for (const id of [
         `per-class-${p}-hybrid`,
@@ -110,6 +112,14 @@ describe('figures', () => {
       expect(f.svg).toContain('SYNTHETIC data');
     }
     const svg = (id: string) => figs.find((f) => f.id === id)?.svg ?? '';
+    // one dot per subject and model (12 subjects × 3 models), each model's mean over subjects
+    const subjects = svg('subjects-subject-kfold-3');
+    expect(subjects.match(/aria-roledescription="circle"/g)).toHaveLength(36);
+    const hybridSubj = e.models.find(
+      (m) => m.protocol === 'subject-kfold-3' && m.model === 'hybrid',
+    );
+    const mean = /model: Hybrid CNN-LSTM; macro F1: ([0-9.]+)"/.exec(subjects)?.[1];
+    expect(Number(mean)).toBeCloseTo(hybridSubj?.subjectMean.macroF1.mean ?? NaN, 9);
     // per-class bars: 5 classes × 3 metrics
     expect(
       svg('per-class-random-70-15-15-hybrid').match(/<path aria-label="class: /g),

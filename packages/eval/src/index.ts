@@ -2,7 +2,7 @@
 // intervals and paired tests, the evaluation of a run, figures (SVG) and the report (HTML,
 // Markdown). See README.md.
 export type * from './types.js';
-export { evaluationSchema, protocolSummarySchema } from './schemas.js';
+export { evaluationSchema, protocolKindSchema, protocolSummarySchema } from './schemas.js';
 export * from './splits/index.js';
 export * from './metrics/index.js';
 export { BOOTSTRAP_DEFAULTS, FLOORS, evaluate } from './evaluate.js';

@@ -95,6 +95,45 @@ describe('batches', () => {
     expect(b.inputs.face).toBeUndefined();
   });
 
+  it('z-scores features within each subject over all its windows when asked (featureNorm)', async () => {
+    const dir = tempDir();
+    // subject 0's features are physioValue-based (about −100 000), subject 1's about −200 000:
+    // globally far apart, each z-scored to the same pattern
+    const shards = [0, 1].map((i) =>
+      writeTinySubject(dir, { subject: `z${i}`, subjectNo: i + 1, trials: 2, windowsPerTrial: 3 }),
+    );
+    const index = indexSamples(shards, { needs: ['features'] });
+    const raw = await collect(index, { inputs: ['features'], batchSize: 12 });
+    const norm = await collect(index, {
+      inputs: ['features'],
+      batchSize: 12,
+      featureNorm: 'subject',
+    });
+    const rawF = Array.from(raw[0].inputs.features as Float32Array);
+    const f = Array.from(norm[0].inputs.features as Float32Array);
+    expect(rawF[0]).toBe(-physioValue(1, 0, 0, 0));
+    // per subject (6 rows × 2 features): mean 0, SD 1 of each feature
+    for (const subject of [0, 1]) {
+      for (const j of [0, 1]) {
+        const col = [0, 1, 2, 3, 4, 5].map((r) => f[(subject * 6 + r) * 2 + j]);
+        const mean = col.reduce((a, b) => a + b, 0) / 6;
+        const sd = Math.sqrt(col.reduce((a, x) => a + (x - mean) ** 2, 0) / 5);
+        expect(mean).toBeCloseTo(0, 5);
+        expect(sd).toBeCloseTo(1, 5);
+      }
+    }
+    // both subjects follow the same within-subject pattern once normalised
+    expect(f.slice(0, 12).map((x) => x.toFixed(4))).toEqual(f.slice(12).map((x) => x.toFixed(4)));
+    // a single selected window is scaled by its whole subject, not by itself
+    const one = await collect(index, {
+      inputs: ['features'],
+      batchSize: 4,
+      featureNorm: 'subject',
+      ids: new Set(['z0/1/2']),
+    });
+    expect(Array.from(one[0].inputs.features as Float32Array)).toEqual(f.slice(10, 12));
+  });
+
   it('without shuffle, streams in index order', async () => {
     const index = corpus(3);
     const got = await collect(index, { inputs: ['physio'], batchSize: 4 });

@@ -44,6 +44,11 @@ export interface BatchOptions {
   readonly inputs: readonly InputName[];
   readonly batchSize: number;
   readonly shuffle?: { readonly seed: number; readonly epoch: number };
+  /**
+   * 'subject': z-score each window feature within its subject, over all of the subject's
+   * windows rows (finite values; an SD of 0 counts as 1), before batching. Default 'none'.
+   */
+  readonly featureNorm?: 'none' | 'subject';
   /** Subjects held at a time (default 2). */
   readonly maxOpenShards?: number;
   readonly reader?: ShardReader;
@@ -224,7 +229,7 @@ export async function* batches(index: SampleIndex, opts: BatchOptions): AsyncGen
     : null;
   const builder = new BatchBuilder(index, opts.inputs, opts.batchSize);
   const load = (shard: number, entries: readonly SampleIndexEntry[]) =>
-    loadSubject(index, shard, entries, opts.inputs, reader);
+    loadSubject(index, shard, entries, opts.inputs, reader, opts.featureNorm ?? 'none');
   for (const s of samples(groups, load, stats, maxOpen, rng)) {
     builder.add(s);
     if (builder.full) yield builder.take();

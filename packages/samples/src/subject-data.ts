@@ -33,6 +33,36 @@ export function inputSize(index: SampleIndex, input: InputName): number {
   }
 }
 
+/**
+ * Each feature z-scored over all rows (F values per row): finite values only, NaN kept; a
+ * feature with an SD of 0 (or fewer than two finite values) is only centred.
+ */
+export function zscoreFeatures(features: Float32Array, f: number): Float32Array {
+  const n = f > 0 ? features.length / f : 0;
+  const out = new Float32Array(features.length);
+  for (let j = 0; j < f; j++) {
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const v = features[i * f + j];
+      if (Number.isFinite(v)) {
+        sum += v;
+        count++;
+      }
+    }
+    const mean = count ? sum / count : 0;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const v = features[i * f + j];
+      if (Number.isFinite(v)) ss += (v - mean) ** 2;
+    }
+    const sd = count > 1 ? Math.sqrt(ss / (count - 1)) : 0;
+    const scale = sd > 0 ? sd : 1;
+    for (let i = 0; i < n; i++) out[i * f + j] = (features[i * f + j] - mean) / scale;
+  }
+  return out;
+}
+
 /** Read a subject's shards for `entries` (all of this shard) and keep the needed arrays. */
 export function loadSubject(
   index: SampleIndex,
@@ -40,6 +70,7 @@ export function loadSubject(
   entries: readonly SampleIndexEntry[],
   inputs: readonly InputName[],
   reader: ShardReader,
+  featureNorm: 'none' | 'subject' = 'none',
 ): SubjectData {
   const s = index.shards[shard];
   const dims = new DimsRecorder(index);
@@ -60,7 +91,10 @@ export function loadSubject(
       }
     }
     if (inputs.includes('physio')) physio = w.physio;
-    if (inputs.includes('features')) features = w.features;
+    if (inputs.includes('features')) {
+      const f = w.metadata.featureNames.length;
+      features = featureNorm === 'subject' ? zscoreFeatures(w.features, f) : w.features;
+    }
   }
   if (needFace) {
     if (!s.faces) throw new Error(`subject '${s.subject}': no faces file`);

@@ -8,9 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EMOTIONS } from '@emo/datasets';
+import { EMOTIONS, TASK_NAMES } from '@emo/datasets';
 import type { DataSummary, Evaluation, ReportInput, SkippedItem, TaskReport } from '@emo/eval';
-import { PUBLISHED_ANCHORS, protocolNotes, renderHtml, renderMarkdown } from '@emo/eval';
+import {
+  PUBLISHED_ANCHORS,
+  protocolKindSchema,
+  protocolNotes,
+  renderHtml,
+  renderMarkdown,
+} from '@emo/eval';
 import { jsonText } from '@emo/runtime';
 import { defineStage, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
@@ -32,9 +38,29 @@ export const reportParams = z
     settings: z.record(z.string(), z.unknown()).default({}),
     /** The configured tasks in order (the pipeline fills it in); the first evaluated leads. */
     tasks: tasksParam,
-    /** Published numbers to show beside ours, e.g. the study's own table. */
+    /**
+     * Published numbers to show beside ours, e.g. the study's own table. With task, protocol
+     * kind, modality and data set they stand beside our result of the same setting (mean over
+     * subjects of `metric`); without, they are context.
+     */
     published: z
-      .array(z.object({ source: z.string(), setting: z.string(), value: z.string() }).strict())
+      .array(
+        z
+          .object({
+            source: z.string(),
+            setting: z.string(),
+            value: z.string(),
+            task: z.enum(TASK_NAMES).optional(),
+            protocolKind: protocolKindSchema.optional(),
+            modality: z.string().optional(),
+            dataset: z.enum(['deap', 'amigos']).optional(),
+            metric: z
+              .object({ name: z.enum(['accuracy', 'macroF1']), value: z.number() })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
       .default([]),
   })
   .strict();

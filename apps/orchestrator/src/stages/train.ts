@@ -68,6 +68,9 @@ export const trainParams = z
 
 export type TrainStageParams = z.infer<typeof trainParams>;
 
+/** True for the models with a face branch (what a pretrained face CNN starts). */
+const seesFaces = (kind: ModelKind): boolean => kind === 'hybrid' || kind === 'cnnOnly';
+
 /** Where the data's sizes come from, in words (the settings that make them). */
 export interface ShapeSources {
   readonly face: string;
@@ -101,7 +104,7 @@ export function checkTrainParams(
       return `'${where}': ${(e as Error).message} (${data})`;
     }
   }
-  if (p.pretrainedFaces && p.models.some((k) => k !== 'rnnOnly')) {
+  if (p.pretrainedFaces && p.models.some(seesFaces)) {
     try {
       checkPretrainedFaces(p.pretrainedFaces, shape, from.face);
     } catch (e) {
@@ -255,7 +258,7 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
             classWeighting: p.classWeighting,
             shuffleSeed: p.seed,
           },
-          ...(p.pretrainedFaces && kind !== 'rnnOnly' ? { initFrom: p.pretrainedFaces } : {}),
+          ...(p.pretrainedFaces && seesFaces(kind) ? { initFrom: p.pretrainedFaces } : {}),
           label: `${task} ${kind} ${protocol} fold ${foldNo}`,
         };
         const onEvent = (e: JobEvent): void => emit(progressOf(e));

@@ -25,6 +25,7 @@ import {
   errorShareSpec,
   modelComparisonSpec,
   perClassMetricsSpec,
+  perSubjectSpec,
   protocolComparisonSpec,
   rocCurvesSpec,
   trainingCurvesSpec,
@@ -152,6 +153,21 @@ function protocolFigures(evaluation: Evaluation, protocol: string): Planned[] {
       spec: errorShareSpec(classes, models, allSub),
     },
   ];
+  if (main.kind === 'subject-independent' && main.perSubject.length > 1) {
+    out.push({
+      id: `subjects-${pid}`,
+      title: `Macro F1 of each held-out subject — ${protocol}`,
+      caption: `Each dot is one subject's macro F1 on its own test windows under ${label} (each subject is tested by the fold that held it out); the tick is each model's mean over subjects and the bar ± one standard deviation, the way leave-one-subject-out results are published. The dashed line is 1/${k}.`,
+      spec: perSubjectSpec(
+        models.flatMap((m) =>
+          m.perSubject.map((s) => ({ model: m.model, subject: s.subject, value: s.macroF1 })),
+        ),
+        'macro F1',
+        allSub,
+        { chance: chanceOf(evaluation) },
+      ),
+    });
+  }
   const curves = models.flatMap((m) =>
     m.curves.map((c) => ({ model: m.model, fold: c.fold, epochs: c.epochs })),
   );

@@ -7,6 +7,7 @@ export {
   errorShareSpec,
   modelComparisonSpec,
   perClassMetricsSpec,
+  perSubjectSpec,
   protocolComparisonSpec,
   rocCurvesSpec,
   rocLabel,
@@ -18,6 +19,7 @@ export type {
   ModelScoreRow,
   ProtocolComparisonOptions,
   ProtocolScoreRow,
+  SubjectScoreRow,
   TrainingCurveRow,
 } from './specs.js';
 export { MODEL_NAMES, modelName } from './style.js';

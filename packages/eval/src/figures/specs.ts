@@ -675,3 +675,77 @@ function curveValues(rows: readonly TrainingCurveRow[]): CurvePoint[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Per-subject scores (how leave-one-subject-out results are published)
+
+/** One subject's score under one model. */
+export interface SubjectScoreRow {
+  readonly model: string;
+  readonly subject: string;
+  readonly value: number;
+}
+
+/**
+ * Each subject's score as a dot per model, with each model's mean over subjects (a tick) and
+ * ± one standard deviation (a bar): the spread a pooled number hides.
+ */
+export function perSubjectSpec(
+  rows: readonly SubjectScoreRow[],
+  metric: string,
+  subtitle: string,
+  opts: ChanceOption = {},
+): TopLevelSpec {
+  requireRows(rows, 'perSubjectSpec');
+  const models = orderModels(rows.map((r) => r.model));
+  const names = models.map(modelName);
+  const values = rows.map((r) => ({
+    model: modelName(r.model),
+    subject: r.subject,
+    value: r.value,
+  }));
+  const x = {
+    field: 'model',
+    type: 'nominal' as const,
+    sort: names,
+    title: null,
+    axis: { labelAngle: 0 },
+  };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    scale: { domain: [0, 1] },
+    title: metric,
+  };
+  const layers: Layer[] = [
+    {
+      data: { values },
+      mark: { type: 'errorbar', extent: 'stdev', ticks: true, color: '#444444' },
+      encoding: { x, y },
+    },
+    {
+      data: { values },
+      mark: { type: 'tick', thickness: 2, size: 26, color: '#222222' },
+      encoding: { x, y: { ...y, aggregate: 'mean' } },
+    },
+    {
+      data: { values },
+      mark: { type: 'circle', size: 46, opacity: 0.75 },
+      encoding: {
+        x,
+        xOffset: { field: 'subject', type: 'nominal' as const },
+        y,
+        color: modelColour(models),
+        tooltip: [{ field: 'subject' }, { field: 'value', format: '.3f' }],
+      },
+    },
+    ...chanceLayers(opts.chance ?? null),
+  ];
+  return {
+    config: CONFIG,
+    title: titleBlock(`${metric} of each subject`, subtitle),
+    width: Math.max(300, 110 * models.length),
+    height: 260,
+    layer: layers,
+  };
+}

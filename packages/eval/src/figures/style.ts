@@ -28,6 +28,7 @@ export const MODEL_NAMES: Readonly<Record<string, string>> = {
   hybrid: 'Hybrid CNN-LSTM',
   cnnOnly: 'CNN-only (faces)',
   rnnOnly: 'RNN-only (physiology)',
+  logreg: 'Logistic regression (features)',
 };
 
 /** The display name of a model id ('hybrid' → 'Hybrid CNN-LSTM'); unknown ids as they are. */
@@ -37,9 +38,10 @@ const MODEL_COLOURS: Readonly<Record<string, string>> = {
   hybrid: OKABE_ITO.blue,
   cnnOnly: OKABE_ITO.orange,
   rnnOnly: OKABE_ITO.green,
+  logreg: OKABE_ITO.black,
 };
-/** Colours of models other than the study's three, in order of appearance. */
-const OTHER_COLOURS = [OKABE_ITO.purple, OKABE_ITO.vermillion, OKABE_ITO.skyBlue, OKABE_ITO.black];
+/** Colours of models other than these four, in order of appearance. */
+const OTHER_COLOURS = [OKABE_ITO.purple, OKABE_ITO.vermillion, OKABE_ITO.skyBlue];
 
 /** Metric colours (precision, recall, F1): none of them is a model's colour. */
 export const METRIC_COLOURS = [OKABE_ITO.skyBlue, OKABE_ITO.vermillion, OKABE_ITO.purple];

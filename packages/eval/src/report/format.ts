@@ -99,6 +99,7 @@ const MODEL_NAMES: Readonly<Record<string, string>> = {
   hybrid: 'Hybrid CNN-LSTM',
   cnnOnly: 'CNN only (faces)',
   rnnOnly: 'RNN only (physiology)',
+  logreg: 'Logistic regression (window features)',
 };
 
 /** A model's display name; an unknown id is shown as is. */

@@ -199,16 +199,18 @@ function summary(input: ReportInput, otherFigures: readonly Figure[]): string {
         caption,
         className: 'summary',
         rowClass: (i) =>
-          [
-            i > 0 && models[i].protocol !== models[i - 1].protocol ? 'group-start' : '',
-            isFloor(models[i].model) ? 'floor' : '',
-          ]
-            .filter(Boolean)
-            .join(' ') || null,
+          rowClasses(
+            i > 0 && models[i].protocol !== models[i - 1].protocol,
+            isFloor(models[i].model),
+          ),
       },
     ) + links
   );
 }
+
+/** A row's classes: the first of a group (a rule above it), a floor (muted). */
+const rowClasses = (groupStart: boolean, floor: boolean): string | null =>
+  [groupStart ? 'group-start' : '', floor ? 'floor' : ''].filter(Boolean).join(' ') || null;
 
 const floorName = (model: string): string | null =>
   isFloor(model) ? `<em>floor: ${esc(model)}</em>` : null;
@@ -255,14 +257,10 @@ function tasksSection(input: ReportInput): string {
       ),
       className: 'tasks',
       rowClass: (i) =>
-        [
-          i > 0 && (rows[i].task !== rows[i - 1].task || rows[i].protocol !== rows[i - 1].protocol)
-            ? 'group-start'
-            : '',
-          rows[i].floor ? 'floor' : '',
-        ]
-          .filter(Boolean)
-          .join(' ') || null,
+        rowClasses(
+          i > 0 && (rows[i].task !== rows[i - 1].task || rows[i].protocol !== rows[i - 1].protocol),
+          rows[i].floor,
+        ),
     },
   );
   const labels = tasks.filter((t) => t.labels.length > 0);

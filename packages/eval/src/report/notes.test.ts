@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { evaluate } from '../evaluate.js';
 import { fakeRun } from '../fake-run.js';
-import { protocolNotes } from './notes.js';
+import { baselineNotes, protocolNotes } from './notes.js';
 
 describe('protocolNotes', () => {
   const { protocols, sets } = fakeRun(1);
@@ -20,5 +20,23 @@ describe('protocolNotes', () => {
   it('says only what the intervals are when a protocol is missing', () => {
     const random = { ...e, models: e.models.filter((m) => m.kind === 'random') };
     expect(protocolNotes(random)).toEqual([expect.stringMatching(/^Intervals are 90 %/)]);
+  });
+
+  it('says where the logistic regression is as good as the hybrid, and only there', () => {
+    const as = (from: string, protocol?: string) =>
+      e.models
+        .filter((m) => m.model === from && (!protocol || m.protocol === protocol))
+        .map((m) => ({ ...m, model: 'logreg' }));
+    // a logistic regression scoring exactly as the hybrid: a note for every protocol
+    const same = baselineNotes({ ...e, models: [...e.models, ...as('hybrid')] });
+    expect(same).toHaveLength(3);
+    expect(same[0]).toMatch(
+      /^Under random-70-15-15, the logistic regression .* is as good as the hybrid/,
+    );
+    // as weak as the RNN-only under the random split (0.5 against 0.9): nothing to say
+    expect(
+      baselineNotes({ ...e, models: [...e.models, ...as('rnnOnly', 'random-70-15-15')] }),
+    ).toEqual([]);
+    expect(protocolNotes({ ...e, models: [...e.models, ...as('hybrid')] })).toHaveLength(2 + 3);
   });
 });

@@ -3,7 +3,7 @@
  * subject-independent protocol (with the run's own numbers), and what the intervals resample.
  */
 import { BOOTSTRAP_DEFAULTS } from '../evaluate.js';
-import type { Evaluation } from '../types.js';
+import type { Evaluation, Interval, ModelEvaluation } from '../types.js';
 
 /** Why the protocols differ, with this run's numbers. */
 export function protocolNotes(e: Evaluation): string[] {
@@ -22,9 +22,41 @@ export function protocolNotes(e: Evaluation): string[] {
           : 'Here the subject-independent accuracy is not lower than the random split’s; with few subjects and wide intervals this can happen by chance, but it is unusual: look at the intervals before drawing conclusions.'),
     );
   }
+  notes.push(...baselineNotes(e));
   const level = Math.round(100 * (e.models[0]?.bootstrap.level ?? BOOTSTRAP_DEFAULTS.level));
   notes.push(
     `Intervals are ${level} % percentile bootstrap intervals that resample whole clusters: subjects for subject-independent protocols, trials for the others (windows of one trial are correlated; resampling single windows would make the intervals too narrow).`,
   );
   return notes;
+}
+
+const overlaps = (a: Interval, b: Interval): boolean =>
+  a.lower !== null && a.upper !== null && b.lower !== null && b.upper !== null
+    ? a.lower <= b.upper && b.lower <= a.upper
+    : false;
+
+/**
+ * Where the classical baseline (the logistic regression on the window features) is as good as
+ * the hybrid — its accuracy at least the hybrid's, or their intervals overlapping — one sentence
+ * per protocol saying so: cheap models that match the deep one are worth knowing about.
+ */
+export function baselineNotes(e: Evaluation): string[] {
+  const fmt = (m: ModelEvaluation) => {
+    const i = m.intervals.accuracy;
+    return i.lower === null || i.upper === null
+      ? i.estimate.toFixed(3)
+      : `${i.estimate.toFixed(3)} [${i.lower.toFixed(2)}, ${i.upper.toFixed(2)}]`;
+  };
+  return e.protocols.flatMap((p) => {
+    const of = (model: string) =>
+      e.models.find((m) => m.protocol === p.protocol && m.model === model);
+    const hybrid = of('hybrid');
+    const logreg = of('logreg');
+    if (!hybrid || !logreg) return [];
+    const better = logreg.metrics.accuracy >= hybrid.metrics.accuracy;
+    if (!better && !overlaps(logreg.intervals.accuracy, hybrid.intervals.accuracy)) return [];
+    return [
+      `Under ${p.protocol}, the logistic regression on the window features (accuracy ${fmt(logreg)}) is as good as the hybrid (${fmt(hybrid)})${better ? '' : ': their intervals overlap'}. A model this cheap that matches the deep one says the deep one's extra capacity is not used here.`,
+    ];
+  });
 }

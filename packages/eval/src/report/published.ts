@@ -84,4 +84,5 @@ export const MODEL_MODALITY: Readonly<Record<string, string>> = {
   hybrid: 'face+physiological',
   cnnOnly: 'face',
   rnnOnly: 'physiological',
+  logreg: 'physiological',
 };

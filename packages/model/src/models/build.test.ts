@@ -85,6 +85,23 @@ describe('classifiers', () => {
     model.dispose();
   });
 
+  it('logreg: the standardised window features straight into the softmax (a logistic regression)', async () => {
+    const model = buildModel('logreg', { ...NARROW, useFeatures: false }, STUDY_SHAPE);
+    expect(model.inputNames).toEqual(['features']);
+    expect(model.layers.map((l) => l.name)).toEqual(['features', 'features_standardize', 'probs']);
+    // 11 features × 5 classes + 5 biases are the only trainable weights
+    expect(model.countParams() - 2 * 11).toBe(11 * 5 + 5);
+    // with the stored mean and SD the output is softmax(W·(x − mean)/sd + b)
+    setFeatureStats(model, { mean: new Array(11).fill(1), std: new Array(11).fill(2) });
+    const x = tf.tensor2d([Array.from({ length: 11 }, (_, i) => i)]);
+    const [w, b] = model.getLayer('probs').getWeights();
+    const z = tf.add(tf.matMul(tf.div(tf.sub(x, 1), 2), w), b);
+    const expected = (await tf.softmax(z).data()) as Float32Array;
+    const got = (await (model.predict(x) as tf.Tensor).data()) as Float32Array;
+    Array.from(got).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    model.dispose();
+  });
+
   it('builds the named kinds and refuses an unknown one', () => {
     expect(hybrid(NARROW).name).toBe('hybrid');
     expect(cnnOnly(NARROW).inputNames).toEqual(['face']);

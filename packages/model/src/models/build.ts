@@ -223,8 +223,10 @@ export function buildPhysioRnn(config: Partial<ModelConfig>, shape: ModelShape):
 
 /**
  * A compiled classifier of this kind: `hybrid` (face + physio [+ features]), `cnnOnly` (face
- * alone; `useFeatures` does not apply, the features being physiological) or `rnnOnly` (physio
- * [+ features]), its inputs and output sized by `shape` (the data's). The resolved config and
+ * alone; `useFeatures` does not apply, the features being physiological), `rnnOnly` (physio
+ * [+ features]) or `logreg` (the standardised features → softmax: a multinomial logistic
+ * regression, fitted like the others by Adam with early stopping on validation loss, no other
+ * penalty), its inputs and output sized by `shape` (the data's). The resolved config and
  * the shape are kept in the model's user-defined metadata (model.json).
  */
 export function buildModel(
@@ -257,7 +259,12 @@ export function buildModel(
       parts.push(featuresBranch(x));
     }
   }
-  const outputs = classifierHead(parts, cfg, shape.numClasses);
+  // the logistic regression: standardised features → softmax, no hidden layer
+  const outputs = classifierHead(
+    parts,
+    kind === 'logreg' ? { ...cfg, denseUnits: [], dropout: 0 } : cfg,
+    shape.numClasses,
+  );
   const model = tf.model({ name: kind, inputs, outputs });
   const meta: EmoModelMetadata = { kind, config: cfg, inputs: modelInputs(kind, cfg), shape };
   model.setUserDefinedMetadata({ emo: meta });

@@ -74,6 +74,7 @@ describe('resolveModelConfig', () => {
       /facePooling must be 'avg', 'max' or 'flatten', got "mean"/,
     ],
     [{ useFeatures: 'yes' }, 'useFeatures', /useFeatures must be true or false/],
+    [{ featureNorm: 'person' }, 'featureNorm', /featureNorm must be 'train' or 'subject'/],
     [{ denseUnits: 128 }, 'denseUnits', /denseUnits must be an array of positive integers/],
     [{ denseUnits: [64, 0] }, 'denseUnits', /denseUnits must be an array/],
   ])('refuses %j', (partial, key, message) => {

@@ -7,20 +7,31 @@ import type { ModelConfig, ModelKind } from './config.js';
 /** Candidate values per config field, e.g. { convLayers: [2, 3], lstmUnits: [32, 64] }. */
 export type Grid = Readonly<Partial<Record<keyof ModelConfig, readonly unknown[]>>>;
 
+/** The face branch's fields and the physiological branch's. */
+const FACE_FIELDS = [
+  'convLayers',
+  'filters',
+  'kernelSize',
+  'facePooling',
+  'faceBatchNorm',
+] as const;
+const PHYSIO_FIELDS = [
+  'physioConvLayers',
+  'physioFilters',
+  'physioKernelSize',
+  'physioStride',
+  'physioPoolSize',
+  'lstmLayers',
+  'lstmUnits',
+] as const;
+
 /** Fields a model kind does not use: grid values over them would train identical models. */
 const UNUSED: Record<ModelKind, readonly (keyof ModelConfig)[]> = {
   hybrid: [],
-  cnnOnly: [
-    'useFeatures',
-    'physioConvLayers',
-    'physioFilters',
-    'physioKernelSize',
-    'physioStride',
-    'physioPoolSize',
-    'lstmLayers',
-    'lstmUnits',
-  ],
-  rnnOnly: ['convLayers', 'filters', 'kernelSize', 'facePooling', 'faceBatchNorm'],
+  cnnOnly: ['useFeatures', 'featureNorm', ...PHYSIO_FIELDS],
+  rnnOnly: [...FACE_FIELDS],
+  // the features straight into the softmax: no branch, no hidden layer
+  logreg: [...FACE_FIELDS, ...PHYSIO_FIELDS, 'useFeatures', 'denseUnits', 'dropout'],
 };
 
 /**

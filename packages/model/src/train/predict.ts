@@ -19,6 +19,11 @@ export interface Predictions {
   readonly numClasses: number;
 }
 
+/** How batches scale the features for this model (its config's `featureNorm`). */
+export function featureNormOf(sig: ModelSignature): 'none' | 'subject' {
+  return sig.config.featureNorm === 'subject' ? 'subject' : 'none';
+}
+
 /** The signature stored in a model by buildModel. */
 export function modelSignature(model: tf.LayersModel): ModelSignature {
   const meta = modelMetadata(model);
@@ -49,6 +54,7 @@ export async function predictSamples(
   const labels: number[] = [];
   const chunks: Float32Array[] = [];
   for await (const batch of batches(index, {
+    featureNorm: featureNormOf(sig),
     ids: opts.ids,
     inputs: sig.inputs,
     batchSize: opts.batchSize ?? 64,

@@ -26,7 +26,7 @@ import {
 import type { EpochLog } from './history.js';
 import { weightedCrossEntropy } from './losses.js';
 import type { ModelSignature } from '../models/index.js';
-import { modelSignature, predictSamples, scorePredictions } from './predict.js';
+import { featureNormOf, modelSignature, predictSamples, scorePredictions } from './predict.js';
 import { batchInputs, oneHotLabels } from './tensors.js';
 import { TRAIN_DEFAULTS } from './schedule.js';
 
@@ -112,9 +112,15 @@ function fingerprint(
 }
 
 /** Mean/SD of the training samples' features, streamed. */
-async function trainingFeatureStats(index: SampleIndex, ids: ReadonlySet<string>, f: number) {
+async function trainingFeatureStats(
+  index: SampleIndex,
+  ids: ReadonlySet<string>,
+  f: number,
+  featureNorm: 'none' | 'subject',
+) {
   const parts: Float32Array[] = [];
-  for await (const b of batches(index, { ids, inputs: ['features'], batchSize: 512 })) {
+  const opts = { ids, inputs: ['features'] as const, batchSize: 512, featureNorm };
+  for await (const b of batches(index, opts)) {
     if (b.inputs.features) parts.push(b.inputs.features);
   }
   const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
@@ -150,6 +156,7 @@ async function trainOneEpoch(
     inputs: sig.inputs,
     batchSize: opts.batchSize ?? TRAIN_DEFAULTS.batchSize,
     shuffle: { seed, epoch },
+    featureNorm: featureNormOf(sig),
   })) {
     if (opts.signal?.aborted) throw new TrainingCancelledError();
     const xs = batchInputs(batch, sig.inputs, sig.shape);
@@ -223,7 +230,12 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
     if (sig.inputs.includes('features')) {
       setFeatureStats(
         model,
-        await trainingFeatureStats(opts.index, opts.trainIds, dim(sig.shape, 'numFeatures')),
+        await trainingFeatureStats(
+          opts.index,
+          opts.trainIds,
+          dim(sig.shape, 'numFeatures'),
+          featureNormOf(sig),
+        ),
       );
     }
   }

@@ -12,6 +12,7 @@ import { EMOTIONS, TASK_NAMES } from '@emo/datasets';
 import type { DataSummary, Evaluation, ReportInput, SkippedItem, TaskReport } from '@emo/eval';
 import {
   PUBLISHED_ANCHORS,
+  baselineNotes,
   protocolKindSchema,
   protocolNotes,
   renderHtml,
@@ -310,6 +311,7 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
           ],
           notes: [
             ...protocolNotes(evaluation),
+            ...tasks.flatMap((t) => baselineNotes(t.evaluation)),
             ...[...new Set(summaries.flatMap((s) => s.datasetNotes))],
             ...gapNotes(summaries),
             ...qualityNotes(recordings.datasets),

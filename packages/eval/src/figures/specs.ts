@@ -744,7 +744,7 @@ export function perSubjectSpec(
   return {
     config: CONFIG,
     title: titleBlock(`${metric} of each subject`, subtitle),
-    width: Math.max(300, 110 * models.length),
+    width: Math.max(360, 150 * models.length),
     height: 260,
     layer: layers,
   };

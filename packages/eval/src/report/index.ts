@@ -7,4 +7,4 @@ export type { MarkdownOptions } from './markdown.js';
 export { MODEL_MODALITY, PUBLISHED_ANCHORS } from './published.js';
 export { publishedRows } from './compare.js';
 export type { PublishedRow } from './compare.js';
-export { protocolNotes } from './notes.js';
+export { baselineNotes, protocolNotes } from './notes.js';

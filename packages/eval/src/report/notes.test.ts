@@ -31,12 +31,11 @@ describe('protocolNotes', () => {
     const same = baselineNotes({ ...e, models: [...e.models, ...as('hybrid')] });
     expect(same).toHaveLength(3);
     expect(same[0]).toMatch(
-      /^Under random-70-15-15, the logistic regression .* is as good as the hybrid/,
+      /^emotion5, random-70-15-15: the logistic regression .* scores at least as high as the hybrid/,
     );
     // as weak as the RNN-only under the random split (0.5 against 0.9): nothing to say
     expect(
       baselineNotes({ ...e, models: [...e.models, ...as('rnnOnly', 'random-70-15-15')] }),
     ).toEqual([]);
-    expect(protocolNotes({ ...e, models: [...e.models, ...as('hybrid')] })).toHaveLength(2 + 3);
   });
 });

@@ -22,7 +22,6 @@ export function protocolNotes(e: Evaluation): string[] {
           : 'Here the subject-independent accuracy is not lower than the random split’s; with few subjects and wide intervals this can happen by chance, but it is unusual: look at the intervals before drawing conclusions.'),
     );
   }
-  notes.push(...baselineNotes(e));
   const level = Math.round(100 * (e.models[0]?.bootstrap.level ?? BOOTSTRAP_DEFAULTS.level));
   notes.push(
     `Intervals are ${level} % percentile bootstrap intervals that resample whole clusters: subjects for subject-independent protocols, trials for the others (windows of one trial are correlated; resampling single windows would make the intervals too narrow).`,
@@ -55,8 +54,11 @@ export function baselineNotes(e: Evaluation): string[] {
     if (!hybrid || !logreg) return [];
     const better = logreg.metrics.accuracy >= hybrid.metrics.accuracy;
     if (!better && !overlaps(logreg.intervals.accuracy, hybrid.intervals.accuracy)) return [];
+    const verdict = better
+      ? `scores at least as high as the hybrid (${fmt(hybrid)})`
+      : `is not clearly below the hybrid (${fmt(hybrid)}): their intervals overlap`;
     return [
-      `Under ${p.protocol}, the logistic regression on the window features (accuracy ${fmt(logreg)}) is as good as the hybrid (${fmt(hybrid)})${better ? '' : ': their intervals overlap'}. A model this cheap that matches the deep one says the deep one's extra capacity is not used here.`,
+      `${e.task}, ${p.protocol}: the logistic regression on the window features (accuracy ${fmt(logreg)}) ${verdict}. Where a model this cheap comes this close, the deep model's extra capacity is hardly used.`,
     ];
   });
 }

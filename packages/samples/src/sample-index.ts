@@ -296,8 +296,8 @@ function labelOf(
       `${path} row ${i}: label5 '${row.label5}' is not one of ${EMOTIONS.join(', ')}`,
     );
   }
-  const ratings = 'valence' in row ? row : { ...row, valence: null, arousal: null };
-  const t = taskLabel(task, ratings, split);
+  // a faces row (emotion5 only) has no ratings
+  const t = taskLabel(task, wRow ?? { label5: row.label5, valence: null, arousal: null }, split);
   return t.label === null ? { label: null, reason: t.reason } : { label: t.label, reason: '' };
 }
 

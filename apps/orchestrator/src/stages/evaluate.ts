@@ -49,13 +49,18 @@ const figureList = z.object({
   trainings: z.array(trainSummarySchema),
 });
 
+/** The evaluation of an evaluate output, without its figures. */
+export function readEvaluationJson(dir: string): Evaluation {
+  return readJsonFile(join(dir, EVALUATION_JSON), evaluationSchema, 'evaluation');
+}
+
 /** What an evaluate output holds, read back (the figures with their SVG). */
 export function readEvaluation(dir: string): {
   evaluation: Evaluation;
   figures: Figure[];
   trainings: TrainSummary[];
 } {
-  const evaluation = readJsonFile(join(dir, EVALUATION_JSON), evaluationSchema, 'evaluation');
+  const evaluation = readEvaluationJson(dir);
   const list = readJsonFile(join(dir, FIGURES_JSON), figureList, 'figure list');
   const figures = list.figures.map((f) => ({
     ...f,

@@ -20,7 +20,7 @@ import {
 } from '@emo/eval';
 import { jsonText } from '@emo/runtime';
 import { defineStage, stageTask } from '../engine/index.js';
-import type { Stage } from '../engine/index.js';
+import type { Artifact, Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 import type { ConvertSummary } from './convert.js';
 import { readConvertSummary } from './convert.js';
@@ -31,7 +31,8 @@ import { readVisionSummary } from './vision.js';
 import type { SplitSummary } from './split.js';
 import { readSplitSummary, tasksParam } from './split.js';
 import type { TrainSummary } from './train.js';
-import { FIGURES_DIR, readEvaluation } from './evaluate.js';
+import { FIGURES_DIR, readEvaluation, readEvaluationJson } from './evaluate.js';
+import { datasetOfShard } from './subject-shards.js';
 
 export const reportParams = z
   .object({
@@ -103,7 +104,7 @@ export interface DatasetMetrics {
 type Tagged<T> = T & { dataset: string };
 const tagged = <T>(summary: T, shard: string | null): Tagged<T> => ({
   ...summary,
-  dataset: (shard ?? '').split('-')[0],
+  dataset: datasetOfShard(shard ?? ''),
 });
 
 function faceTotals(list: readonly VisionSummary[]): DatasetMetrics['faces'] {
@@ -280,21 +281,27 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         const evaluated = new Map((ctx.inputs.evaluate ?? []).map((a) => [a.shard, a]));
         const order = ctx.params.tasks.filter((t) => evaluated.has(t) && splits.has(t));
         if (order.length === 0) throw new Error('report: no task was evaluated');
-        const lead = evaluated.get(order[0]) as NonNullable<ReturnType<typeof evaluated.get>>;
-        const split = splits.get(order[0]) as SplitSummary;
-        const { evaluation, figures, trainings } = readEvaluation(lead.path);
-        const tasks = order.map((t) => ({
+        const [lead, ...others] = order.map((t) => ({
+          artifact: evaluated.get(t) as Artifact,
           split: splits.get(t) as SplitSummary,
-          evaluation:
-            t === order[0] ? evaluation : readEvaluation(evaluated.get(t)!.path).evaluation,
         }));
+        const { split } = lead;
+        const { evaluation, figures, trainings } = readEvaluation(lead.artifact.path);
+        // the other tasks' figures are not shown: their evaluation alone is read
+        const tasks = [
+          { split, evaluation },
+          ...others.map((t) => ({
+            split: t.split,
+            evaluation: readEvaluationJson(t.artifact.path),
+          })),
+        ];
         const recordings = recordingsMetrics(summaries, windows, faces);
         const synthetic = recordings.synthetic || evaluation.synthetic;
         const backends = [...new Set(trainings.map((t) => t.backend))];
         const settings = ctx.params.settings;
         const input: ReportInput = {
           title: 'Multimodal emotion recognition: hybrid CNN-LSTM against its unimodal baselines',
-          runId: `evaluation ${lead.key.slice(0, 12)}`, // the run id and date: "This run"
+          runId: `evaluation ${lead.artifact.key.slice(0, 12)}`, // the run id and date: "This run"
           synthetic,
           data: dataSummaries(recordings.datasets),
           labelMapping: recordings.datasets[0]?.labelMapping ?? '',

@@ -41,7 +41,7 @@ import { defineStage, stageTask } from '../engine/index.js';
 import type { Stage } from '../engine/index.js';
 import { packageCodeVersion } from './code-version.js';
 import { seedParam } from './seed.js';
-import { subjectShards } from './subject-shards.js';
+import { datasetOfShard, subjectShards } from './subject-shards.js';
 
 /** Protocol names in the config, and the ids they produce. */
 export const PROTOCOLS = ['random', 'subject', 'within'] as const;
@@ -143,9 +143,6 @@ export function readSplitSummary(dir: string): SplitSummary {
   return readJsonFile(join(dir, SPLIT_SUMMARY), splitSummary, 'split summary');
 }
 
-/** The dataset of a pipeline subject id ('amigos-P01' → 'amigos'). */
-const datasetOf = (subject: string): string => subject.slice(0, Math.max(0, subject.indexOf('-')));
-
 export async function splitStage(): Promise<Stage<SplitStageParams>> {
   return defineStage({
     id: 'split',
@@ -227,7 +224,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
         const counts = countByLabel(index);
         const datasets = [
           ...new Set([
-            ...samples.map((s) => datasetOf(s.subject)),
+            ...samples.map((s) => datasetOfShard(s.subject)),
             ...index.unlabelledReasons.map((r) => r.dataset),
           ]),
         ].sort();
@@ -240,7 +237,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
           samples: samples.length,
           perClass: Object.fromEntries(index.classes.map((e, i) => [e, counts[i]])),
           labels: datasets.map((dataset) => {
-            const mine = samples.filter((s) => datasetOf(s.subject) === dataset);
+            const mine = samples.filter((s) => datasetOfShard(s.subject) === dataset);
             return {
               dataset,
               perClass: Object.fromEntries(

@@ -12,6 +12,9 @@ function arrowIn(dir: string, suffix: string): string | undefined {
   return f ? join(dir, f) : undefined;
 }
 
+/** The data set of a pipeline subject id: shard ids are '<dataset>-<subject>' ('amigos-P01'). */
+export const datasetOfShard = (shard: string): string => shard.split('-')[0];
+
 /** Subjects that have a windows shard, with their faces shard where the vision task succeeded. */
 export function subjectShards(
   dsp: readonly Artifact[],

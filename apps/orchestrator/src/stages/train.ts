@@ -299,6 +299,11 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           rmSync(join(ctx.outDir, 'checkpoints'), { recursive: true, force: true });
         }
         if (!predictions) throw new Error(`train ${ctx.shard}: no test predictions`);
+        if (result.shape.numClasses !== classes.length) {
+          throw new Error(
+            `train ${ctx.shard}: the model has ${result.shape.numClasses} classes, the ${task} split ${classes.length}`,
+          );
+        }
         const { keys, synthetic } = windowKeysOf(shards, predictions.ids);
         const rows: PredictionRow[] = keys.map((k, i) => ({
           ...k,
@@ -316,11 +321,6 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
           notes: split.notes,
         });
         const score = m.scorePredictions({ ...predictions, numClasses: result.shape.numClasses });
-        if (result.shape.numClasses !== classes.length) {
-          throw new Error(
-            `train ${ctx.shard}: the model has ${result.shape.numClasses} classes, the ${task} split ${classes.length}`,
-          );
-        }
         const summary: TrainSummary = {
           task,
           model: kind,

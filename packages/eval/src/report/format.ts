@@ -2,6 +2,7 @@
  * Number formatting, escaping and the checks both renderers share (report/html.ts and
  * report/markdown.ts). Pure functions, no I/O.
  */
+import { FLOORS } from '../evaluate.js';
 import type {
   Evaluation,
   Figure,
@@ -131,7 +132,7 @@ export function fmtMeanSd(x: { readonly mean: number; readonly sd: number | null
 export const FLOORS_TEXT =
   "majority: each fold's most frequent training class; stratified: a seeded random guess with each fold's training class shares";
 
-export const isFloor = (model: string): boolean => model === 'majority' || model === 'stratified';
+export const isFloor = (model: string): boolean => (FLOORS as readonly string[]).includes(model);
 
 /** An evaluation's models and floors, protocol by protocol (models first, then floors). */
 export function withFloors(e: Evaluation): ModelEvaluation[] {

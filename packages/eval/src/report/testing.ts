@@ -17,6 +17,7 @@ import type {
   ReportInput,
   RocResult,
 } from '../types.js';
+import { isFloor } from './format.js';
 
 export const FAKE_CLASSES = ['happy', 'sad', 'angry', 'neutral', 'fear'] as const;
 export const FAKE_PROTOCOLS: readonly { id: string; kind: ProtocolKind; folds: number }[] = [
@@ -116,8 +117,6 @@ function roc(accuracy: number, nullClass: boolean): RocResult {
   return { perClass, macroAuc: defined.reduce((a, b) => a + b, 0) / defined.length };
 }
 
-const FLOOR_NAMES: readonly string[] = ['majority', 'stratified'];
-
 function modelEvaluation(
   p: (typeof FAKE_PROTOCOLS)[number],
   model: string,
@@ -160,7 +159,7 @@ function modelEvaluation(
       level: 0.95,
     },
     errorShare: errors.map((e) => (totalErrors === 0 ? 0 : e / totalErrors)),
-    curves: FLOOR_NAMES.includes(model)
+    curves: isFloor(model)
       ? []
       : Array.from({ length: p.folds }, (_, fold) => ({
           fold,

@@ -287,14 +287,34 @@ describe('nx targets', () => {
     const { STAGE_IDS } = await import('./pipeline.js');
     const project = JSON.parse(
       readFileSync(new URL('../project.json', import.meta.url), 'utf8'),
-    ) as { targets: Record<string, { options?: { command?: string }; dependsOn?: string[] }> };
+    ) as {
+      targets: Record<
+        string,
+        { options?: { command?: string; cwd?: string }; dependsOn?: string[] }
+      >;
+    };
     expect(project.targets.full.options?.command).toBe('node apps/orchestrator/bin/emo.js full');
+    expect(project.targets.full.dependsOn).toEqual(['build-all']);
     for (const id of STAGE_IDS) {
       expect(project.targets[id]?.options?.command).toBe(
         `node apps/orchestrator/bin/emo.js full --until ${id}`,
       );
-      expect(project.targets[id]?.dependsOn).toEqual(['build']);
+      expect(project.targets[id]?.dependsOn).toEqual(['build-all']);
     }
+    // one tsc -b that builds the orchestrator and every package it references, in one process
+    expect(project.targets['build-all']).toMatchObject({
+      options: { command: 'tsc -b tsconfig.json', cwd: 'apps/orchestrator' },
+    });
+    expect(project.targets['build-all'].dependsOn).toBeUndefined();
+    // … which is all of them only if the tsconfig references every @emo package it depends on
+    const read = (f: string) => JSON.parse(readFileSync(new URL(f, import.meta.url), 'utf8'));
+    const deps = Object.keys((read('../package.json') as { dependencies: object }).dependencies)
+      .filter((d) => d.startsWith('@emo/'))
+      .map((d) => d.slice('@emo/'.length));
+    const refs = (read('../tsconfig.json') as { references: { path: string }[] }).references.map(
+      (r) => r.path.split('/').pop(),
+    );
+    expect([...refs].sort()).toEqual([...deps].sort());
   });
 });
 
@@ -613,9 +633,11 @@ describe('emo pretrain-faces and emo predict', () => {
     const r = await run('predict', '--model', join(out, 'model'), '--faces', faces, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as {
+      task: string;
       classes: string[];
       rows: { label: string | null; probs: number[] }[];
     };
+    expect(j.task).toBe('emotion5');
     expect(j.classes).toEqual(['happy', 'sad', 'angry', 'neutral', 'fear']);
     expect(j.rows.map((x) => x.label)).toEqual(labels); // one row per shard row, in order
     for (const row of j.rows) {

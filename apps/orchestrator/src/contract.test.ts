@@ -70,6 +70,7 @@ describe('shapes flow from the data', () => {
       'cnnOnly',
       'hybrid',
       'logreg',
+      'logregFaces',
       'rnnOnly',
     ]);
     for (const x of metrics.evaluation.models) expect(x.metrics.n).toBeGreaterThan(0);
@@ -170,7 +171,7 @@ describe('one seed', () => {
     );
     expect(reasons['convert/deap-s01']).toBe('cached: cached');
     expect(reasons['split/emotion5']).toBe('run: parameter seed changed (0 → 3)');
-    for (const kind of ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg']) {
+    for (const kind of ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg', 'logregFaces']) {
       expect(reasons[`train/emotion5.random-70-15-15.${kind}.f0`]).toBe(
         'run: parameter seed changed (0 → 3); upstream split/emotion5 will re-run',
       );

@@ -80,7 +80,7 @@ const TINY_SET = [
 ];
 
 const RANDOM = 'random-70-15-15';
-const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'logreg', 'rnnOnly'].map(
+const TRAIN_TASKS = ['cnnOnly', 'hybrid', 'logreg', 'logregFaces', 'rnnOnly'].map(
   (m) => `train/emotion5.${RANDOM}.${m}.f0`,
 );
 
@@ -202,6 +202,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'cnnOnly',
       'hybrid',
       'logreg',
+      'logregFaces',
       'rnnOnly',
     ]);
     for (const x of trainings) {
@@ -221,6 +222,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       'hybrid/cnnOnly',
       'hybrid/rnnOnly',
       'hybrid/logreg',
+      'hybrid/logregFaces',
     ]);
 
     const md = readFileSync(join(latest, 'report.md'), 'utf8');
@@ -298,21 +300,22 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       );
     }
 
-    // a train parameter: only the four train tasks and the report re-run; split is cached
+    // a train parameter: only the five train tasks and the report re-run; split is cached
     const epochs = [...step, '--set', 'train.epochs=2'];
     const ePlan = JSON.parse(
       (await emo('plan', '--config', cfg, ...epochs, '--json')).out,
     ) as PlanJson;
     const toRun = ePlan.tasks.filter((t) => t.action === 'run').map((t) => [label(t), t.reason]);
-    expect(toRun.slice(0, 5)).toEqual([
+    expect(toRun.slice(0, 6)).toEqual([
       [`train/emotion5.${RANDOM}.hybrid.f0`, 'parameter epochs changed (1 → 2)'],
       [`train/emotion5.${RANDOM}.cnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
       [`train/emotion5.${RANDOM}.rnnOnly.f0`, 'parameter epochs changed (1 → 2)'],
       [`train/emotion5.${RANDOM}.logreg.f0`, 'parameter epochs changed (1 → 2)'],
+      [`train/emotion5.${RANDOM}.logregFaces.f0`, 'parameter epochs changed (1 → 2)'],
       ['evaluate/emotion5', `upstream train/emotion5.${RANDOM}.hybrid.f0 will re-run`],
     ]);
     // the report shows the settings: its own parameters changed too, and it says so
-    expect(toRun.slice(5)).toEqual([
+    expect(toRun.slice(6)).toEqual([
       [
         'report',
         'parameter settings.train.epochs changed (1 → 2); upstream evaluate/emotion5 will re-run',
@@ -333,13 +336,13 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
     expect(task(m3, 'evaluate/emotion5').reason).toBe(
       [
         ...TRAIN_TASKS.slice(0, 3).map((l) => `input ${l} changed`),
-        'and 1 more input changes',
+        'and 2 more input changes',
       ].join('; '),
     );
     const trained = JSON.parse(
       readFileSync(join(dir, 'res', 'latest', 'metrics.json'), 'utf8'),
     ) as { trainings: { epochs: number }[] };
-    expect(trained.trainings.map((x) => x.epochs)).toEqual([2, 2, 2, 2]);
+    expect(trained.trainings.map((x) => x.epochs)).toEqual([2, 2, 2, 2, 2]);
 
     // a split parameter: split, every train task and the report
     const seed1 = [...epochs, '--set', 'split.seed=1'];
@@ -398,7 +401,7 @@ describe('the pipeline on the embedded synthetic corpus (no dataset configured)'
       dsp: 12,
       vision: 12,
       split: 4,
-      train: 20,
+      train: 25,
       evaluate: 4,
       report: 5,
     });

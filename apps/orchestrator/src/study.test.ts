@@ -94,14 +94,14 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
     const expected = TASKS.flatMap((task) =>
       m.split.protocols.flatMap((p) =>
         p.folds.flatMap((f) =>
-          ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg'].map(
+          ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg', 'logregFaces'].map(
             (k) => `${task}.${p.protocol}.${k}.f${f.fold}`,
           ),
         ),
       ),
     );
     expect([...train].sort()).toEqual([...expected].sort());
-    expect(train).toHaveLength(3 * 4 * (1 + 3 + 1));
+    expect(train).toHaveLength(3 * 5 * (1 + 3 + 1));
     // every task: every model under every protocol, folds pooled, and both floors; subjects
     // resampled where subject-independent, whole trials otherwise
     expect(m.tasks.map((t) => [t.split.task, t.evaluation.task])).toEqual(TASKS.map((t) => [t, t]));
@@ -110,7 +110,7 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
       expect(e.synthetic).toBe(true);
       expect(e.classes).toEqual(split.classes);
       expect(e.classes).toHaveLength(split.task === 'emotion5' ? 5 : 2);
-      expect(e.models).toHaveLength(12);
+      expect(e.models).toHaveLength(15);
       expect(e.floors.map((f) => `${f.protocol}/${f.model}`)).toEqual(
         m.split.protocols.flatMap((p) => [`${p.protocol}/majority`, `${p.protocol}/stratified`]),
       );
@@ -119,7 +119,7 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
         expect(x.folds).toBe(x.protocol.startsWith('subject') ? 3 : 1);
         expect(x.binary === null).toBe(split.task === 'emotion5');
       }
-      expect(e.comparisons).toHaveLength(9);
+      expect(e.comparisons).toHaveLength(12);
       expect(split.labels.map((l) => l.dataset)).toEqual(['amigos', 'deap']);
     }
   });
@@ -184,13 +184,13 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
     expect(ran.every((t) => t.stage === 'report' || t.shard?.startsWith('quadrant4'))).toBe(true);
     expect(ran.map((t) => t.stage)).toEqual([
       'split',
-      ...Array<string>(20).fill('train'),
+      ...Array<string>(25).fill('train'),
       'evaluate',
       'report',
     ]);
     const hits = m.tasks.filter((t) => t.status === 'hit');
     expect(hits).toHaveLength(manifest.tasks.length - 1);
-  });
+  }, 300_000);
 
   it('emo.config.json beside the report reproduces the run: every task is cached', async () => {
     const plan = await runEmo(

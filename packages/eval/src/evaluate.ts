@@ -18,7 +18,7 @@
 import type { PredictionRow } from '@emo/datasets';
 import { DEFAULT_TASK, TASK_CLASSES } from '@emo/datasets';
 import { DEFAULT_SEED, Rng } from '@emo/runtime';
-import { orderModels } from './model-order.js';
+import { orderModels } from './models.js';
 import {
   binaryMetrics,
   bootstrapIntervals,

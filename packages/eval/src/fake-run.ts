@@ -6,7 +6,7 @@
 import type { PredictionRow } from '@emo/datasets';
 import { EMOTIONS } from '@emo/datasets';
 import { Rng } from '@emo/runtime';
-import { STUDY_MODELS } from './model-order.js';
+import { STUDY_MODELS } from './models.js';
 import type { PredictionSet } from './evaluate.js';
 import type { ProtocolSummary, ProtocolKind } from './types.js';
 

@@ -1,12 +1,20 @@
+/**
+ * The models every table and figure shows: their order and display names (one list for the
+ * report's text and its figures).
+ */
+
 /** The study's models, in the order every table and figure shows them. */
 export const STUDY_MODELS = ['hybrid', 'cnnOnly', 'rnnOnly'] as const;
 
-/** Where the classical baseline (@emo/model's logistic regression on the window features) goes. */
-const ORDER: readonly string[] = [...STUDY_MODELS, 'logreg'];
+/**
+ * Where the classical baselines (@emo/model's logistic regressions on the window features, and
+ * on those and face statistics) go.
+ */
+const ORDER: readonly string[] = [...STUDY_MODELS, 'logreg', 'logregFaces'];
 
 /**
  * Distinct model ids, the study's three first (hybrid, CNN-only, RNN-only), then the logistic
- * regression, then the others.
+ * regressions, then the others.
  */
 export function orderModels(models: readonly string[]): string[] {
   const distinct = [...new Set(models)];
@@ -17,3 +25,15 @@ export function orderModels(models: readonly string[]): string[] {
   };
   return distinct.sort((a, b) => rank(a) - rank(b));
 }
+
+/** Display names of the models. */
+export const MODEL_NAMES: Readonly<Record<string, string>> = {
+  hybrid: 'Hybrid CNN-LSTM',
+  cnnOnly: 'CNN-only (faces)',
+  rnnOnly: 'RNN-only (physiology)',
+  logreg: 'Logistic regression (window features)',
+  logregFaces: 'Logistic regression (features + face statistics)',
+};
+
+/** The display name of a model id ('hybrid' → 'Hybrid CNN-LSTM'); unknown ids as they are. */
+export const modelName = (model: string): string => MODEL_NAMES[model] ?? model;

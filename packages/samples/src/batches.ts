@@ -12,6 +12,7 @@
  */
 import { Rng } from '@emo/runtime';
 import type { InputName } from './inputs.js';
+import { readsFaces, readsWindows } from './inputs.js';
 import type { SampleKey } from './keys.js';
 import { keyOf, sampleId } from './keys.js';
 import type { ShardReader } from './reader.js';
@@ -45,8 +46,9 @@ export interface BatchOptions {
   readonly batchSize: number;
   readonly shuffle?: { readonly seed: number; readonly epoch: number };
   /**
-   * 'subject': z-score each window feature within its subject, over all of the subject's
-   * windows rows (finite values; an SD of 0 counts as 1), before batching. Default 'none'.
+   * 'subject': z-score each window feature (and each `faceStats` value) within its subject,
+   * over all of the subject's rows (finite values; an SD of 0 counts as 1), before batching.
+   * Default 'none'.
    */
   readonly featureNorm?: 'none' | 'subject';
   /** Subjects held at a time (default 2). */
@@ -79,12 +81,12 @@ function selectEntries(
   const groups = new Map<number, SampleIndexEntry[]>();
   for (const e of index.entries) {
     if (ids && !ids.has(sampleId(e))) continue;
-    if (inputs.includes('face') && e.facesRow === null) {
+    if (inputs.some(readsFaces) && e.facesRow === null) {
       throw new Error(
-        `sample ${sampleId(e)} has no faces row (build the index with 'face' in needs)`,
+        `sample ${sampleId(e)} has no faces row (build the index with 'face' or 'faceStats' in needs)`,
       );
     }
-    if ((inputs.includes('physio') || inputs.includes('features')) && e.windowsRow === null) {
+    if (inputs.some(readsWindows) && e.windowsRow === null) {
       throw new Error(
         `sample ${sampleId(e)} has no windows row (build the index with 'physio' or 'features' in needs)`,
       );

@@ -3,7 +3,14 @@
 // (shuffled) batches in the models' input layout, class counts and weights (see README.md).
 export { IMAGE_TRIAL, sampleId } from './keys.js';
 export type { SampleKey } from './keys.js';
-export { INPUT_NAMES } from './inputs.js';
+export {
+  FACE_STATS_GRID,
+  INPUT_NAMES,
+  faceRegionMeans,
+  faceStatsSize,
+  readsFaces,
+  readsWindows,
+} from './inputs.js';
 export type { InputName } from './inputs.js';
 export { defaultShardReader } from './reader.js';
 export type { ShardReader } from './reader.js';

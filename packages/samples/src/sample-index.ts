@@ -7,7 +7,7 @@
  * sample's class in the index's task (@emo/datasets tasks.ts; default the study's `emotion5`):
  * for `emotion5` the windows row's `label5` where there is one, else the faces row's; for the
  * rating tasks the windows row's ratings (a faces row alone has none). Unlabelled samples are
- * skipped and counted, with the reason, per data set. A sample that needs 'face' needs a faces row (rows whose face was not
+ * skipped and counted, with the reason, per data set. A sample that needs 'face' (or 'faceStats') needs a faces row (rows whose face was not
  * found are kept: the vision stage wrote a fallback crop and a flag); one that needs 'physio'
  * or 'features' needs a windows row. A windows file is read even when only 'face' is needed,
  * so that the labels and the set of samples do not depend on the model's inputs.
@@ -25,6 +25,7 @@ import {
   taskLabel,
 } from '@emo/datasets';
 import type { InputName } from './inputs.js';
+import { readsFaces, readsWindows } from './inputs.js';
 import { IMAGE_TRIAL, sampleId } from './keys.js';
 import type { SampleKey } from './keys.js';
 import type { ShardReader } from './reader.js';
@@ -319,8 +320,8 @@ function stimulusOf(
 /** Index the samples of the given subjects (see the file comment). */
 export function indexSamples(shards: readonly SubjectShards[], opts: IndexOptions): SampleIndex {
   const reader = opts.reader ?? defaultShardReader;
-  const needsFace = opts.needs.includes('face');
-  const needsWindow = opts.needs.includes('physio') || opts.needs.includes('features');
+  const needsFace = opts.needs.some(readsFaces);
+  const needsWindow = opts.needs.some(readsWindows);
   const dims = new DimsRecorder();
   const task = opts.task ?? DEFAULT_TASK;
   const split = opts.ratingSplit ?? RATING_SPLIT_DEFAULTS;

@@ -6,6 +6,7 @@
  * physio ([T, C], time-major) and features ([F], NaN kept) are copied as they are.
  */
 import type { InputName } from './inputs.js';
+import { faceRegionMeans, faceStatsSize, readsFaces, readsWindows } from './inputs.js';
 import { facesRowKey, checkedFaces, checkedWindows, DimsRecorder } from './sample-index.js';
 import type { SampleIndex, SampleIndexEntry } from './sample-index.js';
 import type { ShardReader } from './reader.js';
@@ -13,6 +14,8 @@ import type { ShardReader } from './reader.js';
 export interface SubjectData {
   readonly shard: number;
   readonly faces: Uint8Array | null;
+  /** `faceStats` of every faces row (z-scored over the subject's rows with featureNorm 'subject'). */
+  readonly faceStats: Float32Array | null;
   readonly physio: Float32Array | null;
   readonly features: Float32Array | null;
 }
@@ -26,6 +29,8 @@ export function inputSize(index: SampleIndex, input: InputName): number {
   switch (input) {
     case 'face':
       return need(index.imageSize, 'faces') ** 2 * need(index.frames, 'faces');
+    case 'faceStats':
+      return faceStatsSize(need(index.frames, 'faces'));
     case 'physio':
       return need(index.seqLength, 'windows') * need(index.channels, 'windows');
     case 'features':
@@ -63,7 +68,10 @@ export function zscoreFeatures(features: Float32Array, f: number): Float32Array 
   return out;
 }
 
-/** Read a subject's shards for `entries` (all of this shard) and keep the needed arrays. */
+/**
+ * Read a subject's shards for `entries` (all of this shard) and keep the needed arrays;
+ * `featureNorm` 'subject' z-scores `features` and `faceStats` over the subject's rows.
+ */
 export function loadSubject(
   index: SampleIndex,
   shard: number,
@@ -74,9 +82,10 @@ export function loadSubject(
 ): SubjectData {
   const s = index.shards[shard];
   const dims = new DimsRecorder(index);
-  const needFace = inputs.includes('face');
-  const needWindows = inputs.includes('physio') || inputs.includes('features');
+  const needFace = inputs.some(readsFaces);
+  const needWindows = inputs.some(readsWindows);
   let faces: Uint8Array | null = null;
+  let faceStats: Float32Array | null = null;
   let physio: Float32Array | null = null;
   let features: Float32Array | null = null;
   if (needWindows) {
@@ -108,9 +117,14 @@ export function loadSubject(
         );
       }
     }
-    faces = f.faces;
+    if (inputs.includes('face')) faces = f.faces;
+    if (inputs.includes('faceStats')) {
+      const stats = faceRegionMeans(f.faces, f.metadata.size, f.metadata.frames);
+      const n = faceStatsSize(f.metadata.frames);
+      faceStats = featureNorm === 'subject' ? zscoreFeatures(stats, n) : stats;
+    }
   }
-  return { shard, faces, physio, features };
+  return { shard, faces, faceStats, physio, features };
 }
 
 /** Write one sample's `input` at position `slot` of a batch array `out`. */
@@ -133,6 +147,9 @@ export function copySample(
       const from = base + f * hw;
       for (let p = 0; p < hw; p++) out[dst + p * k + f] = src[from + p];
     }
+  } else if (input === 'faceStats') {
+    const row = entry.facesRow as number;
+    out.set((data.faceStats as Float32Array).subarray(row * per, (row + 1) * per), slot * per);
   } else {
     const src = (input === 'physio' ? data.physio : data.features) as Float32Array;
     const row = entry.windowsRow as number;

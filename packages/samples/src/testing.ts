@@ -34,6 +34,8 @@ export interface TinySubjectOptions {
   readonly flags?: (trial: number, window: number) => string | null;
   /** Override sizes (to test mismatches). */
   readonly T?: number;
+  /** Side of the face crops (default TINY.size). */
+  readonly faceSize?: number;
   /** Subject name written in the faces shard's metadata (default `subject`). */
   readonly facesSubject?: string;
 }
@@ -60,13 +62,17 @@ function windowsMeta(subject: string, t: number): WindowsMetadata {
   };
 }
 
-export function facesMeta(subject: string, dataset = 'deap'): FacesMetadata {
+export function facesMeta(
+  subject: string,
+  dataset = 'deap',
+  size: number = TINY.size,
+): FacesMetadata {
   return {
     dataset,
     subject,
     stageVersion: 'test',
     parameters: {},
-    size: TINY.size,
+    size,
     frames: TINY.frames,
     equalisation: 'none',
     detector: 'none',
@@ -76,12 +82,11 @@ export function facesMeta(subject: string, dataset = 'deap'): FacesMetadata {
   };
 }
 
-const facePer = TINY.size * TINY.size * TINY.frames;
-
-/** Fill `n` faces rows' bytes by {@link faceByte}. */
-export function faceBytes(n: number): Uint8Array {
+/** Fill `n` faces rows' bytes (crops of `size`² pixels) by {@link faceByte}. */
+export function faceBytes(n: number, size: number = TINY.size): Uint8Array {
+  const hw = size * size;
+  const facePer = hw * TINY.frames;
   const out = new Uint8Array(n * facePer);
-  const hw = TINY.size * TINY.size;
   for (let r = 0; r < n; r++) {
     for (let k = 0; k < TINY.frames; k++) {
       for (let p = 0; p < hw; p++) out[r * facePer + k * hw + p] = faceByte(r, k, p);
@@ -145,8 +150,8 @@ export function writeTinySubject(dir: string, o: TinySubjectOptions): SubjectSha
     writeFacesShard(
       out.faces,
       fRows,
-      faceBytes(fRows.length),
-      facesMeta(o.facesSubject ?? o.subject),
+      faceBytes(fRows.length, o.faceSize),
+      facesMeta(o.facesSubject ?? o.subject, 'deap', o.faceSize),
     );
   }
   return out;

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EMOTIONS } from '@emo/datasets';
 import { randomProtocol } from '@emo/eval';
 import { MODEL_JSON, PRETRAIN_DEFAULTS } from '@emo/model/spec';
 import { DEFAULT_SEED } from '@emo/runtime';
@@ -122,7 +121,7 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
     .option('--out <file>', 'also write a predictions shard (.arrow)')
     .option(
       '--json',
-      `print {"classes": [${EMOTIONS.map((e) => `"${e}"`).join(',')}], "rows": [{"label", "probs"}…]}`,
+      'print {"task", "classes": [the model\'s class names], "rows": [{"label", "probs"}…]}',
     )
     .action(
       async (o: {
@@ -142,7 +141,8 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
         if (o.json) {
           out(
             JSON.stringify({
-              classes: EMOTIONS,
+              task: r.task,
+              classes: r.classes,
               rows: r.rows.map((row) => ({ label: row.label, probs: row.probs })),
             }) + '\n',
           );
@@ -151,7 +151,7 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
         const labelled = r.rows.filter((x) => x.label != null);
         const correct = labelled.filter((x) => x.label === x.predicted).length;
         out(
-          `${r.rows.length} rows predicted by ${r.kind} (${r.backend})` +
+          `${r.rows.length} rows predicted by ${r.kind} (${r.backend}; task ${r.task}: ${r.classes.join(', ')})` +
             (labelled.length
               ? `; accuracy on the ${labelled.length} labelled rows ${pct(correct / labelled.length)}`
               : '') +

@@ -5,7 +5,9 @@
  */
 import type { Config, TopLevelSpec } from 'vega-lite';
 
-export { orderModels } from '../model-order.js';
+import { modelName } from '../models.js';
+
+export { MODEL_NAMES, modelName, orderModels } from '../models.js';
 
 /** A sub-view of a concatenation (one panel). */
 export type Panel = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
@@ -23,27 +25,17 @@ export const OKABE_ITO = {
   black: '#000000',
 } as const;
 
-/** Display names of the study's models. */
-export const MODEL_NAMES: Readonly<Record<string, string>> = {
-  hybrid: 'Hybrid CNN-LSTM',
-  cnnOnly: 'CNN-only (faces)',
-  rnnOnly: 'RNN-only (physiology)',
-  logreg: 'Logistic regression (features)',
-};
-
-/** The display name of a model id ('hybrid' → 'Hybrid CNN-LSTM'); unknown ids as they are. */
-export const modelName = (model: string): string => MODEL_NAMES[model] ?? model;
-
 const MODEL_COLOURS: Readonly<Record<string, string>> = {
   hybrid: OKABE_ITO.blue,
   cnnOnly: OKABE_ITO.orange,
   rnnOnly: OKABE_ITO.green,
   logreg: OKABE_ITO.black,
+  logregFaces: OKABE_ITO.purple,
 };
-/** Colours of models other than these four, in order of appearance. */
-const OTHER_COLOURS = [OKABE_ITO.purple, OKABE_ITO.vermillion, OKABE_ITO.skyBlue];
+/** Colours of models other than these five, in order of appearance. */
+const OTHER_COLOURS = [OKABE_ITO.vermillion, OKABE_ITO.skyBlue];
 
-/** Metric colours (precision, recall, F1): none of them is a model's colour. */
+/** Metric colours (precision, recall, F1): none of them is a colour of the study's models. */
 export const METRIC_COLOURS = [OKABE_ITO.skyBlue, OKABE_ITO.vermillion, OKABE_ITO.purple];
 
 /** Class colours (ROC curves), in class order. */

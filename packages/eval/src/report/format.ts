@@ -96,15 +96,7 @@ export function escapeMarkdown(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Names
 
-const MODEL_NAMES: Readonly<Record<string, string>> = {
-  hybrid: 'Hybrid CNN-LSTM',
-  cnnOnly: 'CNN only (faces)',
-  rnnOnly: 'RNN only (physiology)',
-  logreg: 'Logistic regression (window features)',
-};
-
-/** A model's display name; an unknown id is shown as is. */
-export const modelName = (model: string): string => MODEL_NAMES[model] ?? model;
+export { modelName } from '../models.js';
 
 const KIND_LABELS: Readonly<Record<ProtocolKind, string>> = {
   random: 'random window split',

@@ -37,5 +37,14 @@ describe('protocolNotes', () => {
     expect(
       baselineNotes({ ...e, models: [...e.models, ...as('rnnOnly', 'random-70-15-15')] }),
     ).toEqual([]);
+    // the one with face statistics is named as such
+    const faces = e.models
+      .filter((m) => m.model === 'hybrid' && m.protocol === 'random-70-15-15')
+      .map((m) => ({ ...m, model: 'logregFaces' }));
+    expect(baselineNotes({ ...e, models: [...e.models, ...faces] })).toEqual([
+      expect.stringMatching(
+        /^emotion5, random-70-15-15: the logistic regression on the window features and face statistics .* scores at least as high/,
+      ),
+    ]);
   });
 });

@@ -34,10 +34,16 @@ const overlaps = (a: Interval, b: Interval): boolean =>
     ? a.lower <= b.upper && b.lower <= a.upper
     : false;
 
+/** The classical baselines (@emo/model's logistic regressions) and what they see. */
+const BASELINES = [
+  ['logreg', 'the logistic regression on the window features'],
+  ['logregFaces', 'the logistic regression on the window features and face statistics'],
+] as const;
+
 /**
- * Where the classical baseline (the logistic regression on the window features) is as good as
- * the hybrid — its accuracy at least the hybrid's, or their intervals overlapping — one sentence
- * per protocol saying so: cheap models that match the deep one are worth knowing about.
+ * Where a classical baseline (a logistic regression) is as good as the hybrid — its accuracy at
+ * least the hybrid's, or their intervals overlapping — one sentence per protocol and baseline
+ * saying so: cheap models that match the deep one are worth knowing about.
  */
 export function baselineNotes(e: Evaluation): string[] {
   const fmt = (m: ModelEvaluation) => {
@@ -50,15 +56,18 @@ export function baselineNotes(e: Evaluation): string[] {
     const of = (model: string) =>
       e.models.find((m) => m.protocol === p.protocol && m.model === model);
     const hybrid = of('hybrid');
-    const logreg = of('logreg');
-    if (!hybrid || !logreg) return [];
-    const better = logreg.metrics.accuracy >= hybrid.metrics.accuracy;
-    if (!better && !overlaps(logreg.intervals.accuracy, hybrid.intervals.accuracy)) return [];
-    const verdict = better
-      ? `scores at least as high as the hybrid (${fmt(hybrid)})`
-      : `is not clearly below the hybrid (${fmt(hybrid)}): their intervals overlap`;
-    return [
-      `${e.task}, ${p.protocol}: the logistic regression on the window features (accuracy ${fmt(logreg)}) ${verdict}. Where a model this cheap comes this close, the deep model's extra capacity is hardly used.`,
-    ];
+    if (!hybrid) return [];
+    return BASELINES.flatMap(([id, what]) => {
+      const logreg = of(id);
+      if (!logreg) return [];
+      const better = logreg.metrics.accuracy >= hybrid.metrics.accuracy;
+      if (!better && !overlaps(logreg.intervals.accuracy, hybrid.intervals.accuracy)) return [];
+      const verdict = better
+        ? `scores at least as high as the hybrid (${fmt(hybrid)})`
+        : `is not clearly below the hybrid (${fmt(hybrid)}): their intervals overlap`;
+      return [
+        `${e.task}, ${p.protocol}: ${what} (accuracy ${fmt(logreg)}) ${verdict}. Where a model this cheap comes this close, the deep model's extra capacity is hardly used.`,
+      ];
+    });
   });
 }

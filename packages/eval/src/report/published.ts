@@ -85,4 +85,5 @@ export const MODEL_MODALITY: Readonly<Record<string, string>> = {
   cnnOnly: 'face',
   rnnOnly: 'physiological',
   logreg: 'physiological',
+  logregFaces: 'face+physiological',
 };

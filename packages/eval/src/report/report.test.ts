@@ -225,7 +225,7 @@ describe('renderHtml', () => {
   it('has one McNemar row per comparison, with formatted p-values', () => {
     const c = section(html, 'comparisons');
     expect(count(c, '<tr>')).toBe(1 + input.evaluation.comparisons.length);
-    expect(c).toContain('Hybrid CNN-LSTM vs CNN only (faces)');
+    expect(c).toContain('Hybrid CNN-LSTM vs CNN-only (faces)');
     for (const p of ['&lt; 0.001', '0.0234', '0.500', '1.00', '0.0457', '0.123']) {
       expect(c).toContain(`<td class="num">${p}</td>`);
     }
@@ -408,7 +408,7 @@ describe('renderMarkdown', () => {
     expect(mc).toHaveLength(2 + input.evaluation.comparisons.length);
     expect(tableCells(mc[2])).toEqual([
       '`random-70-15-15`',
-      'Hybrid CNN-LSTM vs CNN only (faces)',
+      'Hybrid CNN-LSTM vs CNN-only (faces)',
       '0.752',
       '0.600',
       '20',

@@ -9,6 +9,7 @@ import {
   buildPhysioRnn,
   featureStats,
   modelMetadata,
+  FACE_STATS_LAYER,
   setFeatureStats,
 } from './build.js';
 import { SeededOrthogonal, orthogonalMatrix } from './initializers.js';
@@ -99,6 +100,38 @@ describe('classifiers', () => {
     const expected = (await tf.softmax(z).data()) as Float32Array;
     const got = (await (model.predict(x) as tf.Tensor).data()) as Float32Array;
     Array.from(got).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    model.dispose();
+  });
+
+  it('logregFaces: the window features and the face statistics, each standardised, into the softmax', async () => {
+    const model = buildModel('logregFaces', NARROW, STUDY_SHAPE);
+    expect(model.inputNames).toEqual(['features', 'faceStats']);
+    expect(model.inputs[1].shape).toEqual([null, 16]); // a 4×4 grid of one 48×48 crop
+    expect(model.layers.map((l) => l.name).sort()).toEqual(
+      [
+        'features',
+        'faceStats',
+        'features_standardize',
+        'face_stats_standardize',
+        'head_concat',
+        'probs',
+      ].sort(),
+    );
+    expect(model.countParams() - 2 * (11 + 16)).toBe((11 + 16) * 5 + 5);
+    setFeatureStats(model, { mean: new Array(11).fill(1), std: new Array(11).fill(2) });
+    setFeatureStats(
+      model,
+      { mean: new Array(16).fill(100), std: new Array(16).fill(50) },
+      FACE_STATS_LAYER,
+    );
+    const f = tf.tensor2d([Array.from({ length: 11 }, (_, i) => i)]);
+    const s = tf.tensor2d([Array.from({ length: 16 }, (_, i) => 10 * i)]);
+    const [w, b] = model.getLayer('probs').getWeights();
+    const x = tf.concat([tf.div(tf.sub(f, 1), 2), tf.div(tf.sub(s, 100), 50)], 1);
+    const expected = (await tf.softmax(tf.add(tf.matMul(x, w), b)).data()) as Float32Array;
+    const got = (await (model.predict([f, s]) as tf.Tensor).data()) as Float32Array;
+    Array.from(got).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    tf.dispose([f, s, x]);
     model.dispose();
   });
 
@@ -276,7 +309,9 @@ describe('window features', () => {
     expect(() => setFeatureStats(model, { mean: [0, 0, 0], std: [1, 0, 1] })).toThrow(
       /feature 1 needs a finite mean and a positive SD/,
     );
-    expect(() => setFeatureStats(cnnOnly(NARROW), stats)).toThrow(/takes no features input/);
+    expect(() => setFeatureStats(cnnOnly(NARROW), stats)).toThrow(
+      /has no layer 'features_standardize'/,
+    );
     expect(() => featureStats([1, 2, 3], 2)).toThrow(/not whole rows of 2 features/);
   });
 });

@@ -10,6 +10,8 @@
  * - `features`: [F] float32, raw (ms, µS, counts). The model standardises them itself with a
  *   mean and SD stored as non-trainable weights (set them with {@link setFeatureStats} from the
  *   training data); NaN or infinite features become 0, the mean.
+ * - `faceStats`: [G²·K] float32, region means of the crops (@emo/samples), standardised the
+ *   same way (its own layer, {@link FACE_STATS_LAYER}).
  * Output `probs`: softmax over the classes.
  *
  * Layer names are fixed (`face_conv1`, `physio_lstm1`, `head_dense1`, …) and every initialiser
@@ -23,10 +25,12 @@ import {
   MODEL_KINDS,
   ModelConfigError,
   filtersPerLayer,
+  isLogisticRegression,
   modelInputs,
   resolveModelConfig,
 } from './config.js';
-import type { EmoModelMetadata } from './signature.js';
+import { faceStatsSize } from '@emo/samples';
+import type { EmoModelMetadata, ModelLabels } from './signature.js';
 import type { ModelShape } from './shape.js';
 import { checkArchitecture, dim } from './shape.js';
 import { FusedLstm } from './fused-lstm.js';
@@ -39,6 +43,8 @@ export const OUTPUT_NAME = 'probs';
 export const FACE_EMBEDDING_LAYER = 'face_embedding';
 /** Name of the layer that standardises the window features. */
 export const FEATURES_LAYER = 'features_standardize';
+/** Name of the layer that standardises the face statistics. */
+export const FACE_STATS_LAYER = 'face_stats_standardize';
 
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 
@@ -64,6 +70,11 @@ export function physioInput(shape: ModelShape): tf.SymbolicTensor {
 /** The `features` input: [numFeatures]. */
 export function featuresInput(shape: ModelShape): tf.SymbolicTensor {
   return tf.input({ name: 'features', shape: [dim(shape, 'numFeatures')] });
+}
+
+/** The `faceStats` input: [FACE_STATS_GRID² × frames]. */
+export function faceStatsInput(shape: ModelShape): tf.SymbolicTensor {
+  return tf.input({ name: 'faceStats', shape: [faceStatsSize(dim(shape, 'frames'))] });
 }
 
 /**
@@ -157,6 +168,11 @@ export function featuresBranch(features: tf.SymbolicTensor): tf.SymbolicTensor {
   return applyLayer(new Standardize({ name: FEATURES_LAYER }), features);
 }
 
+/** The `faceStats` input standardised likewise (setFeatureStats with FACE_STATS_LAYER). */
+export function faceStatsBranch(stats: tf.SymbolicTensor): tf.SymbolicTensor {
+  return applyLayer(new Standardize({ name: FACE_STATS_LAYER }), stats);
+}
+
 /** Fusion head: concatenate, `denseUnits` × (Dense + ReLU, dropout), softmax over the classes. */
 export function classifierHead(
   parts: tf.SymbolicTensor[],
@@ -226,18 +242,26 @@ export function buildPhysioRnn(config: Partial<ModelConfig>, shape: ModelShape):
  * alone; `useFeatures` does not apply, the features being physiological), `rnnOnly` (physio
  * [+ features]) or `logreg` (the standardised features → softmax: a multinomial logistic
  * regression, fitted like the others by Adam with early stopping on validation loss, no other
- * penalty), its inputs and output sized by `shape` (the data's). The resolved config and
- * the shape are kept in the model's user-defined metadata (model.json).
+ * penalty), its inputs and output sized by `shape` (the data's). The resolved config, the
+ * shape and `labels` (what the outputs mean, when given) are kept in the model's user-defined
+ * metadata (model.json).
  */
 export function buildModel(
   kind: ModelKind,
   config: Partial<ModelConfig>,
   shape: ModelShape,
+  labels?: ModelLabels,
 ): tf.LayersModel {
   if (!MODEL_KINDS.includes(kind)) {
     throw new ModelConfigError(
       null,
       `unknown model kind ${JSON.stringify(kind)}; expected one of ${MODEL_KINDS.join(', ')}`,
+    );
+  }
+  if (labels && labels.classes.length !== shape.numClasses) {
+    throw new ModelConfigError(
+      null,
+      `the ${labels.task} task has ${labels.classes.length} classes (${labels.classes.join(', ')}), the data ${shape.numClasses}`,
     );
   }
   const cfg = resolveModelConfig(config);
@@ -253,20 +277,30 @@ export function buildModel(
       const x = physioInput(shape);
       inputs.push(x);
       parts.push(physioBranch(x, cfg));
+    } else if (name === 'faceStats') {
+      const x = faceStatsInput(shape);
+      inputs.push(x);
+      parts.push(faceStatsBranch(x));
     } else {
       const x = featuresInput(shape);
       inputs.push(x);
       parts.push(featuresBranch(x));
     }
   }
-  // the logistic regression: standardised features → softmax, no hidden layer
+  // the logistic regressions: standardised inputs → softmax, no hidden layer
   const outputs = classifierHead(
     parts,
-    kind === 'logreg' ? { ...cfg, denseUnits: [], dropout: 0 } : cfg,
+    isLogisticRegression(kind) ? { ...cfg, denseUnits: [], dropout: 0 } : cfg,
     shape.numClasses,
   );
   const model = tf.model({ name: kind, inputs, outputs });
-  const meta: EmoModelMetadata = { kind, config: cfg, inputs: modelInputs(kind, cfg), shape };
+  const meta: EmoModelMetadata = {
+    kind,
+    config: cfg,
+    inputs: modelInputs(kind, cfg),
+    shape,
+    ...(labels ? { labels } : {}),
+  };
   model.setUserDefinedMetadata({ emo: meta });
   compileModel(model, cfg.learningRate);
   return model;
@@ -314,11 +348,18 @@ export function featureStats(rows: ArrayLike<number>, numFeatures: number): Feat
   return { mean, std };
 }
 
-/** Store the features' mean and SD in a model that takes `features` (its Standardize layer). */
-export function setFeatureStats(model: tf.LayersModel, stats: FeatureStats): void {
-  const layer = model.layers.find((l) => l.name === FEATURES_LAYER);
+/**
+ * Store the mean and SD of an input that the model standardises: `features` (its Standardize
+ * layer, the default) or `faceStats` (layer {@link FACE_STATS_LAYER}).
+ */
+export function setFeatureStats(
+  model: tf.LayersModel,
+  stats: FeatureStats,
+  layerName: string = FEATURES_LAYER,
+): void {
+  const layer = model.layers.find((l) => l.name === layerName);
   if (!layer) {
-    throw new Error(`setFeatureStats: model '${model.name}' takes no features input`);
+    throw new Error(`setFeatureStats: model '${model.name}' has no layer '${layerName}'`);
   }
   const n = layer.getWeights()[0].shape[0];
   if (stats.mean.length !== n || stats.std.length !== n) {

@@ -10,11 +10,13 @@ import type { InputName } from '@emo/samples';
 
 /**
  * The networks: the fused hybrid, the two unimodal baselines, and the classical baseline the
- * literature always shows: a multinomial logistic regression on the window features (HRV + EDA).
+ * literature always shows: a multinomial logistic regression on the window features (HRV + EDA:
+ * `logreg`, physiological like the published peripheral-signal baselines) or on those and
+ * simple face statistics (`logregFaces`: @emo/samples' `faceStats`, region means of the crops).
  */
-export const MODEL_KINDS = ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg'] as const;
+export const MODEL_KINDS = ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg', 'logregFaces'] as const;
 
-/** Which network: the fused hybrid, a unimodal baseline, or the logistic regression. */
+/** Which network: the fused hybrid, a unimodal baseline, or a logistic regression. */
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface ModelConfig {
@@ -294,12 +296,17 @@ export function resolveModelConfig(partial: Partial<ModelConfig> = {}): ModelCon
   return cfg;
 }
 
+/** The logistic regressions: their inputs go straight into the softmax (no hidden layer). */
+export const isLogisticRegression = (kind: ModelKind): boolean =>
+  kind === 'logreg' || kind === 'logregFaces';
+
 /**
  * The inputs a model of this kind takes, in order (features only with physiology; the logistic
- * regression takes the features alone, whatever `useFeatures` says).
+ * regressions take the features, and the face statistics, whatever `useFeatures` says).
  */
 export function modelInputs(kind: ModelKind, cfg: ModelConfig): InputName[] {
   if (kind === 'logreg') return ['features'];
+  if (kind === 'logregFaces') return ['features', 'faceStats'];
   const withFeatures = cfg.useFeatures && kind !== 'cnnOnly';
   const names: InputName[] = [];
   if (kind !== 'rnnOnly') names.push('face');

@@ -32,6 +32,7 @@ const UNUSED: Record<ModelKind, readonly (keyof ModelConfig)[]> = {
   rnnOnly: [...FACE_FIELDS],
   // the features straight into the softmax: no branch, no hidden layer
   logreg: [...FACE_FIELDS, ...PHYSIO_FIELDS, 'useFeatures', 'denseUnits', 'dropout'],
+  logregFaces: [...FACE_FIELDS, ...PHYSIO_FIELDS, 'useFeatures', 'denseUnits', 'dropout'],
 };
 
 /**

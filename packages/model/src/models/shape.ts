@@ -41,12 +41,16 @@ export function shapeOf(index: SampleIndex, inputs: readonly InputName[]): Model
     }
     return v;
   };
-  const face = inputs.includes('face');
+  const face = inputs.includes('face') || inputs.includes('faceStats');
   const physio = inputs.includes('physio');
   const features = inputs.includes('features');
   return {
-    imageSize: face ? need(index.imageSize, 'face', 'faces') : null,
-    frames: face ? need(index.frames, 'face', 'faces') : null,
+    imageSize: face
+      ? need(index.imageSize, inputs.includes('face') ? 'face' : 'faceStats', 'faces')
+      : null,
+    frames: face
+      ? need(index.frames, inputs.includes('face') ? 'face' : 'faceStats', 'faces')
+      : null,
     seqLength: physio ? need(index.seqLength, 'physio', 'windows') : null,
     channels: physio ? need(index.channels, 'physio', 'windows') : null,
     numFeatures: features ? need(index.numFeatures, 'features', 'windows') : null,
@@ -66,6 +70,8 @@ export function describeInput(shape: ModelShape, input: InputName | 'classes'): 
   switch (input) {
     case 'face':
       return `faces of ${shape.imageSize}×${shape.imageSize}×${shape.frames}`;
+    case 'faceStats':
+      return `statistics of faces of ${shape.imageSize}×${shape.imageSize}×${shape.frames}`;
     case 'physio':
       return `sequences of ${shape.seqLength}×${shape.channels}`;
     case 'features':
@@ -99,6 +105,7 @@ export function shapeMismatch(
 ): string | null {
   const keys: Record<InputName | 'classes', (keyof ModelShape)[]> = {
     face: ['imageSize', 'frames'],
+    faceStats: ['imageSize', 'frames'],
     physio: ['seqLength', 'channels'],
     features: ['numFeatures'],
     classes: ['numClasses'],

@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RatingSplit, TaskName } from '@emo/datasets';
+import { AT_THRESHOLD, DEFAULT_TASK, EMOTIONS, TASK_NAMES } from '@emo/datasets';
 import { parseJson } from '@emo/runtime';
 import type { InputName, SampleIndex } from '@emo/samples';
 import { z } from 'zod';
@@ -16,6 +18,19 @@ import { modelShapeSchema, shapeMismatch, shapeOf } from './shape.js';
 /** The file of a saved model folder that describes it (tfjs's layers format). */
 export const MODEL_JSON = 'model.json';
 
+/**
+ * What a model's outputs mean: the classification task it was trained for, its class names in
+ * output order, and (for the rating tasks) where low was split from high.
+ */
+export interface ModelLabels {
+  readonly task: TaskName;
+  readonly classes: readonly string[];
+  readonly ratingSplit?: RatingSplit;
+}
+
+/** The study's five emotions: the labels of a model that does not record its own. */
+export const STUDY_LABELS: ModelLabels = Object.freeze({ task: DEFAULT_TASK, classes: EMOTIONS });
+
 /** What {@link buildModel} records in the model's user-defined metadata (saved in model.json). */
 export interface EmoModelMetadata {
   readonly kind: ModelKind;
@@ -23,6 +38,8 @@ export interface EmoModelMetadata {
   readonly inputs: readonly InputName[];
   /** The data's sizes the model was built for. */
   readonly shape: ModelShape;
+  /** What its outputs mean (models saved before tasks existed have none: the study's five). */
+  readonly labels?: ModelLabels;
 }
 
 /** What a saved or built model takes: its kind, resolved config, inputs in order and sizes. */
@@ -31,6 +48,11 @@ export interface ModelSignature {
   readonly config: ModelConfig;
   readonly inputs: readonly InputName[];
   readonly shape: ModelShape;
+  /**
+   * What its outputs mean; null for a model saved before models recorded it whose class count
+   * is not the study's five (its classes are unknown).
+   */
+  readonly labels: ModelLabels | null;
 }
 
 /**
@@ -51,7 +73,10 @@ export function signatureOf(meta: EmoModelMetadata): ModelSignature {
   };
   const resolved = resolveModelConfig(config);
   const inputs = modelInputs(meta.kind, resolved);
-  return { kind: meta.kind, config: resolved, inputs, shape: meta.shape ?? legacy };
+  const shape = meta.shape ?? legacy;
+  const labels =
+    meta.labels ?? (shape.numClasses === STUDY_LABELS.classes.length ? STUDY_LABELS : null);
+  return { kind: meta.kind, config: resolved, inputs, shape, labels };
 }
 
 const savedMetadata = z.object({
@@ -60,6 +85,15 @@ const savedMetadata = z.object({
       kind: z.enum(MODEL_KINDS),
       config: z.record(z.string(), z.unknown()),
       shape: modelShapeSchema.optional(),
+      labels: z
+        .object({
+          task: z.enum(TASK_NAMES),
+          classes: z.array(z.string()).min(2),
+          ratingSplit: z
+            .object({ threshold: z.number(), atThreshold: z.enum(AT_THRESHOLD) })
+            .optional(),
+        })
+        .optional(),
     }),
   }),
 });

@@ -4,6 +4,7 @@
  * channel and as the first feature, each with seeded noise.
  */
 import * as tf from '@tensorflow/tfjs';
+import { faceStatsSize } from '@emo/samples';
 import type { ModelConfig, ModelKind } from './config.js';
 import { modelInputs } from './config.js';
 import type { ModelShape } from './shape.js';
@@ -47,6 +48,13 @@ export function toyData(
         }
       }
       xs.push(tf.tensor3d(v, [n, shape.seqLength, shape.channels]));
+    } else if (input === 'faceStats') {
+      const per = faceStatsSize(shape.frames);
+      const v = new Float32Array(n * per);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < per; j++) v[i * per + j] = (200 * labels[i]) / k + 40 * rand();
+      }
+      xs.push(tf.tensor2d(v, [n, per]));
     } else {
       const v = new Float32Array(n * shape.numFeatures);
       for (let i = 0; i < n; i++) {

@@ -7,6 +7,7 @@ import type { Batch } from '@emo/samples';
 import type { InputName } from '@emo/samples';
 import type { ModelShape } from '../models/index.js';
 import { dim } from '../models/index.js';
+import { faceStatsSize } from '@emo/samples';
 
 /** The model's inputs for `batch`, in `inputs` order (dispose them after use). */
 export function batchInputs(
@@ -25,6 +26,7 @@ export function batchInputs(
     }
     if (name === 'physio')
       return tf.tensor3d(v, [n, dim(shape, 'seqLength'), dim(shape, 'channels')]);
+    if (name === 'faceStats') return tf.tensor2d(v, [n, faceStatsSize(dim(shape, 'frames'))]);
     return tf.tensor2d(v, [n, dim(shape, 'numFeatures')]);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Learnable toy shards for the training tests: `windows` and `faces` shards of a few subjects at
  * the given sizes, where a window's class shows as face brightness, as the
- * level of the first physiological channel and as the first feature, with seeded noise.
+ * level of the first physiological channel and as the first feature, with seeded noise; its
+ * valence and arousal ratings follow the class too (for the rating tasks).
  */
 import { join } from 'node:path';
 import type { Emotion, FaceRow, WindowRow } from '@emo/datasets';
@@ -51,8 +52,9 @@ export function writeToyShards(dir: string, shape: Shape, o: ToyShardsOptions): 
           ...key,
           label5,
           labelSource: null,
-          valence: null,
-          arousal: null,
+          // ratings that follow the class: valence 1, 3, 5, 7, 9; arousal the other way round
+          valence: 1 + 2 * label,
+          arousal: 9 - 2 * label,
           dominance: null,
           liking: null,
           flags: null,

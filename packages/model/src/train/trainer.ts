@@ -12,8 +12,13 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { SampleIndex } from '@emo/samples';
-import { batches, classWeights, countByLabel } from '@emo/samples';
-import { dim, featureStats, setFeatureStats } from '../models/index.js';
+import { batches, classWeights, countByLabel, inputSize } from '@emo/samples';
+import {
+  FACE_STATS_LAYER,
+  FEATURES_LAYER,
+  featureStats,
+  setFeatureStats,
+} from '../models/index.js';
 import type { CheckpointState } from './checkpoint.js';
 import {
   CHECKPOINT_STATE_VERSION,
@@ -111,17 +116,24 @@ function fingerprint(
   return createHash('sha256').update(JSON.stringify(what)).digest('hex');
 }
 
-/** Mean/SD of the training samples' features, streamed. */
+/** The inputs a model standardises with the training data's mean and SD, and their layers. */
+const STANDARDISED = [
+  ['features', FEATURES_LAYER],
+  ['faceStats', FACE_STATS_LAYER],
+] as const;
+
+/** Mean/SD of the training samples' `features` (or `faceStats`), streamed. */
 async function trainingFeatureStats(
   index: SampleIndex,
   ids: ReadonlySet<string>,
-  f: number,
+  input: 'features' | 'faceStats',
   featureNorm: 'none' | 'subject',
 ) {
   const parts: Float32Array[] = [];
-  const opts = { ids, inputs: ['features'] as const, batchSize: 512, featureNorm };
+  const opts = { ids, inputs: [input], batchSize: 512, featureNorm };
   for await (const b of batches(index, opts)) {
-    if (b.inputs.features) parts.push(b.inputs.features);
+    const x = b.inputs[input];
+    if (x) parts.push(x);
   }
   const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
@@ -129,7 +141,7 @@ async function trainingFeatureStats(
     all.set(p, o);
     o += p.length;
   }
-  return featureStats(all, f);
+  return featureStats(all, inputSize(index, input));
 }
 
 interface EpochTotals {
@@ -227,16 +239,15 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
     resumedAt = saved.epoch;
   } else {
     if (dir) clearCheckpoints(dir);
-    if (sig.inputs.includes('features')) {
-      setFeatureStats(
-        model,
-        await trainingFeatureStats(
-          opts.index,
-          opts.trainIds,
-          dim(sig.shape, 'numFeatures'),
-          featureNormOf(sig),
-        ),
+    for (const [input, layer] of STANDARDISED) {
+      if (!sig.inputs.includes(input)) continue;
+      const stats = await trainingFeatureStats(
+        opts.index,
+        opts.trainIds,
+        input,
+        featureNormOf(sig),
       );
+      setFeatureStats(model, stats, layer);
     }
   }
 

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { RatingSplit, TaskName } from '@emo/datasets';
+import { DEFAULT_TASK, RATING_SPLIT_DEFAULTS } from '@emo/datasets';
 import type { SubjectShards } from '@emo/samples';
 import { indexSamples, sampleId } from '@emo/samples';
 import { describeBackend, selectBackend } from '../backend/index.js';
@@ -118,7 +119,14 @@ export async function runTrainJob(
   });
   const shape = shapeOf(index, inputs);
   if (job.initFrom) checkPretrainedFaces(job.initFrom, shape, 'the faces shards');
-  let model = buildModel(job.kind, config, shape);
+  let model = buildModel(job.kind, config, shape, {
+    task: index.task,
+    classes: index.classes,
+    // the five emotions come from the label mapping, the other tasks from the rating split
+    ...(index.task === DEFAULT_TASK
+      ? {}
+      : { ratingSplit: job.ratingSplit ?? RATING_SPLIT_DEFAULTS }),
+  });
   let transferred: readonly string[] = [];
   if (job.initFrom) {
     const pre = await loadModel(job.initFrom);
@@ -198,8 +206,8 @@ export async function predictSaved(
     const index = indexSamples(shards, {
       needs: sig.inputs,
       excludeFlagged: opts.excludeFlagged,
-      task: opts.task,
-      ratingSplit: opts.ratingSplit,
+      task: opts.task ?? sig.labels?.task,
+      ratingSplit: opts.ratingSplit ?? sig.labels?.ratingSplit,
     });
     checkModelFits(modelDir, sig, index, () => 'the shards');
     const p = await predictSamples(model, index, {

@@ -3,10 +3,10 @@
  * every row of a faces and/or windows shard, labelled or not, optionally written as a
  * `predictions` shard.
  */
-import type { Emotion, PredictionRow } from '@emo/datasets';
-import { EMOTIONS, readFacesShard, readWindowsShard, writePredictionsShard } from '@emo/datasets';
+import type { PredictionRow, TaskName } from '@emo/datasets';
+import { readFacesShard, readWindowsShard, writePredictionsShard } from '@emo/datasets';
 import type { SampleKey, SubjectShards } from '@emo/samples';
-import { indexSamples, sampleId, windowKeysOf } from '@emo/samples';
+import { indexSamples, readsFaces, readsWindows, sampleId, windowKeysOf } from '@emo/samples';
 import { describeBackend, selectBackend } from '../backend/index.js';
 import { loadModel } from '../io/index.js';
 import type { ModelKind } from '../models/index.js';
@@ -15,15 +15,19 @@ import { predictSamples } from '../train/index.js';
 
 export interface ShardPredictionRow {
   readonly key: SampleKey;
-  /** The row's true label, null where the shard has none. */
-  readonly label: Emotion | null;
-  readonly predicted: Emotion;
+  /** The row's true class in the model's task, null where the shard has none. */
+  readonly label: string | null;
+  readonly predicted: string;
+  /** One per class, in `classes` order. */
   readonly probs: number[];
 }
 
 export interface ShardPredictions {
   readonly kind: ModelKind;
   readonly backend: string;
+  /** The model's task and its class names, in the order of every row's `probs`. */
+  readonly task: TaskName;
+  readonly classes: readonly string[];
   readonly rows: readonly ShardPredictionRow[];
 }
 
@@ -58,24 +62,29 @@ export async function predictShardRows(
   input: PredictShardInput,
 ): Promise<ShardPredictions> {
   const sig = readModelSignature(modelDir);
-  if (sig.shape.numClasses !== EMOTIONS.length) {
-    // the saved model does not name its classes: only the study's five are known here
+  const labels = sig.labels;
+  if (!labels) {
     throw new Error(
-      `${modelDir}: the model has ${sig.shape.numClasses} classes; emo predict names the study's ${EMOTIONS.length} (${EMOTIONS.join(', ')}) and cannot label another task's model`,
+      `${modelDir}: the model has ${sig.shape.numClasses} classes and does not name them (saved before models recorded their task); retrain it to predict with it`,
     );
   }
   const missing = sig.inputs.filter(
-    (i) => (i === 'face' && !input.faces) || (i !== 'face' && !input.windows),
+    (i) => (readsFaces(i) && !input.faces) || (readsWindows(i) && !input.windows),
   );
   if (missing.length) {
     throw new Error(
-      `${modelDir}: a ${sig.kind} model needs ${missing.includes('face') ? '--faces' : '--windows'} (its inputs: ${sig.inputs.join(', ')})`,
+      `${modelDir}: a ${sig.kind} model needs ${missing.some(readsFaces) ? '--faces' : '--windows'} (its inputs: ${sig.inputs.join(', ')})`,
     );
   }
   const shards = [inputShards(input)];
-  const index = indexSamples(shards, { needs: sig.inputs, keepUnlabelled: true });
+  const index = indexSamples(shards, {
+    needs: sig.inputs,
+    keepUnlabelled: true,
+    task: labels.task,
+    ratingSplit: labels.ratingSplit,
+  });
   checkModelFits(modelDir, sig, index, (i) =>
-    String(i === 'face' || !input.windows ? input.faces : input.windows),
+    String((i !== 'classes' && readsFaces(i)) || !input.windows ? input.faces : input.windows),
   );
   const backend = describeBackend(await selectBackend({ quiet: true }));
   const model = await loadModel(modelDir);
@@ -88,8 +97,8 @@ export async function predictShardRows(
       for (let c = 1; c < k; c++) if (probs[c] > probs[best]) best = c;
       return {
         key,
-        label: p.labels[i] >= 0 ? EMOTIONS[p.labels[i]] : null,
-        predicted: EMOTIONS[best],
+        label: p.labels[i] >= 0 ? labels.classes[p.labels[i]] : null,
+        predicted: labels.classes[best],
         probs,
       };
     });
@@ -107,11 +116,12 @@ export async function predictShardRows(
         stageVersion: '1',
         synthetic,
         backend,
-        parameters: { model: modelDir, ...input },
+        classes: labels.classes,
+        parameters: { model: modelDir, task: labels.task, ...input },
         notes: [`emo predict with the ${sig.kind} model in ${modelDir}`],
       });
     }
-    return { kind: sig.kind, backend, rows };
+    return { kind: sig.kind, backend, task: labels.task, classes: labels.classes, rows };
   } finally {
     model.dispose();
   }

@@ -5,12 +5,18 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readPredictionsShard } from '@emo/datasets';
+import { readFacesShard, readPredictionsShard } from '@emo/datasets';
 import { muteCpuBanner } from '../backend/testing.js';
 import type { SubjectShards } from '@emo/samples';
-import { faceShardsAsSubjects, indexSamples } from '@emo/samples';
+import { faceRegionMeans, faceShardsAsSubjects, indexSamples, sampleId } from '@emo/samples';
 import { loadModel } from '../io/index.js';
-import { buildModel, modelInputs, resolveModelConfig } from '../models/index.js';
+import {
+  FACE_STATS_LAYER,
+  buildModel,
+  modelInputs,
+  readModelSignature,
+  resolveModelConfig,
+} from '../models/index.js';
 import { TINY_CONFIG, TINY_SHAPE } from '../models/testing.js';
 import { testSplit, writeToyShards } from '../train/testing.js';
 import { transferWeights } from '../train/index.js';
@@ -168,6 +174,54 @@ describe('pretraining the face CNN and fine-tuning in the hybrid', () => {
   }, 60_000);
 });
 
+describe('the logistic regression with face statistics', () => {
+  it('standardises the face statistics by the training samples, learns, and predicts from shards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-logreg-faces-'));
+    const r = await runTrainJob({
+      kind: 'logregFaces',
+      config: { ...cfg, featureNorm: 'train', learningRate: 0.1 },
+      shards,
+      trainIds: fold.train,
+      valIds: fold.val,
+      testIds: fold.test,
+      train: { epochs: 40, patience: 40, batchSize: 8 },
+      outDir: join(dir, 'job'),
+    });
+    expect(r.shape).toMatchObject({ imageSize: 12, frames: 1 });
+    // the stored mean of each region is its mean over the training samples' crops
+    const index = indexSamples(shards, { needs: ['features', 'faceStats'] });
+    const train = new Set(fold.train);
+    const sums = new Float64Array(16);
+    let n = 0;
+    for (const s of shards) {
+      const f = readFacesShard(s.faces as string);
+      const stats = faceRegionMeans(f.faces, f.metadata.size, f.metadata.frames);
+      index.entries
+        .filter((e) => e.subject === s.subject && train.has(sampleId(e)))
+        .forEach((e) => {
+          n++;
+          for (let c = 0; c < 16; c++) sums[c] += stats[(e.facesRow as number) * 16 + c];
+        });
+    }
+    const model = await loadModel(r.modelDir);
+    const [mean] = model.getLayer(FACE_STATS_LAYER).getWeights();
+    const got = Array.from(mean.dataSync());
+    got.forEach((v, c) => expect(v).toBeCloseTo(sums[c] / n, 2));
+    model.dispose();
+    // the toy faces' brightness (and first feature) follow the class: the regression learns it
+    expect(Math.max(...r.history.map((h) => h.accuracy))).toBeGreaterThanOrEqual(0.9);
+    expect(r.test?.accuracy).toBeGreaterThan(0.5); // chance: 0.2
+    const p = await predictShardRows(r.modelDir, {
+      faces: shards[0].faces,
+      windows: shards[0].windows,
+    });
+    expect(p.rows).toHaveLength(30);
+    await expect(predictShardRows(r.modelDir, { windows: shards[0].windows })).rejects.toThrow(
+      /a logregFaces model needs --faces \(its inputs: features, faceStats\)/,
+    );
+  }, 60_000);
+});
+
 describe('inference on a shard', () => {
   it('gives probabilities for every row, labelled or not, and writes a predictions shard', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emo-predict-'));
@@ -203,5 +257,49 @@ describe('inference on a shard', () => {
     await expect(predictShardRows(join(dir, 'm'), { faces: other[0].faces })).rejects.toThrow(
       `model ${join(dir, 'm')} takes faces of 12×12×1 (its model.json) but the data are faces of 12×12×2 (${other[0].faces})`,
     );
+  }, 60_000);
+
+  it("names the classes of the model's own task (a valence model: low, high)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-predict-task-'));
+    const ratingSplit = { threshold: 4, atThreshold: 'low' } as const;
+    const index = indexSamples(shards, { needs: ['physio'], task: 'valence2', ratingSplit });
+    const split = testSplit(index, 5);
+    const r = await runTrainJob({
+      kind: 'rnnOnly',
+      config: cfg,
+      shards,
+      trainIds: split.train,
+      valIds: split.val,
+      task: 'valence2',
+      ratingSplit,
+      train: { epochs: 1, batchSize: 8 },
+      outDir: join(dir, 'job'),
+    });
+    expect(readModelSignature(r.modelDir).labels).toEqual({
+      task: 'valence2',
+      classes: ['low', 'high'],
+      ratingSplit,
+    });
+    const p = await predictShardRows(r.modelDir, { windows: shards[0].windows });
+    expect(p.task).toBe('valence2');
+    expect(p.classes).toEqual(['low', 'high']);
+    expect(p.rows).toHaveLength(30);
+    // toy valence is 1 + 2 × class (1, 3, 5, 7, 9): above 4 is high under this model's split
+    const toyValence = (trial: number): number => 1 + 2 * (trial % 5);
+    expect(p.rows.map((x) => x.label)).toEqual(
+      p.rows.map((x) => (toyValence(x.key.trial) > 4 ? 'high' : 'low')),
+    );
+    for (const row of p.rows) {
+      expect(row.probs).toHaveLength(2);
+      expect(['low', 'high']).toContain(row.predicted);
+    }
+    // a two-class model saved without its labels cannot name its classes: refused in one line
+    const bare = buildModel('rnnOnly', cfg, { ...TINY_SHAPE, numClasses: 2 });
+    const { saveModel } = await import('../io/index.js');
+    await saveModel(bare, join(dir, 'bare'));
+    bare.dispose();
+    await expect(
+      predictShardRows(join(dir, 'bare'), { windows: shards[0].windows }),
+    ).rejects.toThrow(`${join(dir, 'bare')}: the model has 2 classes and does not name them`);
   }, 60_000);
 });

@@ -21,6 +21,8 @@ import type { RunManifest, TaskRecord } from './engine/index.js';
 import { CONFIG_SCHEMA_JSON, configJsonSchemaText } from './config-schema.js';
 import { CONFIG_JSON, METRICS_JSON, REPORT_HTML, REPORT_MD } from './stages/report.js';
 import { FIGURES_DIR } from './stages/evaluate.js';
+import type { BundleWritten } from './bundles.js';
+import { BUNDLE_JSON, MODELS_DIR, writeModelBundles } from './bundles.js';
 
 const MAX_LISTED = 40;
 
@@ -92,6 +94,24 @@ export function withRunSection(html: string, runMarkdown: string): string {
   return at < 0 ? html + section : html.slice(0, at) + section + html.slice(at);
 }
 
+/** The report.md lines that list the run's model bundles (none: nothing). */
+function modelsSection(bundles: readonly BundleWritten[]): string {
+  if (bundles.length === 0) return '';
+  return [
+    '',
+    '## Models',
+    '',
+    `Each task's models, ready to apply to new data (\`emo predict --model <folder>\`; what they need is in each folder's \`${BUNDLE_JSON}\`):`,
+    '',
+    ...bundles.map((b) =>
+      b.dir
+        ? `- \`${MODELS_DIR}/${b.task}/${b.kind}/\``
+        : `- ${b.task} ${b.kind}: no bundle (${b.error})`,
+    ),
+    '',
+  ].join('\n');
+}
+
 export interface ResultsWritten {
   readonly dir: string;
   /** `results/latest`, when this run updated it. */
@@ -125,7 +145,8 @@ export function writeResults(
   } else {
     md = `# emo run ${manifest.runId}\n\nNo report in this run (the report stage did not run to completion).\n`;
   }
-  writeFileSync(join(dir, REPORT_MD), `${md.trimEnd()}\n\n${run}`);
+  const bundles = writeModelBundles(dir, manifest);
+  writeFileSync(join(dir, REPORT_MD), `${md.trimEnd()}\n\n${run}${modelsSection(bundles)}`);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   if (!updateLatest) return { dir, latest: null };
   // results/latest is a relative symlink, replaced atomically by renaming a new link over it

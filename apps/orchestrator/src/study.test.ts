@@ -14,9 +14,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readPredictionsShard } from '@emo/datasets';
+import { readPredictionsShard, readWindowsShard } from '@emo/datasets';
 import type { RunManifest } from './engine/index.js';
 import { TINY_TRAIN, runEmo } from './testing.js';
 
@@ -149,6 +149,169 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
       }
     }
   });
+
+  it("bundles each task's models with their recipes, and emo predict takes a bundle", async () => {
+    const kinds = ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg', 'logregFaces'];
+    const windowsOf = (shard: string) => {
+      const t = manifest.tasks.find((x) => x.stage === 'dsp' && x.shard === shard);
+      const d = t?.output?.path ?? '';
+      return join(d, readdirSync(d).find((f) => f.endsWith('.windows.arrow')) ?? '');
+    };
+    const facesOf = (shard: string) => {
+      const t = manifest.tasks.find((x) => x.stage === 'vision' && x.shard === shard);
+      const d = t?.output?.path ?? '';
+      return join(d, readdirSync(d).find((f) => f.endsWith('.faces.arrow')) ?? '');
+    };
+    const windowsMeta = readWindowsShard(windowsOf('deap-s01')).metadata;
+    for (const task of TASKS) {
+      const split = (
+        JSON.parse(readFileSync(join(latest, 'metrics.json'), 'utf8')) as Metrics
+      ).tasks.find((t) => t.split.task === task)?.split;
+      for (const kind of kinds) {
+        const b = JSON.parse(
+          readFileSync(join(latest, 'models', task, kind, 'bundle.json'), 'utf8'),
+        ) as {
+          kind: string;
+          task: string;
+          classes: string[];
+          inputs: string[];
+          trainedOn: {
+            protocol: string;
+            protocolKind: string;
+            fold: number;
+            subjects: string[];
+            synthetic: boolean;
+            trainTask: string;
+          };
+          windows: { seqRate: number; channels: string[]; featureNames: string[] } | null;
+          faces: { size: number; frames: number } | null;
+        };
+        expect(b).toMatchObject({ kind, task, classes: split?.classes });
+        // the first fold of the subject-independent protocol: a model for people it has not seen
+        expect(b.trainedOn).toMatchObject({
+          protocol: 'subject-kfold-3',
+          protocolKind: 'subject-independent',
+          fold: 0,
+          synthetic: true,
+          trainTask: `train/${task}.subject-kfold-3.${kind}.f0`,
+        });
+        expect(b.trainedOn.subjects.length).toBeGreaterThan(0);
+        expect(b.trainedOn.subjects.length).toBeLessThan(6); // fold 0 holds some subjects out
+        // the recipes are read from the shards it was trained on
+        expect(b.windows === null).toBe(kind === 'cnnOnly');
+        if (b.windows) {
+          expect(b.windows).toMatchObject({
+            seqRate: windowsMeta.seqRate,
+            channels: windowsMeta.channels,
+            featureNames: windowsMeta.featureNames,
+          });
+        }
+        expect(b.faces === null).toBe(kind === 'rnnOnly' || kind === 'logreg');
+        expect(existsSync(join(latest, 'models', task, kind, 'model', 'model.json'))).toBe(true);
+      }
+    }
+    expect(readFileSync(join(latest, 'report.md'), 'utf8')).toContain('`models/valence2/rnnOnly/`');
+    const r = await runEmo(
+      'predict',
+      '--model',
+      join(latest, 'models', 'valence2', 'hybrid'),
+      '--faces',
+      facesOf('deap-s01'),
+      '--windows',
+      windowsOf('deap-s01'),
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.out) as { task: string; classes: string[]; rows: unknown[] };
+    expect(p).toMatchObject({ task: 'valence2', classes: ['low', 'high'] });
+    expect(p.rows.length).toBe(readWindowsShard(windowsOf('deap-s01')).rows.length);
+  }, 120_000);
+
+  // NeuroKit2's event-related recording (real ECG and EDA, 100 Hz, 150 s), EMO_REALDATA_DIR
+  const recording = resolve(
+    fileURLToPath(new URL('../../../', import.meta.url)),
+    process.env.EMO_REALDATA_DIR ?? '../shared/realdata',
+    'physio/neurokit/bio_eventrelated_100hz.csv',
+  );
+  (existsSync(recording) ? it : it.skip)(
+    'emo stream replays a real recording through a bundle: a line per window, flags, latency',
+    async () => {
+      const args = ['--input', recording, '--fs', '100', '--ecg', 'ECG', '--gsr', 'EDA'];
+      const model = join(latest, 'models', 'emotion5', 'rnnOnly');
+      const r = await runEmo('stream', '--model', model, ...args, '--speed', 'max', '--json');
+      expect(r.code).toBe(0);
+      const lines = r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const windows = lines.slice(0, -1) as {
+        t0: number;
+        t1: number;
+        probs: Record<string, number>;
+        predicted: string;
+        flags: string[];
+        calibrating: boolean;
+        latency_ms: number;
+      }[];
+      // 150 s in the dsp stage's 10-s windows, one every 10 s
+      expect(windows.map((w) => w.t0)).toEqual(Array.from({ length: 15 }, (_, i) => 10 * i));
+      for (const w of windows) {
+        expect(Object.keys(w.probs)).toEqual(['happy', 'sad', 'angry', 'neutral', 'fear']);
+        expect(Object.values(w.probs).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+        expect(w.probs[w.predicted]).toBe(Math.max(...Object.values(w.probs)));
+        expect(w.calibrating).toBe(w.t1 <= 60);
+        expect(w.latency_ms).toBeGreaterThanOrEqual(0);
+      }
+      expect(lines.at(-1)).toMatchObject({ summary: true, windows: 15, samples: 15000 });
+
+      // non-numeric samples are read as missing, counted, and flag their window
+      const dir2 = mkdtempSync(join(tmpdir(), 'emo-stream-'));
+      const rows = readFileSync(recording, 'utf8').split('\n');
+      const ecgCol = rows[0].split(',').indexOf('ECG');
+      for (let i = 5201; i <= 5210; i++) {
+        const cells = rows[i].split(',');
+        cells[ecgCol] = 'n/a';
+        rows[i] = cells.join(',');
+      }
+      const bad = join(dir2, 'bad.csv');
+      writeFileSync(bad, rows.join('\n'));
+      const b = await runEmo(
+        'stream',
+        '--model',
+        model,
+        ...args.slice(2),
+        '--input',
+        bad,
+        '--speed',
+        'max',
+        '--json',
+      );
+      expect(b.code).toBe(0);
+      expect(b.err).toContain('emo stream: 10 non-numeric samples read as missing');
+      const bl = b.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { flags?: string[] });
+      expect(bl[5].flags?.some((f) => f.startsWith('ecg nan'))).toBe(true);
+      expect(bl.at(-1)).toMatchObject({ badSamples: 10 });
+
+      // a model that needs faces, and a folder that is no bundle: one line each
+      const hybrid = await runEmo(
+        'stream',
+        '--model',
+        join(latest, 'models', 'emotion5', 'hybrid'),
+        ...args,
+      );
+      expect(hybrid.code).toBe(1);
+      expect(hybrid.err.trim().split('\n')).toHaveLength(1);
+      expect(hybrid.err).toMatch(
+        /a hybrid model needs face crops \(face\); emo stream takes no video yet/,
+      );
+      const none = await runEmo('stream', '--model', dir2, ...args);
+      expect(none.err).toMatch(/no bundle\.json \(a model bundle/);
+    },
+    120_000,
+  );
 
   it('writes report.html, report.md, metrics.json, emo.config.json and every figure', () => {
     for (const f of ['report.html', 'report.md', 'metrics.json', 'emo.config.json']) {

@@ -28,3 +28,4 @@ export type {
   ExcludedReport,
   HrvReport,
 } from './analyse.js';
+export * from './stream/windower.js';

@@ -19,7 +19,7 @@ import { instantaneousRate } from './ecg/index.js';
 import { edaClean, edaPeaks, edaPhasic, resistanceToConductance } from './eda/index.js';
 import { resampleTo } from './filters/index.js';
 import { hrvNonlinear, hrvTime } from './hrv/index.js';
-import type { NormaliseMode } from './windows/normalise.js';
+import type { ChannelStats, NormaliseMode } from './windows/normalise.js';
 import { pooledStats, zscore } from './windows/normalise.js';
 import type { WindowSpan } from './windows/segment.js';
 import {
@@ -121,7 +121,8 @@ export interface SubjectDspResult {
   readonly bytes: number;
 }
 
-interface ProcessedTrial {
+/** A trial's signals processed (beats, EDA split), before its windows are cut. */
+export interface ProcessedTrial {
   readonly row: RecordingRow;
   readonly spans: WindowSpan[];
   /** Channels at the recording rate, in CHANNELS order (null: modality missing). */
@@ -137,7 +138,17 @@ interface ProcessedTrial {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
-function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance: boolean) {
+/**
+ * One trial's signals processed: beats, heart rate, the GSR split into tonic and phasic with its
+ * SCRs, and the problems of every window after the trial's baseline. Only `fs`, `trial`,
+ * `baselineSamples` and the signals of `row` are read (the streaming windows call it on their
+ * buffer, stream/windower.ts).
+ */
+export function processTrial(
+  row: Pick<RecordingRow, 'fs' | 'trial' | 'baselineSamples' | 'ecg' | 'ecgLeft' | 'ppg' | 'gsr'>,
+  p: DspParams,
+  conductanceFromResistance: boolean,
+): ProcessedTrial {
   const fs = row.fs;
   const notes: string[] = [];
   const spans = windowSpans(
@@ -205,7 +216,7 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
     }
   }
   const trial: ProcessedTrial = {
-    row,
+    row: row as RecordingRow,
     spans,
     channels: [cardiac, hr, phasic, tonic],
     beats,
@@ -216,6 +227,46 @@ function processTrial(row: RecordingRow, p: DspParams, conductanceFromResistance
     notes,
   };
   return trial;
+}
+
+/**
+ * A trial's channels at the sequence rate, each z-scored by its per-subject `stats` first (null:
+ * as they are).
+ */
+export function trialSequences(
+  t: ProcessedTrial,
+  stats: readonly ChannelStats[] | null,
+  p: DspParams,
+): (Float64Array | null)[] {
+  const fs = t.row.fs;
+  return t.channels.map((ch, c) => {
+    if (!ch) return null;
+    const z = stats ? zscore(ch, stats[c]) : ch;
+    return fs === p.seqRate ? z : resampleTo(z, fs, p.seqRate);
+  });
+}
+
+/** One window of a trial: its T×C sequence, its features and its flags (why anything is off). */
+export function windowOf(
+  t: ProcessedTrial,
+  seqs: readonly (Float64Array | null)[],
+  s: WindowSpan,
+  p: DspParams,
+): { seq: Float32Array; features: number[]; flags: string[] } {
+  const T = windowsShape(p).seqLength;
+  const C = CHANNELS.length;
+  const flags = [...t.problems[s.index]];
+  const seq = new Float32Array(T * C);
+  const first = Math.round((s.start * p.seqRate) / t.row.fs);
+  seqs.forEach((x, c) => {
+    if (!x) return;
+    for (let k = 0; k < T; k++) seq[k * C + c] = x[Math.min(first + k, x.length - 1)];
+  });
+  CHANNELS.forEach((name, c) => {
+    if (!seqs[c]) flags.push(`${name}: missing`);
+  });
+  const features = windowFeatures(t, s, t.row.fs, flags);
+  return { seq, features, flags };
 }
 
 /** HRV and EDA features of one window; NaN only with a flag saying why. */
@@ -342,24 +393,10 @@ export async function processRecordingsShard(
   const perClass: Record<string, number> = {};
   const notes = trials.flatMap((t) => t.notes);
   for (const t of trials) {
-    const fs = t.row.fs;
-    const seqs = t.channels.map((ch, c) => {
-      if (!ch) return null;
-      const z = p.normalise === 'none' ? ch : zscore(ch, stats[c]);
-      return fs === p.seqRate ? z : resampleTo(z, fs, p.seqRate);
-    });
+    const seqs = trialSequences(t, p.normalise === 'none' ? null : stats, p);
     for (const s of t.spans) {
-      const flags = [...t.problems[s.index]];
-      const seq = new Float32Array(T * C);
-      const first = Math.round((s.start * p.seqRate) / fs);
-      seqs.forEach((x, c) => {
-        if (!x) return;
-        for (let k = 0; k < T; k++) seq[k * C + c] = x[Math.min(first + k, x.length - 1)];
-      });
-      CHANNELS.forEach((name, c) => {
-        if (!seqs[c]) flags.push(`${name}: missing`);
-      });
-      featureRows.push(...windowFeatures(t, s, fs, flags));
+      const { seq, features, flags } = windowOf(t, seqs, s, p);
+      featureRows.push(...features);
       physioParts.push(seq);
       if (flags.length > 0) flagged++;
       perClass[t.row.label5 ?? 'unlabelled'] = (perClass[t.row.label5 ?? 'unlabelled'] ?? 0) + 1;

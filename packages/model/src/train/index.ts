@@ -7,3 +7,4 @@ export { readCheckpointState } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { weightedCrossEntropy } from './losses.js';
 export * from './schedule.js';
+export * from './predictor.js';

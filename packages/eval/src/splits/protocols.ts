@@ -203,6 +203,13 @@ export function subjectKFoldSplit(
     }
     folds.push({ fold, ...part });
   }
+  // A fold whose test subjects have no sample on its own stimuli tests nothing: left out, named.
+  const empty = folds.filter((f) => f.test.length === 0).map((f) => f.fold);
+  if (empty.length === k) {
+    throw new RangeError(
+      `no subject fold has a test sample (${k} folds${stimulusGroup ? ', stimuli held out' : ''})`,
+    );
+  }
   const loso = k === subjects.length;
   const stimuliNote = stimulusGroup
     ? `stimuli dealt into ${k} groups too: each fold tests its subjects on its own stimuli only; ${dropped} sample-fold pairs of a test subject on a training stimulus (or the reverse) left out`
@@ -212,10 +219,15 @@ export function subjectKFoldSplit(
     kind: 'subject-independent',
     seed: opts.seed,
     description: `${loso ? 'leave-one-subject-out' : `${k}-fold by subject`}${stimulusGroup ? ', stimuli held out too' : ''}; validation on whole training subjects`,
-    folds,
+    folds: folds.filter((f) => f.test.length > 0),
     notes: [
       `${subjects.length} subjects dealt into ${k} groups (seed ${opts.seed}); fold i tests group i`,
       stimuliNote,
+      ...(empty.length
+        ? [
+            `fold(s) ${empty.join(', ')} left out: their test subjects have no sample${stimulusGroup ? " on the fold's own stimuli" : ''}`,
+          ]
+        : []),
     ],
   };
 }

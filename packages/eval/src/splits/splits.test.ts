@@ -89,6 +89,25 @@ describe('subject-independent k-fold', () => {
     for (const f of loso.folds) expect(new Set(f.test.map(subjectOf)).size).toBe(1);
   });
 
+  it('leaves out, and names, a fold that would test nothing (leave-one-subject-out, stimuli held out)', () => {
+    // 20 stimuli dealt into 9 groups: a subject is tested on its own group's stimuli only, and a
+    // group may hold none of the 10 its data set's subjects watched
+    for (const seed of [0, 1, 2]) {
+      const s = subjectKFoldSplit(samples, { seed, k: 'loso' });
+      const kept = s.folds.map((f) => f.fold);
+      const missing = [...Array(9).keys()].filter((i) => !kept.includes(i));
+      expect(missing.length).toBeGreaterThan(0);
+      expect(s.folds.every((f) => f.test.length > 0)).toBe(true);
+      expect(s.notes).toContain(
+        `fold(s) ${missing.join(', ')} left out: their test subjects have no sample on the fold's own stimuli`,
+      );
+    }
+    // without stimuli held out (the literature's leave-one-subject-out) every subject is tested
+    const all = subjectKFoldSplit(samples, { seed: 0, k: 'loso', holdOutStimuli: false });
+    expect(all.folds.map((f) => f.fold)).toEqual([...Array(9).keys()]);
+    expect(all.notes.some((n) => n.includes('left out:'))).toBe(false);
+  });
+
   it('refuses more folds than subjects allow', () => {
     expect(() => subjectKFoldSplit(samples.slice(0, 40 * 2), { seed: 1, k: 3 })).toThrow(
       /need at least 3 subjects/,

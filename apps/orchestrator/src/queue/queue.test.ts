@@ -149,8 +149,10 @@ describe('emo full --queue and emo worker (BullMQ on a real redis-server)', () =
         ]);
         const failed = async (id: string) => {
           for (const t0 = Date.now(); Date.now() - t0 < 30_000; await sleep(100)) {
+            // the state is read after the job: fetch it again once failed, or its snapshot may
+            // predate the failure (no failedReason yet)
             const j = await queue.getJob(id);
-            if (j && (await j.getState()) === 'failed') return j;
+            if (j && (await j.getState()) === 'failed') return (await queue.getJob(id)) ?? j;
           }
           throw new Error(`job ${id} did not fail`);
         };

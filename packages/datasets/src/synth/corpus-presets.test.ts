@@ -3,12 +3,21 @@
 // length, codec and pictures in seconds. The mock replaces the module on this thread only, so
 // the videos are rendered here (`videoThreads: false`); corpus.test.ts checks that the render
 // threads write the same bytes.
-import { describe, expect, it, jest } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { EncodeVideoOptions, EncodeVideoResult } from './video.js';
+
+/** A temporary folder, removed when this file's tests end (corpora are hundreds of MB). */
+const made: string[] = [];
+const temp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const actual = await import('./video.js');
 const calls: EncodeVideoOptions[] = [];
@@ -55,7 +64,7 @@ describe('synthetic corpus presets', () => {
   it('the default preset writes exactly what the corpus wrote before presets', async () => {
     calls.length = 0;
     sample = 25;
-    const out = mkdtempSync(join(tmpdir(), 'emo-synth-golden-'));
+    const out = temp('emo-synth-golden-');
     const r = await writeSyntheticCorpus({ out, videoThreads: false });
     sample = 0;
     expect(r).toMatchObject({ preset: 'small', datasets: ['deap', 'amigos'], videos: 204 });
@@ -81,7 +90,7 @@ describe('synthetic corpus presets', () => {
 
   it('full: one subject per data set with the real dimensions, H.264 with grain', async () => {
     calls.length = 0;
-    const out = mkdtempSync(join(tmpdir(), 'emo-synth-full-plan-'));
+    const out = temp('emo-synth-full-plan-');
     const r = await writeSyntheticCorpus({ out, preset: 'full', subjects: 1, videoThreads: false });
     expect(r).toMatchObject({ preset: 'full', subjects: 1, trials: 60, videos: 60 });
     const full = SYNTH_PRESETS.full;
@@ -137,7 +146,7 @@ describe('synthetic corpus presets', () => {
 
   it('full: DEAP participants after 22 have no face videos (as the real data set)', async () => {
     calls.length = 0;
-    const out = mkdtempSync(join(tmpdir(), 'emo-synth-full-23-'));
+    const out = temp('emo-synth-full-23-');
     const r = await writeSyntheticCorpus({
       out,
       preset: 'full',

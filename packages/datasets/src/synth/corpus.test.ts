@@ -1,5 +1,13 @@
-import { describe, expect, it } from '@jest/globals';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { writeSyntheticCorpus } from './corpus.js';
@@ -17,9 +25,18 @@ import { isNdArray } from '../ndarray.js';
 import { AMIGOS_LONG_IDS, AMIGOS_SHORT_IDS } from '../amigos.js';
 import { AMIGOS_LONG_S_FULL, AMIGOS_SHORT_S_FULL } from './presets.js';
 
+/** A temporary folder, removed when this file's tests end (corpora are hundreds of MB). */
+const made: string[] = [];
+const temp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 describe('synthetic corpus', () => {
   it('is deterministic in its seed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-'));
+    const dir = temp('emo-synth-');
     const opts = {
       subjects: 1,
       deapTrials: 5,
@@ -54,7 +71,7 @@ describe('synthetic corpus', () => {
   }, 60_000);
 
   it('writes face videos in the data sets’ layouts and rates, linked by the converter', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-v-'));
+    const dir = temp('emo-synth-v-');
     const r = await writeSyntheticCorpus({
       out: dir,
       subjects: 2,
@@ -87,7 +104,7 @@ describe('synthetic corpus', () => {
   }, 180_000);
 
   it('writes one data set alone, byte for byte as beside the other, and keeps the other', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-only-'));
+    const dir = temp('emo-synth-only-');
     const opts = {
       subjects: 2,
       deapTrials: 5,
@@ -122,7 +139,7 @@ describe('synthetic corpus', () => {
   }, 60_000);
 
   it('full: the converter reads a full-size subject with the preset’s trials, durations and samples', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-full-'));
+    const dir = temp('emo-synth-full-');
     const r = await writeSyntheticCorpus({ out: dir, preset: 'full', subjects: 1, video: false });
     const out = join(dir, 'shards');
 
@@ -158,7 +175,7 @@ describe('synthetic corpus', () => {
   }, 120_000);
 
   it('the render threads write the same bytes as rendering on the calling thread', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-threads-'));
+    const dir = temp('emo-synth-threads-');
     const opts = { subjects: 1, seed: 9, deapTrials: 5, amigosShortTrials: 5, amigosLongS: 6 };
     const here = await writeSyntheticCorpus({
       ...opts,
@@ -187,7 +204,7 @@ describe('synthetic corpus', () => {
   }, 120_000);
 
   it('a render thread reports a failed video by its path and goes on with the next', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-thread-fail-'));
+    const dir = temp('emo-synth-thread-fail-');
     const subject = makeSubject(new Rng(1), 0);
     const job = (path: string) => ({
       subject,
@@ -213,7 +230,7 @@ describe('synthetic corpus', () => {
   }, 60_000);
 
   it('a shard does not depend on where the download lies: paths are relative to its root', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emo-synth-moved-'));
+    const dir = temp('emo-synth-moved-');
     const opts = { subjects: 1, seed: 3, deapTrials: 5, amigosShortTrials: 5, amigosLongS: 6 };
     const r = await writeSyntheticCorpus({ ...opts, out: join(dir, 'a') });
     cpSync(join(dir, 'a'), join(dir, 'elsewhere', 'b'), { recursive: true });

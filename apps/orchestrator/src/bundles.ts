@@ -10,7 +10,16 @@
  * The model of a bundle is the first fold of the run's subject-independent protocol where there
  * is one (a model meant for people it has not seen), otherwise of the first protocol.
  */
-import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { FacesMetadata, RatingSplit, WindowsMetadata } from '@emo/datasets';
 import { readFacesShard, readWindowsShard } from '@emo/datasets';
@@ -18,9 +27,9 @@ import { readSplit } from '@emo/eval';
 import type { ModelSignature } from '@emo/model/spec';
 import { readModelSignature } from '@emo/model/spec';
 import { jsonText } from '@emo/runtime';
-import type { SubjectShards } from '@emo/samples';
 import { readsFaces, readsWindows } from '@emo/samples';
 import type { RunManifest, TaskRecord } from './engine/index.js';
+import type { SplitSummary } from './stages/split.js';
 import { readSplitSummary, splitFile } from './stages/split.js';
 import { subjectShards } from './stages/subject-shards.js';
 import { parseTrainShard, readTrainSummary } from './stages/train.js';
@@ -77,6 +86,19 @@ export interface ModelBundle {
     | null;
 }
 
+/** The bundle in `dir`, refused in one line when it is not one. */
+export function readModelBundle(dir: string): ModelBundle {
+  const file = join(dir, BUNDLE_JSON);
+  if (!existsSync(file)) {
+    throw new Error(
+      `${dir}: no ${BUNDLE_JSON} (a model bundle: results/latest/models/<task>/<kind>/)`,
+    );
+  }
+  const b = JSON.parse(readFileSync(file, 'utf8')) as ModelBundle;
+  if (b.format !== BUNDLE_FORMAT) throw new Error(`${file}: not an emo model bundle`);
+  return b;
+}
+
 export interface BundleWritten {
   readonly task: string;
   readonly kind: string;
@@ -95,6 +117,21 @@ function linkOrCopy(from: string, to: string): void {
   } catch {
     copyFileSync(from, to);
   }
+}
+
+/** The windows and faces shard metadata of the given subjects (those that have such shards). */
+interface ShardMetadata {
+  readonly windows: (subjects: readonly string[]) => WindowsMetadata[];
+  readonly faces: (subjects: readonly string[]) => FacesMetadata[];
+}
+
+/** `fn`, computed once per argument. */
+function once<T>(fn: (key: string) => T): (key: string) => T {
+  const seen = new Map<string, T>();
+  return (key) => {
+    if (!seen.has(key)) seen.set(key, fn(key));
+    return seen.get(key) as T;
+  };
 }
 
 interface Training {
@@ -126,6 +163,23 @@ export function writeModelBundles(dir: string, manifest: RunManifest): BundleWri
       hash: t.output?.hash as string,
     }));
   const shards = subjectShards(artifacts('dsp'), artifacts('vision'));
+  // each subject's shard metadata, read once for all the bundles that use it
+  const shardsOf = new Map(shards.map((x) => [x.subject, x]));
+  const windowsMeta = once(
+    (subject: string) => readWindowsShard(shardsOf.get(subject)?.windows as string).metadata,
+  );
+  const facesMeta = once((subject: string) => {
+    const faces = shardsOf.get(subject)?.faces;
+    return faces ? readFacesShard(faces).metadata : null;
+  });
+  const metadata: ShardMetadata = {
+    windows: (subjects) => subjects.filter((x) => shardsOf.has(x)).map(windowsMeta),
+    faces: (subjects) =>
+      subjects.flatMap((x) => {
+        const m = shardsOf.has(x) ? facesMeta(x) : null;
+        return m ? [m] : [];
+      }),
+  };
   const written: BundleWritten[] = [];
   for (const task of new Set(trains.map((x) => x.task))) {
     const splitDir = splits.get(task);
@@ -142,7 +196,7 @@ export function writeModelBundles(dir: string, manifest: RunManifest): BundleWri
         .sort((a, b) => rank(a) - rank(b))[0];
       const out = join(dir, MODELS_DIR, task, kind);
       try {
-        const bundle = bundleOf(pick, manifest.runId, splitDir, shards);
+        const bundle = bundleOf(pick, manifest.runId, splitDir, summary, metadata);
         rmSync(out, { recursive: true, force: true });
         mkdirSync(join(out, bundle.model), { recursive: true });
         const modelDir = join(pick.t.output?.path as string, 'model');
@@ -165,9 +219,9 @@ function bundleOf(
   pick: Training,
   runId: string,
   splitDir: string,
-  shards: readonly SubjectShards[],
+  summary: SplitSummary,
+  metadata: ShardMetadata,
 ): ModelBundle {
-  const summary = readSplitSummary(splitDir);
   const protocol = summary.protocols.find((p) => p.protocol === pick.protocol);
   const trainDir = pick.t.output?.path as string;
   const sig = readModelSignature(join(trainDir, 'model'));
@@ -176,13 +230,8 @@ function bundleOf(
     (f) => f.fold === pick.fold,
   );
   const subjects = [...new Set((fold?.train ?? []).map((id) => id.split('/')[0]))].sort();
-  const used = shards.filter((s) => subjects.includes(s.subject));
-  const windowsMeta = sig.inputs.some(readsWindows)
-    ? used.map((s) => readWindowsShard(s.windows as string).metadata)
-    : [];
-  const facesMeta = sig.inputs.some(readsFaces)
-    ? used.flatMap((s) => (s.faces ? [readFacesShard(s.faces).metadata] : []))
-    : [];
+  const windowsMeta = sig.inputs.some(readsWindows) ? metadata.windows(subjects) : [];
+  const facesMeta = sig.inputs.some(readsFaces) ? metadata.faces(subjects) : [];
   const metas: { dataset: string; synthetic: boolean }[] = [...windowsMeta, ...facesMeta];
   return {
     format: BUNDLE_FORMAT,

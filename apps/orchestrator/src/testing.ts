@@ -1,15 +1,6 @@
 // For tests: run the `emo` command line in-process and collect what it prints, and read what a
 // run left in its store.
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,19 +75,7 @@ export const SMALL_SYNTH = {
 };
 
 /** Temporary folders made by a test file, removed by `cleanup` (call it in afterAll). */
-export function tempDirs(): { make: (prefix: string) => string; cleanup: () => void } {
-  const made: string[] = [];
-  return {
-    make: (prefix) => {
-      const d = mkdtempSync(join(tmpdir(), prefix));
-      made.push(d);
-      return d;
-    },
-    cleanup: () => {
-      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-    },
-  };
-}
+export { tempDirs } from '@emo/runtime';
 
 /** The store's latest run manifest. */
 export function manifestOf(storeDir: string): RunManifest {

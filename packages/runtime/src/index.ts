@@ -3,5 +3,6 @@
 export * from './child-job.js';
 export * from './files.js';
 export * from './json.js';
+export { tempDirs } from './temp-dirs.js';
 export { Rng } from './rng.js';
 export { DEFAULT_SEED, deriveSeed, mix32, streamSeed } from './seeds.js';

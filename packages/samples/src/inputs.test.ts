@@ -1,7 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDirs } from '@emo/runtime';
 import type { Batch, BatchOptions } from './batches.js';
 import { batches } from './batches.js';
 import { FACE_STATS_GRID, faceRegionMeans, faceStatsSize } from './inputs.js';
@@ -10,13 +8,9 @@ import { indexSamples } from './sample-index.js';
 import { inputSize } from './subject-data.js';
 import { TINY, faceByte, writeTinySubject } from './testing.js';
 
-const made: string[] = [];
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'emo-face-stats-'));
-  made.push(dir);
-  return dir;
-}
+const dirs = tempDirs();
+afterAll(dirs.cleanup);
+const tempDir = () => dirs.make('emo-face-stats-');
 
 async function collect(index: SampleIndex, opts: BatchOptions): Promise<Batch[]> {
   const out: Batch[] = [];

@@ -1,6 +1,6 @@
 // `emo stream`: a model bundle applied to a live or replayed ECG/PPG + GSR stream, one line per
 // window (the dsp stage's windows, computed as the samples arrive: @emo/dsp StreamWindower).
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -9,8 +9,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { DspParams, StreamWindow } from '@emo/dsp';
 import { RunningZscore, STREAM_DEFAULTS, StreamWindower } from '@emo/dsp';
-import type { ModelBundle } from '../bundles.js';
-import { BUNDLE_FORMAT, BUNDLE_JSON } from '../bundles.js';
+import { readModelBundle } from '../bundles.js';
 import { loadModelRuntime } from '../model-runtime.js';
 import type { CliIo } from './args.js';
 import { fsArg } from './args.js';
@@ -30,19 +29,6 @@ const secondsArg = (name: string) => (v: string) => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be ≥ 0 (s)`);
   return n;
 };
-
-/** The bundle in `dir`, refused in one line when it is not one or the stream cannot feed it. */
-export function readBundle(dir: string): ModelBundle {
-  const file = join(dir, BUNDLE_JSON);
-  if (!existsSync(file)) {
-    throw new Error(
-      `${dir}: no ${BUNDLE_JSON} (a model bundle: results/latest/models/<task>/<kind>/)`,
-    );
-  }
-  const b = JSON.parse(readFileSync(file, 'utf8')) as ModelBundle;
-  if (b.format !== BUNDLE_FORMAT) throw new Error(`${file}: not an emo model bundle`);
-  return b;
-}
 
 interface Columns {
   readonly cardiac: number | null;
@@ -118,7 +104,7 @@ export function addStreamCommand(program: Command, { out, err }: CliIo): void {
         throw new Error(`--gsr-unit must be conductance or resistance, got '${o.gsrUnit}'`);
       }
       const dir = resolve(o.model);
-      const bundle = readBundle(dir);
+      const bundle = readModelBundle(dir);
       if (!bundle.windows) {
         throw new Error(`${dir}: a ${bundle.kind} model takes no physiological windows`);
       }

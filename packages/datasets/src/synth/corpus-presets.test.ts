@@ -5,19 +5,14 @@
 // threads write the same bytes.
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { tempDirs } from '@emo/runtime';
 import type { EncodeVideoOptions, EncodeVideoResult } from './video.js';
 
-/** A temporary folder, removed when this file's tests end (corpora are hundreds of MB). */
-const made: string[] = [];
-const temp = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+// Corpora are hundreds of MB: every folder goes when this file's tests end.
+const { make: temp, cleanup } = tempDirs();
+afterAll(cleanup);
 
 const actual = await import('./video.js');
 const calls: EncodeVideoOptions[] = [];

@@ -1,15 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { tempDirs } from '@emo/runtime';
 import { writeSyntheticCorpus } from './corpus.js';
 import { RenderThreads } from './render-threads.js';
 import { makeSubject, NEUTRAL_EXPRESSION } from './design.js';
@@ -25,14 +17,9 @@ import { isNdArray } from '../ndarray.js';
 import { AMIGOS_LONG_IDS, AMIGOS_SHORT_IDS } from '../amigos.js';
 import { AMIGOS_LONG_S_FULL, AMIGOS_SHORT_S_FULL } from './presets.js';
 
-/** A temporary folder, removed when this file's tests end (corpora are hundreds of MB). */
-const made: string[] = [];
-const temp = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+// Corpora are hundreds of MB: every folder goes when this file's tests end.
+const { make: temp, cleanup } = tempDirs();
+afterAll(cleanup);
 
 describe('synthetic corpus', () => {
   it('is deterministic in its seed', async () => {

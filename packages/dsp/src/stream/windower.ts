@@ -15,7 +15,7 @@
  */
 import type { DspParams } from '../subject.js';
 import { CHANNELS, DSP_DEFAULTS, processTrial, trialSequences, windowOf } from '../subject.js';
-import type { ChannelStats } from '../windows/normalise.js';
+import { RunningStats } from '../windows/normalise.js';
 
 export interface StreamWindowerOptions {
   /** Sampling rate of every signal of the stream (Hz). */
@@ -48,37 +48,15 @@ export interface StreamWindow {
   readonly calibrating: boolean;
 }
 
-/** Welford's running mean and variance of the finite values seen. */
-class Running {
-  private n = 0;
-  private mean = 0;
-  private m2 = 0;
-  add(x: ArrayLike<number>): void {
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      if (!Number.isFinite(v)) continue;
-      this.n++;
-      const d = v - this.mean;
-      this.mean += d / this.n;
-      this.m2 += d * (v - this.mean);
-    }
-  }
-  /** As pooledStats gives them: SD 1 while it is 0. */
-  stats(): ChannelStats {
-    const sd = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0;
-    return { mean: this.n > 0 ? this.mean : 0, sd: sd > 0 ? sd : 1 };
-  }
-}
-
 /**
  * Per-subject z-scores of a stream's rows (window features), as the batches' `featureNorm:
  * 'subject'` gives them, but from a running estimate: each row is scaled by the mean and SD of
  * the rows so far, itself included (finite values; an SD of 0 only centres; NaN stays NaN).
  */
 export class RunningZscore {
-  private readonly cols: Running[];
+  private readonly cols: RunningStats[];
   constructor(readonly width: number) {
-    this.cols = Array.from({ length: width }, () => new Running());
+    this.cols = Array.from({ length: width }, () => new RunningStats());
   }
   next(row: ArrayLike<number>): Float32Array {
     if (row.length !== this.width) {
@@ -108,7 +86,7 @@ export class StreamWindower {
   private bufferStart = 0;
   private nextEnd: number;
   private index = 0;
-  private readonly running = CHANNELS.map(() => new Running());
+  private readonly running = CHANNELS.map(() => new RunningStats());
 
   constructor(readonly opts: StreamWindowerOptions) {
     this.params = { ...DSP_DEFAULTS, ...opts.params };

@@ -10,23 +10,33 @@ export interface ChannelStats {
   readonly sd: number;
 }
 
-/** Mean and SD of the finite samples of every segment together (SD 1 when it is 0). */
-export function pooledStats(segments: readonly ArrayLike<number>[]): ChannelStats {
-  let n = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (const s of segments) {
-    for (let i = 0; i < s.length; i++) {
-      const v = s[i];
+/** Welford's running mean and SD of the finite values added so far. */
+export class RunningStats {
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  add(x: ArrayLike<number>): void {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
       if (!Number.isFinite(v)) continue;
-      n++;
-      const d = v - mean;
-      mean += d / n;
-      m2 += d * (v - mean);
+      this.n++;
+      const d = v - this.mean;
+      this.mean += d / this.n;
+      this.m2 += d * (v - this.mean);
     }
   }
-  const sd = n > 1 ? Math.sqrt(m2 / (n - 1)) : 0;
-  return { mean: n > 0 ? mean : 0, sd: sd > 0 ? sd : 1 };
+  /** Mean and SD so far (SD 1 while it is 0). */
+  stats(): ChannelStats {
+    const sd = this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0;
+    return { mean: this.n > 0 ? this.mean : 0, sd: sd > 0 ? sd : 1 };
+  }
+}
+
+/** Mean and SD of the finite samples of every segment together (SD 1 when it is 0). */
+export function pooledStats(segments: readonly ArrayLike<number>[]): ChannelStats {
+  const r = new RunningStats();
+  for (const s of segments) r.add(s);
+  return r.stats();
 }
 
 /** (x − mean) / sd into a new array. */

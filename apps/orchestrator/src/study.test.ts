@@ -76,7 +76,12 @@ interface Metrics {
   };
   evaluation: Evaluation;
   tasks: {
-    split: { task: string; classes: string[]; labels: { dataset: string }[] };
+    split: {
+      task: string;
+      classes: string[];
+      labels: { dataset: string }[];
+      protocols: Metrics['split']['protocols'];
+    };
     evaluation: Evaluation;
   }[];
 }
@@ -90,18 +95,28 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
       ['subject-kfold-3', 'subject-independent', 'clean'],
       ['within-subject-trials', 'within-subject', 'shares-subjects'],
     ]);
+    // the rating tasks' subject-independent protocol is leave-one-subject-out (6 subjects), the
+    // literature's; it does not hold out stimuli, so the guard says they are shared
+    for (const t of m.tasks.slice(1)) {
+      expect(t.split.protocols.map((p) => [p.protocol, p.kind, p.leakage.verdict])).toEqual([
+        ['random-70-15-15', 'random', 'shares-trials'],
+        ['subject-loso', 'subject-independent', 'shares-stimuli'],
+        ['within-subject-trials', 'within-subject', 'shares-subjects'],
+      ]);
+      expect(t.split.protocols[1].folds.map((f) => f.fold)).toEqual([0, 1, 2, 3, 4, 5]);
+    }
     const train = manifest.tasks.filter((t) => t.stage === 'train').map((t) => t.shard);
-    const expected = TASKS.flatMap((task) =>
-      m.split.protocols.flatMap((p) =>
+    const expected = m.tasks.flatMap(({ split }) =>
+      split.protocols.flatMap((p) =>
         p.folds.flatMap((f) =>
           ['hybrid', 'cnnOnly', 'rnnOnly', 'logreg', 'logregFaces'].map(
-            (k) => `${task}.${p.protocol}.${k}.f${f.fold}`,
+            (k) => `${split.task}.${p.protocol}.${k}.f${f.fold}`,
           ),
         ),
       ),
     );
     expect([...train].sort()).toEqual([...expected].sort());
-    expect(train).toHaveLength(3 * 5 * (1 + 3 + 1));
+    expect(train).toHaveLength(5 * (1 + 3 + 1) + 2 * 5 * (1 + 6 + 1));
     // every task: every model under every protocol, folds pooled, and both floors; subjects
     // resampled where subject-independent, whole trials otherwise
     expect(m.tasks.map((t) => [t.split.task, t.evaluation.task])).toEqual(TASKS.map((t) => [t, t]));
@@ -112,11 +127,12 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
       expect(e.classes).toHaveLength(split.task === 'emotion5' ? 5 : 2);
       expect(e.models).toHaveLength(15);
       expect(e.floors.map((f) => `${f.protocol}/${f.model}`)).toEqual(
-        m.split.protocols.flatMap((p) => [`${p.protocol}/majority`, `${p.protocol}/stratified`]),
+        split.protocols.flatMap((p) => [`${p.protocol}/majority`, `${p.protocol}/stratified`]),
       );
+      const subjectFolds = split.task === 'emotion5' ? 3 : 6;
       for (const x of e.models) {
         expect(x.bootstrap.unit).toBe(x.protocol.startsWith('subject') ? 'subject' : 'trial');
-        expect(x.folds).toBe(x.protocol.startsWith('subject') ? 3 : 1);
+        expect(x.folds).toBe(x.protocol.startsWith('subject') ? subjectFolds : 1);
         expect(x.binary === null).toBe(split.task === 'emotion5');
       }
       expect(e.comparisons).toHaveLength(12);
@@ -188,12 +204,13 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
         };
         expect(b).toMatchObject({ kind, task, classes: split?.classes });
         // the first fold of the subject-independent protocol: a model for people it has not seen
+        const protocol = task === 'emotion5' ? 'subject-kfold-3' : 'subject-loso';
         expect(b.trainedOn).toMatchObject({
-          protocol: 'subject-kfold-3',
+          protocol,
           protocolKind: 'subject-independent',
           fold: 0,
           synthetic: true,
-          trainTask: `train/${task}.subject-kfold-3.${kind}.f0`,
+          trainTask: `train/${task}.${protocol}.${kind}.f0`,
         });
         expect(b.trainedOn.subjects.length).toBeGreaterThan(0);
         expect(b.trainedOn.subjects.length).toBeLessThan(6); // fold 0 holds some subjects out
@@ -329,6 +346,12 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
     for (const p of ['random-70-15-15', 'subject-kfold-3', 'within-subject-trials']) {
       expect(md).toContain(p);
     }
+    // the other tasks' leave-one-subject-out scores per subject, with the tasks
+    const tasksMd = md.slice(md.indexOf('## Tasks side by side'), md.indexOf('## Why'));
+    for (const task of ['valence2', 'arousal2']) {
+      expect(figures).toContain(`${task}-subjects-subject-loso.svg`);
+      expect(tasksMd).toContain(`](figures/${task}-subjects-subject-loso.svg)`);
+    }
   });
 
   it('adding a task re-runs nothing that exists: only its own split, training and evaluation', async () => {
@@ -347,7 +370,7 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
     expect(ran.every((t) => t.stage === 'report' || t.shard?.startsWith('quadrant4'))).toBe(true);
     expect(ran.map((t) => t.stage)).toEqual([
       'split',
-      ...Array<string>(25).fill('train'),
+      ...Array<string>(5 * (1 + 6 + 1)).fill('train'),
       'evaluate',
       'report',
     ]);

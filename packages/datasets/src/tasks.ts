@@ -29,6 +29,15 @@ export const TASK_CLASSES: Readonly<Record<TaskName, readonly string[]>> = {
   quadrant4: ['HVHA', 'HVLA', 'LVHA', 'LVLA'],
 };
 
+/**
+ * Whether a task is read from the raw valence/arousal ratings (the tasks the literature reports,
+ * where leave-one-subject-out is the reference subject-independent protocol) rather than from
+ * the study's label mapping.
+ */
+export function readsRatings(task: TaskName): boolean {
+  return task !== 'emotion5';
+}
+
 /** The positive class of a binary task (index into its classes), null for the others. */
 export function positiveClass(task: TaskName): number | null {
   return TASK_CLASSES[task].length === 2 ? 1 : null;

@@ -257,7 +257,8 @@ describe('defaults', () => {
     expect(SPLIT_DEFAULTS).toEqual({
       fractions: [0.7, 0.15, 0.15],
       subjectFolds: 3,
-      holdOutStimuli: true,
+      ratingSubjectFolds: 'loso',
+      holdOutStimuli: 'kfold',
       valShare: 0.15,
     });
     expect(BOOTSTRAP_DEFAULTS).toEqual({ iterations: 1000, level: 0.95 });

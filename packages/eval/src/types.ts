@@ -110,6 +110,12 @@ export interface TaskReport {
   readonly description: string;
   readonly evaluation: Evaluation;
   readonly labels: readonly TaskLabels[];
+  /**
+   * Figures shown with the task in the tasks section: the pipeline puts there the per-subject
+   * distribution of each task but the leading one (whose figures are under its protocols). Ids
+   * are unique across the whole report.
+   */
+  readonly figures?: readonly Figure[];
 }
 
 /** A subject (or trial) that was left out of the evaluation, and why. */

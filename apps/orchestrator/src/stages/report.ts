@@ -9,8 +9,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EMOTIONS, TASK_NAMES } from '@emo/datasets';
-import type { DataSummary, Evaluation, ReportInput, SkippedItem, TaskReport } from '@emo/eval';
+import type {
+  DataSummary,
+  Evaluation,
+  Figure,
+  ReportInput,
+  SkippedItem,
+  TaskReport,
+} from '@emo/eval';
 import {
+  PER_SUBJECT_FIGURE,
   PUBLISHED_ANCHORS,
   baselineNotes,
   protocolKindSchema,
@@ -31,7 +39,7 @@ import { readVisionSummary } from './vision.js';
 import type { SplitSummary } from './split.js';
 import { readSplitSummary, tasksParam } from './split.js';
 import type { TrainSummary } from './train.js';
-import { FIGURES_DIR, readEvaluation, readEvaluationJson } from './evaluate.js';
+import { FIGURES_DIR, readEvaluation } from './evaluate.js';
 import { datasetOfShard } from './subject-shards.js';
 
 export const reportParams = z
@@ -247,12 +255,17 @@ function skippedItems(summaries: readonly ConvertSummary[], split: SplitSummary)
 }
 
 /** A task's results and labels, as the report shows them side by side. */
-function taskReport(t: { split: SplitSummary; evaluation: Evaluation }): TaskReport {
+function taskReport(t: {
+  split: SplitSummary;
+  evaluation: Evaluation;
+  figures: readonly Figure[];
+}): TaskReport {
   return {
     task: t.split.task,
     description: t.split.description,
     evaluation: t.evaluation,
     labels: t.split.labels,
+    figures: t.figures,
   };
 }
 
@@ -287,13 +300,20 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         }));
         const { split } = lead;
         const { evaluation, figures, trainings } = readEvaluation(lead.artifact.path);
-        // the other tasks' figures are not shown: their evaluation alone is read
+        // of the other tasks' figures, the report shows each one's per-subject distribution
         const tasks = [
-          { split, evaluation },
-          ...others.map((t) => ({
-            split: t.split,
-            evaluation: readEvaluationJson(t.artifact.path),
-          })),
+          { split, evaluation, figures: [] as Figure[] },
+          ...others.map((t) => {
+            const e = readEvaluation(t.artifact.path);
+            const task = t.split.task;
+            return {
+              split: t.split,
+              evaluation: e.evaluation,
+              figures: e.figures
+                .filter((f) => f.id.startsWith(PER_SUBJECT_FIGURE))
+                .map((f) => ({ ...f, id: `${task}-${f.id}`, title: `${task}: ${f.title}` })),
+            };
+          }),
         ];
         const recordings = recordingsMetrics(summaries, windows, faces);
         const synthetic = recordings.synthetic || evaluation.synthetic;
@@ -327,14 +347,14 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         writeFileSync(join(ctx.outDir, REPORT_HTML), renderHtml(input));
         writeFileSync(join(ctx.outDir, REPORT_MD), renderMarkdown(input));
         mkdirSync(join(ctx.outDir, FIGURES_DIR));
-        for (const f of figures) {
+        for (const f of [...figures, ...tasks.flatMap((t) => t.figures)]) {
           writeFileSync(join(ctx.outDir, FIGURES_DIR, `${f.id}.svg`), f.svg);
         }
         const metrics: ReportMetrics = {
           ...recordings,
           split,
           evaluation,
-          tasks,
+          tasks: tasks.map(({ split, evaluation }) => ({ split, evaluation })),
           trainings: trainings.map(({ history: _, ...t }) => t),
         };
         writeFileSync(join(ctx.outDir, METRICS_JSON), jsonText(metrics, 2));

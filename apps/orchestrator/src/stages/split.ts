@@ -4,8 +4,9 @@
  * validate and test each model, among the windows that have a label in that task, a
  * physiological sequence and a face crop (so that the hybrid and both baselines see the same
  * samples), for every configured protocol of @emo/eval: the study's random 70/15/15 window
- * split, subject-independent k-fold (stimuli held out too) and within-subject (whole trials
- * held out). The leakage guard checks every split; a split that breaks its protocol's promise
+ * split, subject-independent (3-fold with stimuli held out too for the study's five classes,
+ * leave-one-subject-out for the tasks read from the ratings, as the literature reports them) and
+ * within-subject (whole trials held out). The leakage guard checks every split; a split that breaks its protocol's promise
  * fails the task, and each protocol's verdict goes into `split-summary.json` (and from there
  * into every report), with the task's labels counted per data set and what was left out, why.
  *
@@ -22,12 +23,14 @@ import {
   RATING_SPLIT_DEFAULTS,
   TASK_NAMES,
   describeTask,
+  readsRatings,
 } from '@emo/datasets';
 import type { RatingSplit } from '@emo/datasets';
 import type { ProtocolSummary } from '@emo/eval';
 import {
   SPLIT_DEFAULTS,
   guardSplit,
+  holdsOutStimuli,
   protocolSummarySchema,
   randomProtocol,
   subjectKFoldSplit,
@@ -65,6 +68,8 @@ export const ratingSplitParam = z
   })
   .strict();
 
+const subjectFolds = z.union([z.number().int().min(2).max(100), z.literal('loso')]);
+
 export const splitParams = z
   .object({
     /** The tasks to split for (the pipeline fills it in from the config's `tasks`). */
@@ -88,11 +93,23 @@ export const splitParams = z
       .tuple([z.number().positive(), z.number().min(0), z.number().positive()])
       .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) < 1e-9, 'fractions must sum to 1')
       .default([...SPLIT_DEFAULTS.fractions]),
-    /** Subject groups of the subject-independent protocol, or 'loso' (one per subject). */
-    subjectFolds: z
-      .union([z.number().int().min(2).max(100), z.literal('loso')])
-      .default(SPLIT_DEFAULTS.subjectFolds),
-    holdOutStimuli: z.boolean().default(SPLIT_DEFAULTS.holdOutStimuli),
+    /**
+     * Subject groups of the subject-independent protocol for the study's five classes, or 'loso'
+     * (one per subject).
+     */
+    subjectFolds: subjectFolds.default(SPLIT_DEFAULTS.subjectFolds),
+    /**
+     * The same for the tasks read from the ratings (valence2, arousal2, quadrant4): 'loso' by
+     * default, the protocol the literature reports them under.
+     */
+    ratingSubjectFolds: subjectFolds.default(SPLIT_DEFAULTS.ratingSubjectFolds),
+    /**
+     * Hold out stimuli in the subject-independent protocol too: true, false, or 'kfold' (in
+     * k-fold, not in leave-one-subject-out, where each subject would be tested on 1/n of them).
+     */
+    holdOutStimuli: z
+      .union([z.boolean(), z.literal('kfold')])
+      .default(SPLIT_DEFAULTS.holdOutStimuli),
     /** Leave out windows with quality flags (their features are NaN; sequences are usable). */
     excludeFlagged: z.boolean().default(false),
   })
@@ -183,6 +200,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
         const samples = index.entries;
         const byId = new Map(samples.map((s) => [sampleId(s), s]));
         const labelOf = new Map(samples.map((s) => [sampleId(s), s.label]));
+        const k = readsRatings(task) ? p.ratingSubjectFolds : p.subjectFolds;
         const make = (name: (typeof PROTOCOLS)[number]) => {
           switch (name) {
             case 'random':
@@ -190,7 +208,7 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
             case 'subject':
               return subjectKFoldSplit(samples, {
                 seed: p.seed,
-                k: p.subjectFolds,
+                k,
                 holdOutStimuli: p.holdOutStimuli,
               });
             case 'within':
@@ -212,7 +230,9 @@ export async function splitStage(): Promise<Stage<SplitStageParams>> {
             continue;
           }
           const leakage = guardSplit(split, byId, {
-            stimuliHeldOut: name === 'subject' && p.holdOutStimuli,
+            stimuliHeldOut:
+              name === 'subject' &&
+              holdsOutStimuli(p.holdOutStimuli, k, new Set(samples.map((s) => s.subject)).size),
           });
           writeSplit(splitFile(ctx.outDir, split.protocol), split);
           protocols.push(summariseProtocol(split, leakage, labelOf, index.classes.length));

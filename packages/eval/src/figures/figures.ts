@@ -57,6 +57,9 @@ interface Planned {
   readonly spec: TopLevelSpec;
 }
 
+/** The id prefix of the per-subject score figure of a subject-independent protocol. */
+export const PER_SUBJECT_FIGURE = 'subjects-';
+
 /** Renders every figure of `evaluation` (see the module comment for which, and their ids). */
 export async function figuresFor(
   evaluation: Evaluation,
@@ -155,7 +158,7 @@ function protocolFigures(evaluation: Evaluation, protocol: string): Planned[] {
   ];
   if (main.kind === 'subject-independent' && main.perSubject.length > 1) {
     out.push({
-      id: `subjects-${pid}`,
+      id: `${PER_SUBJECT_FIGURE}${pid}`,
       title: `Macro F1 of each held-out subject — ${protocol}`,
       caption: `Each dot is one subject's macro F1 on its own test windows under ${label} (each subject is tested by the fold that held it out); the tick is each model's mean over subjects and the bar ± one standard deviation, the way leave-one-subject-out results are published. The dashed line is 1/${k}.`,
       spec: perSubjectSpec(

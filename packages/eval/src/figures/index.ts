@@ -23,5 +23,5 @@ export type {
   TrainingCurveRow,
 } from './specs.js';
 export { MODEL_NAMES, modelName } from './style.js';
-export { figuresFor, protocolLabel, safeId } from './figures.js';
+export { figuresFor, PER_SUBJECT_FIGURE, protocolLabel, safeId } from './figures.js';
 export type { FiguresOptions } from './figures.js';

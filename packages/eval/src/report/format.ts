@@ -210,6 +210,11 @@ export function checkFigureIds(figures: readonly Figure[]): void {
   }
 }
 
+/** The figures shown with the tasks (TaskReport.figures), in task order. */
+export function taskFigures(input: ReportInput): Figure[] {
+  return (input.tasks ?? []).flatMap((t) => t.figures ?? []);
+}
+
 /** Markup an inline SVG must not contain: it would end or escape the HTML around it. */
 const UNSAFE_SVG: readonly [RegExp, string][] = [
   [/<\/?script\b/i, '<script'],
@@ -274,7 +279,7 @@ export function protocolViews(input: ReportInput): {
   protocols: ProtocolView[];
   otherFigures: Figure[];
 } {
-  checkFigureIds(input.figures);
+  checkFigureIds([...input.figures, ...taskFigures(input)]);
   const e = input.evaluation;
   const ids: string[] = [];
   const kinds = new Map<string, ProtocolKind>();

@@ -40,12 +40,13 @@ import {
   settingRows,
   SYNTHETIC_ANCHORS_NOTE,
   SYNTHETIC_BANNER,
+  taskFigures,
   verdictLabel,
 } from './format.js';
 
 /** Renders the report page. Throws when a figure's id or SVG is unsafe to inline. */
 export function renderHtml(input: ReportInput): string {
-  for (const f of input.figures) checkSvg(f);
+  for (const f of [...input.figures, ...taskFigures(input)]) checkSvg(f);
   const { protocols, otherFigures } = protocolViews(input);
   const ids = new Ids();
   const anchors = new Map(protocols.map((p) => [p.protocol, ids.make(p.protocol)]));
@@ -293,7 +294,9 @@ function tasksSection(input: ReportInput): string {
             ),
           },
         );
-  return `<ul class="tasks">\n${described}\n</ul>\n${tbl}\n${labelTable}`;
+  const figs = taskFigures(input);
+  const taskFigs = figs.length > 0 ? `<h3>Per-subject scores</h3>\n${figures(figs)}` : '';
+  return `<ul class="tasks">\n${described}\n</ul>\n${tbl}\n${taskFigs}\n${labelTable}`;
 }
 
 function why(input: ReportInput, protocols: readonly ProtocolView[]): string {

@@ -28,6 +28,7 @@ import {
   settingRows,
   SYNTHETIC_ANCHORS_NOTE,
   SYNTHETIC_BANNER,
+  taskFigures,
   verdictLabel,
 } from './format.js';
 import { taskRows } from './tasks.js';
@@ -58,7 +59,7 @@ export function renderMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
   );
 
   section(out, 'Summary', summary(input, otherFigures));
-  section(out, 'Tasks side by side', tasksSection(input));
+  section(out, 'Tasks side by side', tasksSection(input, fig));
   section(out, 'Why the protocols differ', why(input, protocols));
   section(out, 'Data', data(input));
   section(out, 'Protocols', protocolsSection(protocols));
@@ -150,7 +151,7 @@ function summary(input: ReportInput, otherFigures: readonly Figure[]): string[] 
   return out;
 }
 
-function tasksSection(input: ReportInput): string[] {
+function tasksSection(input: ReportInput, fig: (f: Figure) => string): string[] {
   const tasks = reportTasks(input);
   const out = [
     tasks
@@ -189,6 +190,8 @@ function tasksSection(input: ReportInput): string[] {
       [false, false, false, true, true, true, true, true, true, true, false],
     ),
   ];
+  const figs = taskFigures(input);
+  if (figs.length > 0) out.push('### Per-subject scores', ...figs.map(fig));
   const labels = tasks.filter((t) => t.labels.length > 0);
   if (labels.length > 0) {
     out.push(

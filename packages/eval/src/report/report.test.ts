@@ -324,6 +324,41 @@ describe('renderHtml', () => {
     expect(() => checkSvg({ id: 'x', title: '', caption: '', svg: tinySvg('ok') })).not.toThrow();
   });
 
+  it("shows a task's own figures in the tasks section, checked like the others", () => {
+    const figure: Figure = {
+      id: 'valence2-subjects-subject-loso',
+      title: 'valence2: Macro F1 of each held-out subject',
+      caption: 'per subject',
+      svg: tinySvg('valence2'),
+    };
+    const withTasks = (f: Figure): ReportInput =>
+      fakeReportInput({
+        tasks: [
+          { task: 'emotion5', description: '', evaluation: input.evaluation, labels: [] },
+          {
+            task: 'valence2',
+            description: '',
+            evaluation: input.evaluation,
+            labels: [],
+            figures: [f],
+          },
+        ],
+      });
+    const out = renderHtml(withTasks(figure));
+    expect(htmlProblems(out)).toEqual([]);
+    expect(count(section(out, 'tasks'), `<figure id="fig-${figure.id}">`)).toBe(1);
+    expect(count(out, figure.svg)).toBe(1);
+    const md = renderMarkdown(withTasks(figure));
+    const tasksMd = md.slice(md.indexOf('## Tasks side by side'), md.indexOf('## Why'));
+    expect(count(tasksMd, `](figures/${figure.id}.svg)`)).toBe(1);
+    expect(() => renderHtml(withTasks({ ...figure, id: input.figures[0].id }))).toThrow(
+      /two figures/,
+    );
+    expect(() => renderHtml(withTasks({ ...figure, svg: '<svg><script/></svg>' }))).toThrow(
+      /unsafe SVG/,
+    );
+  });
+
   it('rejects duplicate or unsafe figure ids', () => {
     const f = input.figures[0];
     expect(() => renderHtml(fakeReportInput({ figures: [f, f] }))).toThrow(/two figures/);

@@ -1,4 +1,5 @@
 export {
+  holdsOutStimuli,
   randomProtocol,
   SPLIT_DEFAULTS,
   subjectKFoldSplit,
@@ -7,8 +8,10 @@ export {
 } from './protocols.js';
 export type {
   Fractions,
+  HoldOutStimuli,
   ProtocolSplit,
   SplitSample,
+  SubjectFolds,
   SubjectKFoldOptions,
   WithinSubjectOptions,
 } from './protocols.js';

@@ -6,12 +6,14 @@
  *   random per label, so windows of one subject and one trial land in training and test. It is
  *   optimistic; the leakage guard says what it shares.
  * - `subject-kfold-K` ({@link subjectKFoldSplit}): subject-independent. Subjects are dealt into
- *   K groups; fold i tests the subjects of group i. With `holdOutStimuli` (the default) the
- *   stimuli are dealt into K groups too. Fold i then tests only group i's subjects watching
+ *   K groups; fold i tests the subjects of group i. With `holdOutStimuli` (the default for
+ *   k-fold) the stimuli are dealt into K groups too. Fold i then tests only group i's subjects watching
  *   group i's stimuli, and trains only on the other subjects watching the other stimuli. The
  *   cross blocks (a test subject on a training stimulus, and the reverse) are left out and
  *   counted. Validation is whole training subjects. K = number of subjects is
- *   leave-one-subject-out (`subject-loso`).
+ *   leave-one-subject-out (`subject-loso`), the literature's reference protocol and the
+ *   pipeline's default for the rating tasks. It does not hold out stimuli unless asked: with one
+ *   subject per fold, each subject would be tested on 1/K of the stimuli only.
  * - `within-subject-trials` ({@link withinSubjectSplit}): every subject is in training and
  *   test, but whole trials are held out. Each subject's trials are split 70/15/15, stratified by
  *   the trial's label, so no trial has windows on both sides.
@@ -47,21 +49,33 @@ function perLabel<T>(k: number, make: (label: number) => T): T[] {
   return Array.from({ length: k }, (_, l) => make(l));
 }
 
+/** Subject folds: a number of groups, or 'loso' (one per subject). */
+export type SubjectFolds = number | 'loso';
+
+/**
+ * Whether the subject-independent protocol holds out stimuli: always, never, or 'kfold' (in
+ * k-fold, not in leave-one-subject-out).
+ */
+export type HoldOutStimuli = boolean | 'kfold';
+
 /**
  * What the protocols use where their options leave a setting out: the train/validation/test
- * fractions of the random and within-subject splits, the subject folds (`k`), whether stimuli are
- * held out and the validation share of the subject-independent split. The pipeline's config
- * takes its defaults from here.
+ * fractions of the random and within-subject splits, the subject folds (`subjectFolds` for the
+ * study's five classes, `ratingSubjectFolds` for the tasks read from the ratings), whether
+ * stimuli are held out and the validation share of the subject-independent split. The
+ * pipeline's config takes its defaults from here.
  */
 export const SPLIT_DEFAULTS: {
   readonly fractions: Fractions;
-  readonly subjectFolds: number;
-  readonly holdOutStimuli: boolean;
+  readonly subjectFolds: SubjectFolds;
+  readonly ratingSubjectFolds: SubjectFolds;
+  readonly holdOutStimuli: HoldOutStimuli;
   readonly valShare: number;
 } = Object.freeze({
   fractions: Object.freeze([0.7, 0.15, 0.15] as const),
   subjectFolds: 3,
-  holdOutStimuli: true,
+  ratingSubjectFolds: 'loso',
+  holdOutStimuli: 'kfold',
   valShare: 0.15,
 });
 
@@ -112,9 +126,12 @@ export function randomProtocol(
 export interface SubjectKFoldOptions {
   readonly seed: number;
   /** Subject groups (folds); 'loso' = one per subject. Default 3. */
-  readonly k?: number | 'loso';
-  /** Deal stimuli into k groups too and test each fold on its own stimuli only (default true). */
-  readonly holdOutStimuli?: boolean;
+  readonly k?: SubjectFolds;
+  /**
+   * Deal stimuli into k groups too and test each fold on its own stimuli only; default 'kfold':
+   * in k-fold, not in leave-one-subject-out.
+   */
+  readonly holdOutStimuli?: HoldOutStimuli;
   /** Share of each fold's training subjects used for validation (default 0.15, at least 1). */
   readonly valShare?: number;
 }
@@ -154,14 +171,25 @@ function dealStimuli(samples: readonly SplitSample[], k: number, rng: Rng): Map<
   return out;
 }
 
-/** Subject-independent k-fold (stimuli held out too by default); see the file comment. */
+/** Whether `k` subject folds over `subjects` subjects hold out stimuli under the option `hold`. */
+export function holdsOutStimuli(
+  hold: HoldOutStimuli | undefined,
+  k: SubjectFolds,
+  subjects: number,
+): boolean {
+  const h = hold ?? SPLIT_DEFAULTS.holdOutStimuli;
+  return h === 'kfold' ? k !== 'loso' && k !== subjects : h;
+}
+
+/** Subject-independent k-fold (stimuli held out too in k-fold by default); see the file comment. */
 export function subjectKFoldSplit(
   samples: readonly SplitSample[],
   opts: SubjectKFoldOptions,
 ): ProtocolSplit {
   const subjects = distinct(samples.map((s) => s.subject));
-  const k = opts.k === 'loso' ? subjects.length : (opts.k ?? SPLIT_DEFAULTS.subjectFolds);
-  const holdOutStimuli = opts.holdOutStimuli ?? SPLIT_DEFAULTS.holdOutStimuli;
+  const groups = opts.k ?? SPLIT_DEFAULTS.subjectFolds;
+  const k = groups === 'loso' ? subjects.length : groups;
+  const holdOutStimuli = holdsOutStimuli(opts.holdOutStimuli, k, subjects.length);
   const valShare = opts.valShare ?? SPLIT_DEFAULTS.valShare;
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2, got ${k}`);
   if (subjects.length < k) {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SplitSample } from './protocols.js';
-import { randomProtocol, subjectKFoldSplit, withinSubjectSplit } from './protocols.js';
+import {
+  holdsOutStimuli,
+  randomProtocol,
+  subjectKFoldSplit,
+  withinSubjectSplit,
+} from './protocols.js';
 import { checkLeakage, guardSplit, LeakageError } from './leakage.js';
 
 /** 9 subjects (5 'deap', 4 'amigos'), 10 trials each (stimulus = the trial's video), 4 windows. */
@@ -93,7 +98,7 @@ describe('subject-independent k-fold', () => {
     // 20 stimuli dealt into 9 groups: a subject is tested on its own group's stimuli only, and a
     // group may hold none of the 10 its data set's subjects watched
     for (const seed of [0, 1, 2]) {
-      const s = subjectKFoldSplit(samples, { seed, k: 'loso' });
+      const s = subjectKFoldSplit(samples, { seed, k: 'loso', holdOutStimuli: true });
       const kept = s.folds.map((f) => f.fold);
       const missing = [...Array(9).keys()].filter((i) => !kept.includes(i));
       expect(missing.length).toBeGreaterThan(0);
@@ -102,10 +107,18 @@ describe('subject-independent k-fold', () => {
         `fold(s) ${missing.join(', ')} left out: their test subjects have no sample on the fold's own stimuli`,
       );
     }
-    // without stimuli held out (the literature's leave-one-subject-out) every subject is tested
+    // without stimuli held out (the literature's leave-one-subject-out, and the default for it)
+    // every subject is tested on all its samples; k-fold holds them out by default
     const all = subjectKFoldSplit(samples, { seed: 0, k: 'loso', holdOutStimuli: false });
     expect(all.folds.map((f) => f.fold)).toEqual([...Array(9).keys()]);
     expect(all.notes.some((n) => n.includes('left out:'))).toBe(false);
+    expect(subjectKFoldSplit(samples, { seed: 0, k: 'loso' })).toEqual(all);
+    expect(subjectKFoldSplit(samples, { seed: 0, k: 9 })).toEqual(all);
+    expect(subjectKFoldSplit(samples, { seed: 0, k: 3 }).description).toMatch(/stimuli held out/);
+    expect(holdsOutStimuli(undefined, 3, 9)).toBe(true);
+    expect(holdsOutStimuli(undefined, 'loso', 9)).toBe(false);
+    expect(holdsOutStimuli(true, 'loso', 9)).toBe(true);
+    expect(holdsOutStimuli(false, 3, 9)).toBe(false);
   });
 
   it('refuses more folds than subjects allow', () => {

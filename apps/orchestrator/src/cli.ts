@@ -8,6 +8,7 @@ import { ExitCode, cliIo } from './cli/args.js';
 import { addDataCommands } from './cli/data.js';
 import { addFaceCommands } from './cli/faces.js';
 import { addModelCommands } from './cli/model.js';
+import { addServeCommand } from './cli/serve.js';
 import { addStreamCommand } from './cli/stream.js';
 import { addPipelineCommands, addWorkerCommand } from './cli/pipeline.js';
 import { addSignalCommands } from './cli/signals.js';
@@ -30,6 +31,7 @@ export function buildProgram(
   addFaceCommands(program, io);
   addModelCommands(program, io);
   addStreamCommand(program, io);
+  addServeCommand(program, io);
   addPipelineCommands(program, io);
   addWorkerCommand(program, io);
   return program;

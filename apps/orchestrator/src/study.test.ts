@@ -322,7 +322,7 @@ describe('the three protocols, end to end (SYNTHETIC corpus, tiny models)', () =
       expect(hybrid.code).toBe(1);
       expect(hybrid.err.trim().split('\n')).toHaveLength(1);
       expect(hybrid.err).toMatch(
-        /a hybrid model needs face crops \(face\); emo stream takes no video yet/,
+        /a hybrid model needs face crops \(face\): give a face stream \(--video\)/,
       );
       const none = await runEmo('stream', '--model', dir2, ...args);
       expect(none.err).toMatch(/no bundle\.json \(a model bundle/);

@@ -10,6 +10,7 @@ export {
   faceStatsSize,
   readsFaces,
   readsWindows,
+  writeFaceInput,
 } from './inputs.js';
 export type { InputName } from './inputs.js';
 export { defaultShardReader } from './reader.js';

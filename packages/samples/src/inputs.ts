@@ -16,6 +16,26 @@ export const readsWindows = (input: InputName): boolean =>
   input === 'physio' || input === 'features';
 
 /**
+ * A row's K face crops (frame-major K × side² bytes, as a faces shard holds them, from
+ * `from`) written as the model's `face` input: channels-last side × side × K floats (0–255)
+ * into `out` at `to`.
+ */
+export function writeFaceInput(
+  src: Uint8Array,
+  from: number,
+  side: number,
+  frames: number,
+  out: Float32Array,
+  to: number,
+): void {
+  const hw = side * side;
+  for (let f = 0; f < frames; f++) {
+    const base = from + f * hw;
+    for (let p = 0; p < hw; p++) out[to + p * frames + f] = src[base + p];
+  }
+}
+
+/**
  * `faceStats`: each crop cut into a FACE_STATS_GRID × FACE_STATS_GRID grid of equal cells
  * (48×48 → 12×12-pixel cells) and the mean grey level of each cell, cell by cell in row-major
  * order, crop after crop: the brow, eye, cheek and mouth regions' brightness, which an

@@ -6,7 +6,13 @@
  * physio ([T, C], time-major) and features ([F], NaN kept) are copied as they are.
  */
 import type { InputName } from './inputs.js';
-import { faceRegionMeans, faceStatsSize, readsFaces, readsWindows } from './inputs.js';
+import {
+  faceRegionMeans,
+  faceStatsSize,
+  readsFaces,
+  readsWindows,
+  writeFaceInput,
+} from './inputs.js';
 import { facesRowKey, checkedFaces, checkedWindows, DimsRecorder } from './sample-index.js';
 import type { SampleIndex, SampleIndexEntry } from './sample-index.js';
 import type { ShardReader } from './reader.js';
@@ -138,15 +144,15 @@ export function copySample(
 ): void {
   const per = inputSize(index, input);
   if (input === 'face') {
-    const k = index.frames as number;
-    const hw = (index.imageSize as number) ** 2;
-    const src = data.faces as Uint8Array;
-    const base = (entry.facesRow as number) * per;
-    const dst = slot * per;
-    for (let f = 0; f < k; f++) {
-      const from = base + f * hw;
-      for (let p = 0; p < hw; p++) out[dst + p * k + f] = src[from + p];
-    }
+    const from = (entry.facesRow as number) * per;
+    writeFaceInput(
+      data.faces as Uint8Array,
+      from,
+      index.imageSize as number,
+      index.frames as number,
+      out,
+      slot * per,
+    );
   } else if (input === 'faceStats') {
     const row = entry.facesRow as number;
     out.set((data.faceStats as Float32Array).subarray(row * per, (row + 1) * per), slot * per);

@@ -7,6 +7,8 @@ export * from './folders/index.js';
 export { DETECTOR_NAME, VISION_DEFAULTS, facesShape, processSubjectFaces } from './subject.js';
 export type { ProcessFacesOptions, SubjectFacesResult, VisionParams } from './subject.js';
 export { convertVideoFaces } from './video-faces.js';
+export { StreamFaces } from './stream/faces.js';
+export type { StreamCrop, StreamFacesOptions, WindowFaces } from './stream/faces.js';
 export type { VideoFacesOptions, VideoFacesResult } from './video-faces.js';
 export { processSubjectFacesInChild } from './worker/parent.js';
 export { setWorkerLimit, workerLimit } from './worker/pool.js';

@@ -257,7 +257,7 @@ interface Slot {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /** The centre square of a frame: what a window gets when no face was found (flagged). */
-function centreSquare(f: RawImage): { x: number; y: number; width: number; height: number } {
+export function centreSquare(f: RawImage): { x: number; y: number; width: number; height: number } {
   const side = Math.min(f.width, f.height);
   return { x: (f.width - side) / 2, y: (f.height - side) / 2, width: side, height: side };
 }

@@ -7,6 +7,7 @@ import { runModelBench } from './model-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 import { runQueueBench } from './queue-bench.js';
 import { runScaleBench } from './scale-bench.js';
+import { runStreamBench } from './stream-bench.js';
 import { runVisionBench } from './vision-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   pipeline: runPipelineBench,
   queue: runQueueBench,
   scale: runScaleBench,
+  stream: runStreamBench,
   vision: runVisionBench,
 };
 

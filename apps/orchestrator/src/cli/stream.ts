@@ -1,21 +1,18 @@
-// `emo stream`: a model bundle applied to a live or replayed ECG/PPG + GSR stream, one line per
-// window (the dsp stage's windows, computed as the samples arrive: @emo/dsp StreamWindower).
-import { createReadStream } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+// `emo stream`: a model bundle applied to a live or replayed ECG/PPG + GSR stream (and a face
+// video), one line per window (live/session.ts: the dsp stage's windows and the vision stage's
+// crops, computed as the samples and frames arrive).
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { DspParams, StreamWindow } from '@emo/dsp';
-import { RunningZscore, STREAM_DEFAULTS, StreamWindower } from '@emo/dsp';
-import { readModelBundle } from '../bundles.js';
-import { loadModelRuntime } from '../model-runtime.js';
+import { STREAM_DEFAULTS } from '@emo/dsp';
+import { replayCsv } from '../live/replay.js';
+import type { LivePrediction } from '../live/session.js';
+import { LiveSession } from '../live/session.js';
 import type { CliIo } from './args.js';
 import { fsArg } from './args.js';
 
 /** `1` (real time), `N` (N× real time) or `max` (as fast as it can). */
-const speedArg = (v: string): number => {
+export const speedArg = (v: string): number => {
   if (v === 'max') return Infinity;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) {
@@ -24,29 +21,11 @@ const speedArg = (v: string): number => {
   return n;
 };
 
-const secondsArg = (name: string) => (v: string) => {
+export const secondsArg = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be ≥ 0 (s)`);
   return n;
 };
-
-interface Columns {
-  readonly cardiac: number | null;
-  readonly gsr: number | null;
-}
-
-/** The CSV's column indices of the named (or numbered, from 1) columns. */
-function columnsOf(header: string[], o: StreamOptions, source: string): Columns {
-  const find = (name: string | undefined): number | null => {
-    if (name === undefined) return null;
-    const i = header.indexOf(name);
-    if (i >= 0) return i;
-    const k = Number(name);
-    if (Number.isInteger(k) && k >= 1 && k <= header.length) return k - 1;
-    throw new Error(`${source}: no column '${name}' (columns: ${header.join(', ')})`);
-  };
-  return { cardiac: find(o.ecg ?? o.ppg), gsr: find(o.gsr) };
-}
 
 interface StreamOptions {
   model: string;
@@ -59,16 +38,9 @@ interface StreamOptions {
   speed: number;
   calibration: number;
   context: number;
+  video?: string;
   json?: boolean;
 }
-
-const quantile = (xs: readonly number[], q: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function addStreamCommand(program: Command, { out, err }: CliIo): void {
   program
@@ -96,6 +68,10 @@ export function addStreamCommand(program: Command, { out, err }: CliIo): void {
       secondsArg('--context'),
       STREAM_DEFAULTS.contextSec,
     )
+    .option(
+      '--video <file>',
+      'face video replayed with the signals (its time 0 = the first sample)',
+    )
     .option('--json', 'NDJSON: one object per window, then a summary object')
     .action(async (o: StreamOptions) => {
       if (o.ecg && o.ppg) throw new Error('give --ecg or --ppg, not both');
@@ -103,60 +79,31 @@ export function addStreamCommand(program: Command, { out, err }: CliIo): void {
       if (o.gsrUnit !== 'conductance' && o.gsrUnit !== 'resistance') {
         throw new Error(`--gsr-unit must be conductance or resistance, got '${o.gsrUnit}'`);
       }
-      const dir = resolve(o.model);
-      const bundle = readModelBundle(dir);
-      if (!bundle.windows) {
-        throw new Error(`${dir}: a ${bundle.kind} model takes no physiological windows`);
-      }
-      const faces = bundle.inputs.filter((i) => i === 'face' || i === 'faceStats');
-      if (faces.length > 0) {
-        throw new Error(
-          `${dir}: a ${bundle.kind} model needs face crops (${faces.join(', ')}); emo stream takes no video yet: use a rnnOnly or logreg bundle`,
-        );
-      }
-      const params = bundle.windows.parameters as Partial<DspParams>;
-      const windower = new StreamWindower({
-        fs: o.fs,
-        cardiac: o.ecg ? 'ecg' : o.ppg ? 'ppg' : null,
-        gsr: o.gsr ? o.gsrUnit : null,
-        params,
-        contextSec: o.context,
-        calibrationSec: o.calibration,
-      });
-      const m = await loadModelRuntime();
-      const predictor = await m.openPredictor(join(dir, 'model'));
-      const scaler =
-        bundle.windows.featureNorm === 'subject'
-          ? new RunningZscore(bundle.windows.featureNames.length)
-          : null;
-      const source = o.input === '-' ? 'stdin' : resolve(o.input);
-      let input: Readable = o.input === '-' ? process.stdin : createReadStream(source);
-      if (o.input.endsWith('.gz')) input = input.pipe(createGunzip());
-      const lines = createInterface({ input, crlfDelay: Infinity });
-
-      const latencies: number[] = [];
-      let windows = 0;
-      let badSamples = 0;
-      let samples = 0;
-      const summary = () => ({
-        summary: true,
-        samples,
-        seconds: samples / o.fs,
-        windows,
-        badSamples,
-        droppedSamples: 0,
-        latencyMs: {
-          p50: quantile(latencies, 0.5),
-          p95: quantile(latencies, 0.95),
-          max: latencies.length ? Math.max(...latencies) : NaN,
+      if (o.video && !existsSync(o.video)) throw new Error(`--video ${o.video}: no such file`);
+      const session = await LiveSession.open(
+        o.model,
+        {
+          fs: o.fs,
+          cardiac: o.ecg ? 'ecg' : o.ppg ? 'ppg' : null,
+          gsr: o.gsr ? o.gsrUnit : null,
+          calibrationSec: o.calibration,
+          contextSec: o.context,
         },
-      });
+        o.video !== undefined,
+      );
+      const { bundle } = session;
+      if (o.video && !session.faces) {
+        err(`emo stream: a ${bundle.kind} model takes no faces; --video is not read\n`);
+      }
       const printSummary = () => {
-        const s = summary();
+        const s = session.summary();
+        const frames = s.frameMs
+          ? `; ${s.frames} face frames, ${s.frameMs.p50.toFixed(1)} ms each (p50)`
+          : '';
         out(
           o.json
-            ? JSON.stringify(s) + '\n'
-            : `${s.windows} windows from ${s.seconds.toFixed(1)} s of signal (${s.badSamples} non-numeric samples); latency p50 ${s.latencyMs.p50.toFixed(1)} ms, p95 ${s.latencyMs.p95.toFixed(1)} ms, max ${s.latencyMs.max.toFixed(1)} ms\n`,
+            ? JSON.stringify({ summary: true, ...s }) + '\n'
+            : `${s.windows} windows from ${s.seconds.toFixed(1)} s of signal (${s.badSamples} non-numeric samples); latency p50 ${s.latencyMs.p50.toFixed(1)} ms, p95 ${s.latencyMs.p95.toFixed(1)} ms, max ${s.latencyMs.max.toFixed(1)} ms${frames}\n`,
         );
       };
       const onSigint = () => {
@@ -165,80 +112,36 @@ export function addStreamCommand(program: Command, { out, err }: CliIo): void {
       };
       process.once('SIGINT', onSigint);
 
-      const emit = (w: StreamWindow, receivedAt: number) => {
-        let features: Float32Array = Float32Array.from(w.features);
-        if (scaler) features = scaler.next(features);
-        const probs = predictor.predict({ physio: w.seq, features });
-        const latency = performance.now() - receivedAt;
-        latencies.push(latency);
-        windows++;
-        let best = 0;
-        for (let c = 1; c < probs.length; c++) if (probs[c] > probs[best]) best = c;
-        const named = Object.fromEntries(bundle.classes.map((c, i) => [c, probs[i]]));
+      const emit = (w: LivePrediction) => {
         if (o.json) {
-          out(
-            JSON.stringify({
-              t0: w.t0,
-              t1: w.t1,
-              probs: named,
-              predicted: bundle.classes[best],
-              flags: w.flags,
-              calibrating: w.calibrating,
-              latency_ms: latency,
-            }) + '\n',
-          );
+          out(JSON.stringify(w) + '\n');
         } else {
-          const p = bundle.classes.map((c, i) => `${c} ${probs[i].toFixed(2)}`).join(' ');
+          const p = bundle.classes.map((c) => `${c} ${w.probs[c].toFixed(2)}`).join(' ');
           const flags = w.flags.length ? `  [${w.flags.join('; ')}]` : '';
           out(
-            `${w.t0.toFixed(1)}–${w.t1.toFixed(1)} s  ${p}  → ${bundle.classes[best]}${flags}  (${latency.toFixed(1)} ms)\n`,
+            `${w.t0.toFixed(1)}–${w.t1.toFixed(1)} s  ${p}  → ${w.predicted}${flags}  (${w.latency_ms.toFixed(1)} ms)\n`,
           );
         }
       };
 
-      let header: string[] | null = null;
-      let cols: Columns | null = null;
-      const start = performance.now();
-      const value = (cells: string[], i: number | null): number => {
-        if (i === null) return NaN;
-        const v = Number(cells[i]);
-        if (cells[i] === undefined || cells[i].trim() === '' || !Number.isFinite(v)) {
-          badSamples++;
-          return NaN;
-        }
-        return v;
-      };
-      for await (const line of lines) {
-        if (line.trim() === '' || line.startsWith('#')) continue;
-        const cells = line.split(',');
-        if (!header) {
-          header = cells.map((h) => h.trim());
-          cols = columnsOf(header, o, source);
-          continue;
-        }
-        const c = cols as Columns;
-        const due = start + (1000 * samples) / (o.fs * o.speed);
-        if (Number.isFinite(o.speed)) {
-          const ahead = due - performance.now();
-          if (ahead > 1) await sleep(ahead);
-        }
-        const receivedAt = Number.isFinite(o.speed) ? due : performance.now();
-        samples++;
-        const done = windower.push(
-          c.cardiac === null ? null : [value(cells, c.cardiac)],
-          c.gsr === null ? null : [value(cells, c.gsr)],
-        );
-        for (const w of done) emit(w, receivedAt);
-      }
-      process.removeListener('SIGINT', onSigint);
-      predictor.dispose();
-      if (!header) throw new Error(`${source}: empty (no header row)`);
-      if (windows === 0) {
+      await replayCsv(session, {
+        input: o.input,
+        columns: { cardiac: o.ecg ?? o.ppg, gsr: o.gsr },
+        speed: o.speed,
+        video: o.video,
+        onPrediction: emit,
+      }).finally(() => {
+        process.removeListener('SIGINT', onSigint);
+        session.close();
+      });
+      const s = session.summary();
+      if (s.windows === 0) {
         throw new Error(
-          `${source}: ${samples} samples (${(samples / o.fs).toFixed(1)} s) give no window of ${windower.params.windowSec} s`,
+          `${o.input}: ${s.samples} samples (${s.seconds.toFixed(1)} s) give no window of ${session.windower.params.windowSec} s`,
         );
       }
       printSummary();
-      if (badSamples > 0) err(`emo stream: ${badSamples} non-numeric samples read as missing\n`);
+      if (s.badSamples > 0)
+        err(`emo stream: ${s.badSamples} non-numeric samples read as missing\n`);
     });
 }

@@ -8,7 +8,7 @@ import { SERVE_DEFAULTS, serveLive } from '../live/server.js';
 import { LiveSession } from '../live/session.js';
 import type { CliIo } from './args.js';
 import { fsArg } from './args.js';
-import { secondsArg, speedArg } from './stream.js';
+import { positiveSeconds, secondsArg, speedArg } from './stream.js';
 
 interface ServeCliOptions {
   model: string;
@@ -21,6 +21,7 @@ interface ServeCliOptions {
   speed: number;
   calibration: number;
   context: number;
+  hop?: number;
   video?: string;
   faces?: boolean;
   host: string;
@@ -64,6 +65,11 @@ export function addServeCommand(program: Command, { out, err }: CliIo): void {
       STREAM_DEFAULTS.calibrationSec,
     )
     .option(
+      '--hop <s>',
+      "seconds between windows (default the model's: the dsp stage's step)",
+      positiveSeconds('--hop'),
+    )
+    .option(
       '--context <s>',
       'seconds before each window that its processing sees',
       secondsArg('--context'),
@@ -93,6 +99,7 @@ export function addServeCommand(program: Command, { out, err }: CliIo): void {
           gsr: o.gsr ? o.gsrUnit : null,
           calibrationSec: o.calibration,
           contextSec: o.context,
+          hopSec: o.hop,
         },
         o.video !== undefined || o.faces === true,
       );

@@ -21,6 +21,12 @@ export const speedArg = (v: string): number => {
   return n;
 };
 
+export const positiveSeconds = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be > 0 (s)`);
+  return n;
+};
+
 export const secondsArg = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be ≥ 0 (s)`);
@@ -38,6 +44,7 @@ interface StreamOptions {
   speed: number;
   calibration: number;
   context: number;
+  hop?: number;
   video?: string;
   json?: boolean;
 }
@@ -61,6 +68,11 @@ export function addStreamCommand(program: Command, { out, err }: CliIo): void {
       'seconds of calibration at the start (per-subject scaling still settling)',
       secondsArg('--calibration'),
       STREAM_DEFAULTS.calibrationSec,
+    )
+    .option(
+      '--hop <s>',
+      "seconds between windows (default the model's: the dsp stage's step)",
+      positiveSeconds('--hop'),
     )
     .option(
       '--context <s>',
@@ -88,6 +100,7 @@ export function addStreamCommand(program: Command, { out, err }: CliIo): void {
           gsr: o.gsr ? o.gsrUnit : null,
           calibrationSec: o.calibration,
           contextSec: o.context,
+          hopSec: o.hop,
         },
         o.video !== undefined,
       );

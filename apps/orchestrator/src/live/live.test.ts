@@ -128,6 +128,26 @@ const until = async (what: () => boolean, ms = 20_000): Promise<void> => {
   }, 120_000);
 });
 
+(haveReal ? it : it.skip)(
+  'emo stream --hop sets the seconds between windows',
+  async () => {
+    const r = await runEmo(
+      ...['stream', '--model', join(models, 'rnnOnly'), '--input', RECORDING, '--fs', '100'],
+      ...['--ecg', 'ECG', '--gsr', 'EDA', '--speed', 'max', '--hop', '5', '--json'],
+    );
+    expect(r.code).toBe(0);
+    const windows = r.out
+      .trim()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l) as { t0: number; t1: number });
+    // 10-s windows every 5 s over 150 s
+    expect(windows.map((w) => w.t0)).toEqual(Array.from({ length: 29 }, (_, i) => 5 * i));
+    expect(windows.every((w) => w.t1 - w.t0 === 10)).toBe(true);
+  },
+  60_000,
+);
+
 describe('emo serve: WebSocket clients feeding and watching', () => {
   let session: LiveSession;
   let server: LiveServer;

@@ -29,6 +29,8 @@ export interface LiveOptions {
   readonly gsr: 'conductance' | 'resistance' | null;
   readonly calibrationSec: number;
   readonly contextSec: number;
+  /** Seconds between windows; default the bundle's (the dsp stage's step). */
+  readonly hopSec?: number;
 }
 
 /** One window's prediction. */
@@ -103,7 +105,10 @@ export class LiveSession {
       fs: options.fs,
       cardiac: options.cardiac,
       gsr: options.gsr,
-      params: w.parameters as Partial<DspParams>,
+      params: {
+        ...(w.parameters as Partial<DspParams>),
+        ...(options.hopSec === undefined ? {} : { stepSec: options.hopSec }),
+      },
       contextSec: options.contextSec,
       calibrationSec: options.calibrationSec,
     });

@@ -543,7 +543,7 @@ describe('emo faces', () => {
  * A labelled faces shard of single images (like `emo faces --images`): 48×48 grey crops whose
  * brightness tells the label, with seeded noise.
  */
-function writeToyFaces(path: string, labels: readonly Emotion[]): void {
+function writeToyFaces(path: string, labels: readonly Emotion[], subject = 'toy'): void {
   const size = 48;
   const rng = new Rng(7);
   const pixels = new Uint8Array(labels.length * size * size);
@@ -554,7 +554,7 @@ function writeToyFaces(path: string, labels: readonly Emotion[]): void {
     }
     return {
       dataset: 'toyfaces',
-      subject: 'toy',
+      subject,
       trial: null,
       stimulusId: null,
       window: null,
@@ -569,7 +569,7 @@ function writeToyFaces(path: string, labels: readonly Emotion[]): void {
   });
   writeFacesShard(path, rows, pixels, {
     dataset: 'toyfaces',
-    subject: 'toy',
+    subject,
     stageVersion: 'test',
     parameters: {},
     size,
@@ -627,6 +627,32 @@ describe('emo pretrain-faces and emo predict', () => {
       split: j.split,
       kind: 'cnnOnly',
     });
+  }, 60_000);
+
+  it('pretrain-faces --test-faces holds out another shard, with augmentation and a model config', async () => {
+    const heldOut = join(dir, 'held-out.faces.arrow');
+    writeToyFaces(heldOut, labels.slice(0, 20), 'toy-test');
+    const r = await run(
+      ...['pretrain-faces', '--faces', faces, '--test-faces', heldOut, '--out', join(dir, 'p2')],
+      ...['--epochs', '1', '--augment', '--model-config', '{"facePooling":"avg"}', '--json'],
+    );
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { split: unknown };
+    // --faces split 90/10 per class (12 crops each: 11/1), the other shard held out whole
+    expect(j.split).toEqual({ train: 55, val: 5, test: 20 });
+    const saved = JSON.parse(readFileSync(join(dir, 'p2', 'pretrain.json'), 'utf8')) as {
+      config: { facePooling: string };
+    };
+    expect(saved.config.facePooling).toBe('avg');
+    const same = await run(
+      ...['pretrain-faces', '--faces', faces, '--test-faces', faces, '--out', join(dir, 'p3')],
+    );
+    expect(same.code).not.toBe(0);
+    expect(same.err).toMatch(/its subject 'toy' is also a --test-faces shard's/);
+    const badConfig = await run(
+      ...['pretrain-faces', '--faces', faces, '--out', join(dir, 'p4'), '--model-config', '[1]'],
+    );
+    expect(badConfig.err).toMatch(/--model-config must be a JSON object/);
   }, 60_000);
 
   it('predict --json gives class probabilities for every row; --out writes a predictions shard', async () => {

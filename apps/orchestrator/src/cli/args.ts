@@ -56,6 +56,22 @@ export const fsArg = (v: string): number => {
   return n;
 };
 
+/** A JSON object given on the command line. */
+export function jsonObjectArg(name: string) {
+  return (v: string): Record<string, unknown> => {
+    let o: unknown;
+    try {
+      o = JSON.parse(v);
+    } catch {
+      throw new InvalidArgumentError(`${name} must be a JSON object, e.g. '{"key": 1}'`);
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+      throw new InvalidArgumentError(`${name} must be a JSON object, e.g. '{"key": 1}'`);
+    }
+    return o as Record<string, unknown>;
+  };
+}
+
 /** A repeatable option: every value given, in order. */
 export const repeatArg = (v: string, prev: string[] = []): string[] => [...prev, v];
 

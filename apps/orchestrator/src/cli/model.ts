@@ -6,10 +6,10 @@ import type { Command } from 'commander';
 import { randomProtocol } from '@emo/eval';
 import { MODEL_JSON, PRETRAIN_DEFAULTS } from '@emo/model/spec';
 import { DEFAULT_SEED } from '@emo/runtime';
-import { faceShardsAsSubjects, indexSamples } from '@emo/samples';
+import { faceShardsAsSubjects, indexSamples, sampleId } from '@emo/samples';
 import { loadModelRuntime } from '../model-runtime.js';
 import type { CliIo } from './args.js';
-import { intArg, pct, repeatArg } from './args.js';
+import { intArg, jsonObjectArg, pct, repeatArg } from './args.js';
 
 const pctOf = (f: number): string => `${Math.round(100 * f)} %`;
 
@@ -51,33 +51,77 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
       DEFAULT_SEED,
     )
     .option('--balanced', 'weight the loss by inverse class frequency')
+    .option(
+      '--test-faces <file>',
+      `held-out crops from other shards (repeatable, e.g. FER2013 PublicTest): then --faces is split ${PRETRAIN_DEFAULTS.trainVal.map((f) => Math.round(100 * f)).join('/')} into training and validation`,
+      repeatArg,
+    )
+    .option(
+      '--augment',
+      'augment the training crops (flips, shifts, rotations, scale, brightness, contrast)',
+    )
+    .option(
+      '--model-config <json>',
+      'model config fields over the defaults, e.g. \'{"faceBatchNorm":true,"facePooling":"avg"}\'',
+      jsonObjectArg('--model-config'),
+    )
+    .option(
+      '--batch-size <n>',
+      'samples per batch',
+      intArg('--batch-size', 1, 4096),
+      PRETRAIN_DEFAULTS.batchSize,
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (o: {
         faces: string[];
+        testFaces?: string[];
         out: string;
         epochs: number;
         patience: number;
         seed: number;
         balanced?: boolean;
+        augment?: boolean;
+        modelConfig?: Record<string, unknown>;
+        batchSize: number;
         json?: boolean;
       }) => {
         const faces = o.faces.map((f) => resolve(f));
-        const index = indexSamples(faceShardsAsSubjects(faces), { needs: ['face'] });
-        const [fold] = randomProtocol(index.entries, {
-          seed: o.seed,
-          fractions: PRETRAIN_DEFAULTS.fractions,
-        }).folds;
-        const { pretrainFaces } = await loadModelRuntime();
+        const testFaces = (o.testFaces ?? []).map((f) => resolve(f));
+        const shards = faceShardsAsSubjects([...faces, ...testFaces]);
+        const testSubjects = new Set(shards.slice(faces.length).map((s) => s.subject));
+        const clash = shards.slice(0, faces.length).find((s) => testSubjects.has(s.subject));
+        if (clash) {
+          throw new Error(
+            `${clash.faces}: its subject '${clash.subject}' is also a --test-faces shard's; held-out crops must be other crops`,
+          );
+        }
+        const index = indexSamples(shards, { needs: ['face'] });
+        const trainEntries = index.entries.filter((e) => !testSubjects.has(e.subject));
+        const split =
+          testFaces.length === 0
+            ? randomProtocol(trainEntries, { seed: o.seed, fractions: PRETRAIN_DEFAULTS.fractions })
+                .folds[0]
+            : {
+                ...randomProtocol(trainEntries, {
+                  seed: o.seed,
+                  fractions: [...PRETRAIN_DEFAULTS.trainVal, 0],
+                }).folds[0],
+                test: index.entries.filter((e) => testSubjects.has(e.subject)).map(sampleId),
+              };
+        const { pretrainFaces, FACE_AUGMENTATION } = await loadModelRuntime();
         const r = await pretrainFaces({
-          faces,
-          split: fold,
+          faces: [...faces, ...testFaces],
+          split,
           outDir: resolve(o.out),
           seed: o.seed,
+          config: o.modelConfig,
           train: {
             epochs: o.epochs,
             patience: o.patience,
+            batchSize: o.batchSize,
             classWeighting: o.balanced ? 'balanced' : 'none',
+            ...(o.augment ? { augment: FACE_AUGMENTATION } : {}),
           },
           onEvent: (e) => {
             if (!o.json && e.kind === 'epoch') {

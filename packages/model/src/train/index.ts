@@ -8,3 +8,5 @@ export type { CheckpointState } from './checkpoint.js';
 export { weightedCrossEntropy } from './losses.js';
 export * from './schedule.js';
 export * from './predictor.js';
+export { FACE_AUGMENTATION, augmentFaces, augmentationRng } from './augment.js';
+export type { FaceAugmentation } from './augment.js';

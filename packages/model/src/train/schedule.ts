@@ -31,4 +31,6 @@ export const PRETRAIN_DEFAULTS = Object.freeze({
   patience: 5,
   batchSize: 64,
   fractions: Object.freeze([0.7, 0.1, 0.2] as const),
+  /** Training and validation shares when the held-out crops are other shards (--test-faces). */
+  trainVal: Object.freeze([0.9, 0.1] as const),
 });

@@ -17,6 +17,7 @@ import { predictSamples, scorePredictions } from './predict.js';
 import { readCheckpointState } from './checkpoint.js';
 import { testSplit, writeToyShards } from './testing.js';
 import { trainModel } from './trainer.js';
+import { FACE_AUGMENTATION } from './augment.js';
 
 const cfg: ModelConfig = resolveModelConfig({ ...TINY_CONFIG, seed: 7 });
 let index: SampleIndex;
@@ -160,6 +161,22 @@ describe('trainModel', () => {
     });
     expect(c.resumedAt).toBe(0);
     for (const m of [a.model, b.model, c.model]) m.dispose();
+  });
+
+  it('augments the training faces reproducibly (same seed, same weights)', async () => {
+    const opts = { index, trainIds: train, valIds: val, epochs: 1, patience: 0, batchSize: 16 };
+    const run = async (augment?: typeof FACE_AUGMENTATION) => {
+      const r = await trainModel(buildModel('cnnOnly', cfg, TINY_SHAPE), { ...opts, augment });
+      const w = await weightsOf(r.model);
+      r.model.dispose();
+      return { w, h: r.history[0] };
+    };
+    const a = await run(FACE_AUGMENTATION);
+    const b = await run(FACE_AUGMENTATION);
+    const plain = await run();
+    expect(b.w).toEqual(a.w);
+    expect(a.w).not.toEqual(plain.w);
+    expect(a.h.loss).not.toBe(plain.h.loss);
   });
 
   it('refuses training ids that are not labelled samples of the index', async () => {

@@ -33,6 +33,8 @@ import { weightedCrossEntropy } from './losses.js';
 import type { ModelSignature } from '../models/index.js';
 import { featureNormOf, modelSignature, predictSamples, scorePredictions } from './predict.js';
 import { batchInputs, oneHotLabels } from './tensors.js';
+import { augmentFaces, augmentationRng } from './augment.js';
+import type { FaceAugmentation } from './augment.js';
 import { TRAIN_DEFAULTS } from './schedule.js';
 
 export interface TrainOptions {
@@ -51,6 +53,11 @@ export interface TrainOptions {
   readonly classWeighting?: 'none' | 'balanced';
   /** Seed of the batch order (default: the model's seed). */
   readonly shuffleSeed?: number;
+  /**
+   * Augment the `face` input of every training batch (augment.ts; seeded by the batch order's
+   * seed, the epoch and the batch). Validation and test samples are never augmented.
+   */
+  readonly augment?: FaceAugmentation;
   /** Write checkpoints here and resume from the ones found (when they match this run). */
   readonly checkpointDir?: string;
   readonly onEpoch?: (log: EpochLog) => void;
@@ -112,6 +119,7 @@ function fingerprint(
     classWeighting: opts.classWeighting ?? TRAIN_DEFAULTS.classWeighting,
     shuffleSeed,
     minDelta: opts.minDelta ?? TRAIN_DEFAULTS.minDelta,
+    ...(opts.augment ? { augment: opts.augment } : {}),
   };
   return createHash('sha256').update(JSON.stringify(what)).digest('hex');
 }
@@ -163,7 +171,8 @@ async function trainOneEpoch(
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const totals: EpochTotals = { loss: 0, correct: 0, n: 0 };
   let done = 0;
-  for await (const batch of batches(opts.index, {
+  const augment = opts.augment && sig.inputs.includes('face') ? opts.augment : null;
+  for await (const b of batches(opts.index, {
     ids: opts.trainIds,
     inputs: sig.inputs,
     batchSize: opts.batchSize ?? TRAIN_DEFAULTS.batchSize,
@@ -171,6 +180,23 @@ async function trainOneEpoch(
     featureNorm: featureNormOf(sig),
   })) {
     if (opts.signal?.aborted) throw new TrainingCancelledError();
+    const batch =
+      augment && b.inputs.face
+        ? {
+            ...b,
+            inputs: {
+              ...b.inputs,
+              face: augmentFaces(
+                b.inputs.face,
+                b.size,
+                sig.shape.imageSize as number,
+                sig.shape.frames as number,
+                augment,
+                augmentationRng(seed, epoch, done),
+              ),
+            },
+          }
+        : b;
     const xs = batchInputs(batch, sig.inputs, sig.shape);
     const ys = oneHotLabels(batch.labels, sig.shape.numClasses);
     const kept: tf.Tensor[] = [];

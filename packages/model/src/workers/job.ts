@@ -22,6 +22,7 @@ import {
   shapeOf,
 } from '../models/index.js';
 import type { EpochLog } from '../train/index.js';
+import type { FaceAugmentation } from '../train/augment.js';
 import {
   curvesOf,
   historyCsv,
@@ -38,6 +39,8 @@ export interface TrainSettings {
   readonly patience?: number;
   readonly classWeighting?: 'none' | 'balanced';
   readonly shuffleSeed?: number;
+  /** Augment the training batches' face crops (train/augment.ts); default none. */
+  readonly augment?: FaceAugmentation;
 }
 
 export interface TrainJob {
@@ -145,6 +148,7 @@ export async function runTrainJob(
     patience: s.patience,
     classWeighting: s.classWeighting,
     shuffleSeed: s.shuffleSeed,
+    augment: s.augment,
     checkpointDir: path.join(job.outDir, 'checkpoints'),
     onEpoch: (log) => emit({ kind: 'epoch', label, log }),
     onBatch: (done, total) => emit({ kind: 'batch', label, done, total }),

@@ -17,10 +17,11 @@ import type { PredictionRow, TaskName } from '@emo/datasets';
 import { TASK_NAMES, writePredictionsShard } from '@emo/datasets';
 import { readSplit } from '@emo/eval';
 import type { JobEvent, TrainJob, TrainJobResult } from '@emo/model';
-import type { ModelKind, ModelShape } from '@emo/model/spec';
+import type { ModelKind, ModelShape, PretrainedFacesMode } from '@emo/model/spec';
 import {
   MODEL_KINDS,
   ModelConfigError,
+  PRETRAINED_FACES_MODES,
   TRAIN_DEFAULTS,
   checkArchitecture,
   checkPretrainedFaces,
@@ -63,6 +64,13 @@ export const trainParams = z
     classWeighting: z.enum(['none', 'balanced']).default(d.classWeighting),
     /** A saved face CNN (`emo pretrain-faces --out DIR` → DIR/model) that starts the face branch. */
     pretrainedFaces: z.string().nullable().default(null),
+    /**
+     * How the pretrained face branch goes on learning: 'train' (like the rest), 'finetune' (at a
+     * tenth of the learning rate) or 'frozen' (@emo/model's PRETRAINED_FACES_MODES).
+     */
+    pretrainedFacesMode: z
+      .enum(Object.keys(PRETRAINED_FACES_MODES) as [PretrainedFacesMode, ...PretrainedFacesMode[]])
+      .default('train'),
   })
   .strict();
 
@@ -257,6 +265,9 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
             batchSize: p.batchSize,
             classWeighting: p.classWeighting,
             shuffleSeed: p.seed,
+            ...(p.pretrainedFaces && seesFaces(kind)
+              ? { faceLearningRateScale: PRETRAINED_FACES_MODES[p.pretrainedFacesMode] }
+              : {}),
           },
           ...(p.pretrainedFaces && seesFaces(kind) ? { initFrom: p.pretrainedFaces } : {}),
           label: `${task} ${kind} ${protocol} fold ${foldNo}`,

@@ -34,3 +34,11 @@ export const PRETRAIN_DEFAULTS = Object.freeze({
   /** Training and validation shares when the held-out crops are other shards (--test-faces). */
   trainVal: Object.freeze([0.9, 0.1] as const),
 });
+
+/**
+ * How a pretrained face branch (`train.pretrainedFaces`) goes on learning in the model it
+ * starts: its learning rate as a share of the model's (TrainOptions.faceLearningRateScale).
+ * 'train' (the default): like the rest; 'finetune': at a tenth; 'frozen': not at all.
+ */
+export const PRETRAINED_FACES_MODES = Object.freeze({ train: 1, finetune: 0.1, frozen: 0 });
+export type PretrainedFacesMode = keyof typeof PRETRAINED_FACES_MODES;

@@ -179,6 +179,41 @@ describe('trainModel', () => {
     expect(a.h.loss).not.toBe(plain.h.loss);
   });
 
+  it('scales the face branch learning: frozen keeps it bit for bit, a share scales its step', async () => {
+    // no dropout, one batch: the runs see the same gradients, so the steps can be compared
+    const c = resolveModelConfig({ ...cfg, dropout: 0, faceBatchNorm: true });
+    const opts = { index, trainIds: train, epochs: 1, patience: 0, batchSize: train.size };
+    const faceWeights = (m: tf.LayersModel) =>
+      m.layers.filter((l) => l.name.startsWith('face_')).flatMap((l) => l.getWeights());
+    const otherWeights = (m: tf.LayersModel) =>
+      m.layers.filter((l) => !l.name.startsWith('face_')).flatMap((l) => l.getWeights());
+    const values = (ts: tf.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
+    const start = buildModel('hybrid', c, TINY_SHAPE);
+    const w0 = { face: values(faceWeights(start)), other: values(otherWeights(start)) };
+    start.dispose();
+    const run = async (scale: number) => {
+      const r = await trainModel(buildModel('hybrid', c, TINY_SHAPE), {
+        ...opts,
+        faceLearningRateScale: scale,
+      });
+      const w = { face: values(faceWeights(r.model)), other: values(otherWeights(r.model)) };
+      r.model.dispose();
+      return w;
+    };
+    const frozen = await run(0);
+    expect(frozen.face).toEqual(w0.face); // batch-norm statistics included
+    expect(frozen.other).not.toEqual(w0.other);
+    const full = await run(1);
+    const half = await run(0.5);
+    expect(half.other).toEqual(full.other);
+    full.face.forEach((f, i) =>
+      f.forEach((v, j) =>
+        expect(half.face[i][j] - w0.face[i][j]).toBeCloseTo((v - w0.face[i][j]) / 2, 5),
+      ),
+    );
+    expect(full.face).not.toEqual(w0.face);
+  });
+
   it('refuses training ids that are not labelled samples of the index', async () => {
     const model = buildModel('rnnOnly', cfg, TINY_SHAPE);
     await expect(

@@ -34,6 +34,7 @@ import type { ModelSignature } from '../models/index.js';
 import { featureNormOf, modelSignature, predictSamples, scorePredictions } from './predict.js';
 import { batchInputs, oneHotLabels } from './tensors.js';
 import { augmentFaces, augmentationRng } from './augment.js';
+import { FACE_PREFIX } from './transfer.js';
 import type { FaceAugmentation } from './augment.js';
 import { TRAIN_DEFAULTS } from './schedule.js';
 
@@ -58,6 +59,14 @@ export interface TrainOptions {
    * seed, the epoch and the batch). Validation and test samples are never augmented.
    */
   readonly augment?: FaceAugmentation;
+  /**
+   * The face branch's (layers `face_…`) learning rate as a share of the model's: 1 (default)
+   * trains it like the rest, 0 freezes it (its weights, batch-norm statistics included, stay
+   * as they are), 0.1 fine-tunes a pretrained branch gently. Each step's change of those
+   * weights is scaled by it: with Adam, whose moment estimates do not depend on the learning
+   * rate, exactly a learning rate × scale for them.
+   */
+  readonly faceLearningRateScale?: number;
   /** Write checkpoints here and resume from the ones found (when they match this run). */
   readonly checkpointDir?: string;
   readonly onEpoch?: (log: EpochLog) => void;
@@ -120,6 +129,9 @@ function fingerprint(
     shuffleSeed,
     minDelta: opts.minDelta ?? TRAIN_DEFAULTS.minDelta,
     ...(opts.augment ? { augment: opts.augment } : {}),
+    ...(opts.faceLearningRateScale === undefined || opts.faceLearningRateScale === 1
+      ? {}
+      : { faceLearningRateScale: opts.faceLearningRateScale }),
   };
   return createHash('sha256').update(JSON.stringify(what)).digest('hex');
 }
@@ -168,7 +180,18 @@ async function trainOneEpoch(
   totalBatches: number,
 ): Promise<EpochTotals> {
   const optimizer = model.optimizer;
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const scale = opts.faceLearningRateScale ?? 1;
+  // the face branch's weights, trainable or not (batch-norm statistics), when they learn slower
+  const face =
+    scale === 1
+      ? []
+      : model.layers
+          .filter((l) => l.name.startsWith(FACE_PREFIX))
+          .flatMap((l) => l.weights.map((w) => w.read() as tf.Variable));
+  const frozen = new Set(scale === 0 ? face : []);
+  const vars = model.trainableWeights
+    .map((w) => w.read() as tf.Variable)
+    .filter((v) => !frozen.has(v));
   const totals: EpochTotals = { loss: 0, correct: 0, n: 0 };
   let done = 0;
   const augment = opts.augment && sig.inputs.includes('face') ? opts.augment : null;
@@ -200,6 +223,7 @@ async function trainOneEpoch(
     const xs = batchInputs(batch, sig.inputs, sig.shape);
     const ys = oneHotLabels(batch.labels, sig.shape.numClasses);
     const kept: tf.Tensor[] = [];
+    const before = face.map((v) => tf.clone(v));
     const loss = optimizer.minimize(
       () => {
         const probs = model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
@@ -209,6 +233,11 @@ async function trainOneEpoch(
       true,
       vars,
     ) as tf.Scalar;
+    // w ← w_before + scale · (w_after − w_before): the face branch's slower (or no) learning
+    tf.tidy(() =>
+      face.forEach((v, i) => v.assign(tf.add(before[i], tf.mul(tf.sub(v, before[i]), scale)))),
+    );
+    tf.dispose(before);
     totals.loss += (await loss.data())[0] * batch.size;
     totals.correct += (await kept[0].data())[0];
     totals.n += batch.size;

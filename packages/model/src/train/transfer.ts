@@ -5,6 +5,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
+/** The name prefix of the face branch's layers (conv, batch norm, pooling) in every model kind. */
+export const FACE_PREFIX = 'face_';
+
 export interface TransferResult {
   /** Layers whose weights were copied. */
   readonly copied: readonly string[];
@@ -18,7 +21,7 @@ export interface TransferResult {
 export function transferWeights(
   from: tf.LayersModel,
   to: tf.LayersModel,
-  prefix = 'face_',
+  prefix = FACE_PREFIX,
 ): TransferResult {
   const copied: string[] = [];
   for (const src of from.layers) {

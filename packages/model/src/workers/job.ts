@@ -41,6 +41,8 @@ export interface TrainSettings {
   readonly shuffleSeed?: number;
   /** Augment the training batches' face crops (train/augment.ts); default none. */
   readonly augment?: FaceAugmentation;
+  /** The face branch's learning rate as a share of the model's (default 1; 0: frozen). */
+  readonly faceLearningRateScale?: number;
 }
 
 export interface TrainJob {
@@ -149,6 +151,7 @@ export async function runTrainJob(
     classWeighting: s.classWeighting,
     shuffleSeed: s.shuffleSeed,
     augment: s.augment,
+    faceLearningRateScale: s.faceLearningRateScale,
     checkpointDir: path.join(job.outDir, 'checkpoints'),
     onEpoch: (log) => emit({ kind: 'epoch', label, log }),
     onBatch: (done, total) => emit({ kind: 'batch', label, done, total }),

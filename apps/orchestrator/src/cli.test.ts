@@ -637,9 +637,17 @@ describe('emo pretrain-faces and emo predict', () => {
       ...['--epochs', '1', '--augment', '--model-config', '{"facePooling":"avg"}', '--json'],
     );
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { split: unknown };
+    const j = JSON.parse(r.out) as {
+      split: unknown;
+      heldOut: { recall: Record<string, number>; confusion: number[][] };
+    };
     // --faces split 90/10 per class (12 crops each: 11/1), the other shard held out whole
     expect(j.split).toEqual({ train: 55, val: 5, test: 20 });
+    // 4 held-out crops per class: the confusion matrix's rows, and recall from them
+    expect(j.heldOut.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([
+      4, 4, 4, 4, 4,
+    ]);
+    expect(j.heldOut.recall.happy).toBe(j.heldOut.confusion[0][0] / 4);
     const saved = JSON.parse(readFileSync(join(dir, 'p2', 'pretrain.json'), 'utf8')) as {
       config: { facePooling: string };
     };

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { randomProtocol } from '@emo/eval';
+import { EMOTIONS } from '@emo/datasets';
+import { classificationMetrics, randomProtocol } from '@emo/eval';
 import { MODEL_JSON, PRETRAIN_DEFAULTS } from '@emo/model/spec';
 import { DEFAULT_SEED } from '@emo/runtime';
 import { faceShardsAsSubjects, indexSamples, sampleId } from '@emo/samples';
@@ -20,6 +21,32 @@ const pctOf = (f: number): string => `${Math.round(100 * f)} %`;
 function savedModelDir(dir: string): string {
   const inner = join(dir, 'model');
   return !existsSync(join(dir, MODEL_JSON)) && existsSync(join(inner, MODEL_JSON)) ? inner : dir;
+}
+
+/** Per-class recall, balanced accuracy and the confusion matrix of the held-out predictions. */
+function heldOutMetrics(
+  p: { labels: ArrayLike<number>; probs: ArrayLike<number> } | null,
+  classes: readonly string[],
+): {
+  recall: Record<string, number>;
+  balancedAccuracy: number;
+  classes: readonly string[];
+  confusion: readonly (readonly number[])[];
+} | null {
+  if (!p || p.labels.length === 0) return null;
+  const k = classes.length;
+  const pred = Array.from({ length: p.labels.length }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p.probs[i * k + c] > p.probs[i * k + best]) best = c;
+    return best;
+  });
+  const m = classificationMetrics(p.labels, pred, k);
+  return {
+    recall: Object.fromEntries(classes.map((c, i) => [c, m.perClass[i].recall])),
+    balancedAccuracy: m.balancedAccuracy,
+    classes,
+    confusion: m.confusion,
+  };
 }
 
 const fractionsText = PRETRAIN_DEFAULTS.fractions.map((f) => Math.round(100 * f)).join('/');
@@ -132,9 +159,11 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
             }
           },
         });
+        const held = heldOutMetrics(r.predictions, EMOTIONS);
         const summary = {
           heldOutAccuracy: r.heldOutAccuracy,
           heldOutLoss: r.test?.loss ?? null,
+          heldOut: held,
           split: r.split,
           epochs: r.history.length,
           bestEpoch: r.bestEpoch,
@@ -146,7 +175,12 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
         out(
           o.json
             ? JSON.stringify(summary) + '\n'
-            : `face CNN: held-out accuracy ${pct(r.heldOutAccuracy)} on ${r.split.test} crops (trained on ${r.split.train}, early-stopped on ${r.split.val}; best epoch ${r.bestEpoch} of ${r.history.length}); model in ${r.modelDir}\n`,
+            : `face CNN: held-out accuracy ${pct(r.heldOutAccuracy)} on ${r.split.test} crops (trained on ${r.split.train}, early-stopped on ${r.split.val}; best epoch ${r.bestEpoch} of ${r.history.length}); model in ${r.modelDir}\n` +
+                (held
+                  ? `recall per class: ${Object.entries(held.recall)
+                      .map(([c, v]) => `${c} ${pct(v)}`)
+                      .join(', ')}; balanced accuracy ${pct(held.balancedAccuracy)}\n`
+                  : ''),
         );
       },
     );

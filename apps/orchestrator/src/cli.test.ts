@@ -24,7 +24,9 @@ const SUBCOMMANDS = [
   'eda',
   'faces',
   'pretrain-faces',
+  'pretrained',
   'predict',
+  'stream',
 ];
 
 describe('emo command line', () => {
@@ -40,6 +42,13 @@ describe('emo command line', () => {
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/--json/);
     }
+  });
+
+  it('emo serve --help names its address options', async () => {
+    const r = await run('serve', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--host <addr>.*\(default: "127\.0\.0\.1"\)/s);
+    expect(r.out).toMatch(/--port <n>/);
   });
 
   it('exits non-zero with a one-line reason on bad input', async () => {

@@ -9,6 +9,7 @@ import { MODEL_JSON, PRETRAIN_DEFAULTS } from '@emo/model/spec';
 import { DEFAULT_SEED } from '@emo/runtime';
 import { faceShardsAsSubjects, indexSamples, sampleId } from '@emo/samples';
 import { loadModelRuntime } from '../model-runtime.js';
+import { BUILTIN_PREFIX, listPretrained, resolveModelRef } from '../pretrained.js';
 import type { CliIo } from './args.js';
 import { intArg, jsonObjectArg, pct, repeatArg } from './args.js';
 
@@ -186,13 +187,31 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
     );
 
   program
+    .command('pretrained')
+    .description(`the models that ship with emo (use one as --model ${BUILTIN_PREFIX}NAME)`)
+    .option('--json', 'print the manifests as JSON')
+    .action((o: { json?: boolean }) => {
+      const list = listPretrained();
+      if (o.json) {
+        out(JSON.stringify(list) + '\n');
+        return;
+      }
+      if (list.length === 0) out('no model ships with this version of emo\n');
+      for (const m of list) {
+        out(
+          `${BUILTIN_PREFIX}${m.name}: ${m.kind} (${m.task}: ${m.classes.join(', ')}), ${m.crops.size}×${m.crops.size}×${m.crops.frames} crops; held-out accuracy ${pct(m.heldOut.accuracy)} on ${m.heldOut.n} crops (${m.data.heldOut}). ${m.description}\n`,
+        );
+      }
+    });
+
+  program
     .command('predict')
     .description(
       'class probabilities of a saved model for every row of a faces and/or windows shard',
     )
     .requiredOption(
       '--model <dir>',
-      'a saved model (model.json + weights.bin), or the folder emo pretrain-faces --out wrote',
+      'a saved model (model.json + weights.bin), the folder emo pretrain-faces --out wrote, or builtin:NAME (emo pretrained)',
     )
     .option('--faces <file>', 'a faces shard (CNN-only and hybrid models)')
     .option('--windows <file>', 'a windows shard (RNN-only and hybrid models)')
@@ -211,7 +230,7 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
       }) => {
         if (!o.faces && !o.windows) throw new Error('give --faces FILE and/or --windows FILE');
         const { predictShardRows } = await loadModelRuntime();
-        const r = await predictShardRows(savedModelDir(resolve(o.model)), {
+        const r = await predictShardRows(savedModelDir(resolve(resolveModelRef(o.model))), {
           ...(o.faces ? { faces: resolve(o.faces) } : {}),
           ...(o.windows ? { windows: resolve(o.windows) } : {}),
           ...(o.out ? { out: resolve(o.out) } : {}),

@@ -34,6 +34,7 @@ import { windowKeysOf } from '@emo/samples';
 import type { ProgressEvent, Stage } from '../engine/index.js';
 import { defineStage, inputOf, stageTask } from '../engine/index.js';
 import { loadModelRuntime } from '../model-runtime.js';
+import { resolveModelRef } from '../pretrained.js';
 import { packageCodeVersion } from './code-version.js';
 import { seedParam } from './seed.js';
 import { readSplitSummary, splitFile } from './split.js';
@@ -62,7 +63,10 @@ export const trainParams = z
     patience: z.number().int().min(0).max(1000).default(d.patience),
     batchSize: z.number().int().min(1).max(4096).default(d.batchSize),
     classWeighting: z.enum(['none', 'balanced']).default(d.classWeighting),
-    /** A saved face CNN (`emo pretrain-faces --out DIR` → DIR/model) that starts the face branch. */
+    /**
+     * A saved face CNN that starts the face branch: `emo pretrain-faces --out DIR` → DIR/model,
+     * or a shipped one, `builtin:faces-fer2013` (`emo pretrained`).
+     */
     pretrainedFaces: z.string().nullable().default(null),
     /**
      * How the pretrained face branch goes on learning: 'train' (like the rest), 'finetune' (at a
@@ -114,7 +118,7 @@ export function checkTrainParams(
   }
   if (p.pretrainedFaces && p.models.some(seesFaces)) {
     try {
-      checkPretrainedFaces(p.pretrainedFaces, shape, from.face);
+      checkPretrainedFaces(resolveModelRef(p.pretrainedFaces), shape, from.face);
     } catch (e) {
       return `'train.pretrainedFaces': ${(e as Error).message}`;
     }
@@ -238,7 +242,8 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
         ),
       );
     },
-    sources: (ctx) => (ctx.params.pretrainedFaces ? [ctx.params.pretrainedFaces] : []),
+    sources: (ctx) =>
+      ctx.params.pretrainedFaces ? [resolveModelRef(ctx.params.pretrainedFaces)] : [],
     run: (ctx) =>
       stageTask(async (emit, signal) => {
         const m = await loadModelRuntime();
@@ -269,7 +274,9 @@ export async function trainStage(): Promise<Stage<TrainStageParams>> {
               ? { faceLearningRateScale: PRETRAINED_FACES_MODES[p.pretrainedFacesMode] }
               : {}),
           },
-          ...(p.pretrainedFaces && seesFaces(kind) ? { initFrom: p.pretrainedFaces } : {}),
+          ...(p.pretrainedFaces && seesFaces(kind)
+            ? { initFrom: resolveModelRef(p.pretrainedFaces) }
+            : {}),
           label: `${task} ${kind} ${protocol} fold ${foldNo}`,
         };
         const onEvent = (e: JobEvent): void => emit(progressOf(e));

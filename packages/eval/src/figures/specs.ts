@@ -679,6 +679,9 @@ function curveValues(rows: readonly TrainingCurveRow[]): CurvePoint[] {
 // ---------------------------------------------------------------------------------------------
 // Per-subject scores (how leave-one-subject-out results are published)
 
+/** Width of one model's band in the per-subject figure (px). */
+const PER_SUBJECT_BAND = 150;
+
 /** One subject's score under one model. */
 export interface SubjectScoreRow {
   readonly model: string;
@@ -709,7 +712,8 @@ export function perSubjectSpec(
     type: 'nominal' as const,
     sort: names,
     title: null,
-    axis: { labelAngle: 0 },
+    // a band is PER_SUBJECT_BAND wide: longer names are cut there (the legend has them whole)
+    axis: { labelAngle: 0, labelLimit: PER_SUBJECT_BAND - 12 },
   };
   const y = {
     field: 'value',
@@ -744,7 +748,7 @@ export function perSubjectSpec(
   return {
     config: CONFIG,
     title: titleBlock(`${metric} of each subject`, subtitle),
-    width: Math.max(360, 150 * models.length),
+    width: Math.max(360, PER_SUBJECT_BAND * models.length),
     height: 260,
     layer: layers,
   };

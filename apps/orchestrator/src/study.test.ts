@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPredictionsShard, readWindowsShard } from '@emo/datasets';
 import type { RunManifest } from './engine/index.js';
-import { TINY_TRAIN, runEmo } from './testing.js';
+import { STUDY_SYNTH, TINY_TRAIN, runEmo } from './testing.js';
 
 const CHROMIUM = process.env.EMO_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts', import.meta.url));
@@ -36,7 +36,7 @@ beforeAll(async () => {
     JSON.stringify({
       store: 'store',
       results: 'res',
-      synth: { subjects: 3, deapTrials: 6, amigosShortTrials: 6, amigosLongS: 20, video: false },
+      synth: STUDY_SYNTH,
       train: TINY_TRAIN,
       evaluate: { bootstrap: { iterations: 200 } },
       tasks: TASKS,

@@ -74,6 +74,18 @@ export const SMALL_SYNTH = {
   video: false,
 };
 
+/**
+ * A small synthetic corpus for end-to-end tests that train under every protocol: 3 + 3
+ * subjects (enough for 3 subject folds and leave-one-subject-out), no videos.
+ */
+export const STUDY_SYNTH = {
+  subjects: 3,
+  deapTrials: 6,
+  amigosShortTrials: 6,
+  amigosLongS: 20,
+  video: false,
+};
+
 /** Temporary folders made by a test file, removed by `cleanup` (call it in afterAll). */
 export { tempDirs } from '@emo/runtime';
 

@@ -3,25 +3,15 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { STREAM_DEFAULTS } from '@emo/dsp';
 import { SERVE_DEFAULTS, serveLive } from '../live/server.js';
 import { LiveSession } from '../live/session.js';
 import type { CliIo } from './args.js';
-import { fsArg } from './args.js';
-import { positiveSeconds, secondsArg, speedArg } from './stream.js';
+import type { SignalCliOptions } from './live-options.js';
+import { addSignalOptions, liveOptionsOf } from './live-options.js';
 
-interface ServeCliOptions {
+interface ServeCliOptions extends SignalCliOptions {
   model: string;
   input?: string;
-  fs: number;
-  ecg?: string;
-  ppg?: string;
-  gsr?: string;
-  gsrUnit: 'conductance' | 'resistance';
-  speed: number;
-  calibration: number;
-  context: number;
-  hop?: number;
   video?: string;
   faces?: boolean;
   host: string;
@@ -37,44 +27,19 @@ const portArg = (v: string): number => {
 };
 
 export function addServeCommand(program: Command, { out, err }: CliIo): void {
-  program
+  const cmd = program
     .command('serve')
     .description(
       'a local dashboard of a live stream through a model bundle: ECG/GSR traces, heart rate, face crop, class probabilities; fed by a replay (--input) or WebSocket clients (/ws)',
     )
     .requiredOption('--model <dir>', 'a model bundle (results/latest/models/<task>/<kind>)')
-    .requiredOption('--fs <hz>', 'sampling rate of the stream', fsArg)
     .option(
       '--input <file>',
       'CSV (.csv or .csv.gz) replayed as the stream; without it WebSocket clients feed it',
-    )
-    .option(
-      '--ecg <column>',
-      "ECG column of --input (with WebSocket clients: any, the stream has ECG as 'ecg')",
-    )
-    .option('--ppg <column>', 'PPG column (instead of --ecg)')
-    .option('--gsr <column>', 'GSR column')
-    .option('--gsr-unit <unit>', 'conductance (µS) or resistance (Ω)', 'conductance')
-    .option('--speed <x>', "replay at 1 (real time), N (N× real time) or 'max'", speedArg, 1)
+    );
+  addSignalOptions(cmd, "of --input; with WebSocket clients any name: the stream's ECG is 'ecg'")
     .option('--video <file>', 'face video replayed with --input (its time 0 = the first sample)')
     .option('--faces', 'WebSocket clients send face frames (a model that takes faces needs them)')
-    .option(
-      '--calibration <s>',
-      'seconds of calibration at the start',
-      secondsArg('--calibration'),
-      STREAM_DEFAULTS.calibrationSec,
-    )
-    .option(
-      '--hop <s>',
-      "seconds between windows (default the model's: the dsp stage's step)",
-      positiveSeconds('--hop'),
-    )
-    .option(
-      '--context <s>',
-      'seconds before each window that its processing sees',
-      secondsArg('--context'),
-      STREAM_DEFAULTS.contextSec,
-    )
     .option(
       '--host <addr>',
       'address to listen on (another than 127.0.0.1 exposes the stream)',
@@ -82,25 +47,14 @@ export function addServeCommand(program: Command, { out, err }: CliIo): void {
     )
     .option('--port <n>', 'port (0: any free one)', portArg, SERVE_DEFAULTS.port)
     .action(async (o: ServeCliOptions) => {
-      if (o.ecg && o.ppg) throw new Error('give --ecg or --ppg, not both');
-      if (!o.ecg && !o.ppg && !o.gsr) throw new Error('give --ecg or --ppg, and/or --gsr');
-      if (o.gsrUnit !== 'conductance' && o.gsrUnit !== 'resistance') {
-        throw new Error(`--gsr-unit must be conductance or resistance, got '${o.gsrUnit}'`);
-      }
+      const options = liveOptionsOf(o);
       if (o.video && !o.input) throw new Error('--video is replayed with --input');
       for (const f of [o.input, o.video]) {
         if (f && f !== '-' && !existsSync(f)) throw new Error(`${f}: no such file`);
       }
       const session = await LiveSession.open(
         o.model,
-        {
-          fs: o.fs,
-          cardiac: o.ecg ? 'ecg' : o.ppg ? 'ppg' : null,
-          gsr: o.gsr ? o.gsrUnit : null,
-          calibrationSec: o.calibration,
-          contextSec: o.context,
-          hopSec: o.hop,
-        },
+        options,
         o.video !== undefined || o.faces === true,
       );
       const server = await serveLive(session, {

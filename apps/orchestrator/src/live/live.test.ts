@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { tempDirs } from '@emo/runtime';
 import { WebSocket } from 'ws';
-import { TINY_TRAIN, runEmo } from '../testing.js';
+import { STUDY_SYNTH, TINY_TRAIN, runEmo } from '../testing.js';
 import { serveLive } from './server.js';
 import type { LiveServer } from './server.js';
 import { LiveSession } from './session.js';
@@ -47,7 +47,7 @@ beforeAll(async () => {
     JSON.stringify({
       store: 'store',
       results: 'res',
-      synth: { subjects: 3, deapTrials: 6, amigosShortTrials: 6, amigosLongS: 20, video: false },
+      synth: STUDY_SYNTH,
       split: { protocols: ['subject'] },
       train: TINY_TRAIN,
     }),

@@ -410,6 +410,59 @@ describe('Sum', () => {
   });
 });
 
+describe('Mean', () => {
+  const cases: Array<[number[], number[] | number, boolean]> = [
+    [[16, 12, 12, 8], [0, 1, 2], false],
+    [[16, 12, 12, 8], [0, 1, 2], true],
+    [[300, 5], 0, false],
+    [[16, 12, 12, 8], [3], true], // not leading: the shipped kernel
+    [[8, 5], 0, false], // small: the shipped kernel
+  ];
+  it.each(cases.map((c, i) => [i, ...c] as const))('case %i', async (i, shape, axis, keepDims) => {
+    await compare('Mean', { x: randomInput(shape, 140 + i) }, { axis, keepDims });
+  });
+});
+
+describe('Tile', () => {
+  const cases: Array<[number[], number[]]> = [
+    [
+      [1, 1, 1, 8],
+      [16, 12, 12, 1],
+    ], // batch norm's mean gradient
+    [
+      [2, 3],
+      [3, 4],
+    ],
+    [
+      [2, 3, 4],
+      [1, 1, 1],
+    ],
+    [[5], [7]],
+    [
+      [2, 1, 3, 2],
+      [2, 3, 1, 2],
+    ],
+    [
+      [3, 2, 2],
+      [1, 4, 3],
+    ],
+    [
+      [2, 3],
+      [0, 2],
+    ], // empty output
+  ];
+  it.each(cases.map((c, i) => [i, ...c] as const))('case %i', async (i, shape, reps) => {
+    await compare('Tile', { x: randomInput(shape, 150 + i) }, { reps });
+  });
+
+  it('tiles int32 tensors', async () => {
+    const x: Input = { values: Int32Array.from([1, 2, 3, 4]), shape: [2, 2], dtype: 'int32' };
+    const ours = await runKernelOn('wasm', 'Tile', { x }, { reps: [2, 1] });
+    expect(Array.from(ours.values)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(ours.shape).toEqual([4, 2]);
+  });
+});
+
 describe('Slice and Unpack', () => {
   const cases: Array<[number[], number[], number[], 'float32' | 'int32']> = [
     [[4, 5, 6], [1, 0, 2], [2, 5, 3], 'float32'],

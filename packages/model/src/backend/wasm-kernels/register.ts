@@ -17,7 +17,8 @@ import { maxPoolKernel } from './max-pool.js';
 import { maxPoolGradKernel } from './max-pool-grad.js';
 import { BACKEND, type Impl, type KernelArgs, type WasmKernel } from './shared.js';
 import { sliceKernel } from './slice.js';
-import { sumKernel } from './sum.js';
+import { meanKernel, sumKernel } from './sum.js';
+import { tileKernel } from './tile.js';
 import { unpackKernel } from './unpack.js';
 
 const MARK = Symbol.for('@emo/model:wasm-kernel');
@@ -34,6 +35,8 @@ const KERNELS = [
   avgPoolGradKernel,
   batchMatMulKernel,
   sumKernel,
+  meanKernel,
+  tileKernel,
   sliceKernel,
   unpackKernel,
   identityKernel,

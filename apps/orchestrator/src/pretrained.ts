@@ -44,6 +44,11 @@ export const pretrainedManifestSchema = z.object({
     machine: z.string(),
     backend: z.string(),
   }),
+  /**
+   * A few FER2013 PublicTest crops (paths under ../shared/realdata/faces/fer2013_public) and the
+   * probabilities the model gave them when it was shipped: a test predicts them again.
+   */
+  check: z.array(z.object({ file: z.string(), probs: z.array(z.number()) })),
 });
 
 export type PretrainedManifest = z.infer<typeof pretrainedManifestSchema>;

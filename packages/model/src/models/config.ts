@@ -35,7 +35,8 @@ export interface ModelConfig {
   readonly facePooling: 'avg' | 'max' | 'flatten';
   /**
    * Batch normalisation after every face conv layer (Conv2D → BatchNorm → ReLU). Off by default
-   * (the study does not name it); real faces (FER2013) train far faster with it.
+   * (the study does not name it). On FER2013 with the default head it has not learnt yet: the
+   * loss stays at the class prior for 6 epochs (issue 19's notes), its gradients being right.
    */
   readonly faceBatchNorm: boolean;
 

@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPredictionsShard, readWindowsShard } from '@emo/datasets';
 import type { RunManifest } from './engine/index.js';
-import { STUDY_SYNTH, TINY_TRAIN, runEmo } from './testing.js';
+import { STUDY_SYNTH, runEmo, writeTinyConfig } from './testing.js';
 
 const CHROMIUM = process.env.EMO_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts', import.meta.url));
@@ -31,18 +31,14 @@ let manifest: RunManifest;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'emo-study-'));
-  writeFileSync(
-    join(dir, 'emo.config.json'),
-    JSON.stringify({
-      store: 'store',
-      results: 'res',
-      synth: STUDY_SYNTH,
-      train: TINY_TRAIN,
-      evaluate: { bootstrap: { iterations: 200 } },
-      tasks: TASKS,
-    }),
-  );
-  const r = await runEmo('full', '--config', join(dir, 'emo.config.json'));
+  // every protocol (the split's defaults), three tasks
+  const cfg = writeTinyConfig(dir, {
+    synth: STUDY_SYNTH,
+    split: {},
+    evaluate: { bootstrap: { iterations: 200 } },
+    tasks: TASKS,
+  });
+  const r = await runEmo('full', '--config', cfg);
   expect(r.code).toBe(0);
   latest = join(dir, 'res', 'latest');
   manifest = JSON.parse(readFileSync(join(latest, 'manifest.json'), 'utf8')) as RunManifest;

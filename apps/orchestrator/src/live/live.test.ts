@@ -3,13 +3,12 @@
 // bad clients (garbage, oversized, gaps, a disconnect, one that does not read), and the
 // dashboard in real headless Chromium fed by a replay of a real recording.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { tempDirs } from '@emo/runtime';
 import { WebSocket } from 'ws';
-import { STUDY_SYNTH, TINY_TRAIN, runEmo } from '../testing.js';
+import { STUDY_SYNTH, runEmo, writeTinyConfig } from '../testing.js';
 import { serveLive } from './server.js';
 import type { LiveServer } from './server.js';
 import { LiveSession } from './session.js';
@@ -42,17 +41,8 @@ const OPTIONS: LiveOptions = {
 
 beforeAll(async () => {
   const dir = dirs.make('emo-live-');
-  writeFileSync(
-    join(dir, 'emo.config.json'),
-    JSON.stringify({
-      store: 'store',
-      results: 'res',
-      synth: STUDY_SYNTH,
-      split: { protocols: ['subject'] },
-      train: TINY_TRAIN,
-    }),
-  );
-  const r = await runEmo('full', '--config', join(dir, 'emo.config.json'));
+  const cfg = writeTinyConfig(dir, { synth: STUDY_SYNTH, split: { protocols: ['subject'] } });
+  const r = await runEmo('full', '--config', cfg);
   expect(r.code).toBe(0);
   models = join(dir, 'res', 'latest', 'models', 'emotion5');
 }, 300_000);

@@ -49,13 +49,11 @@ export interface ServeOptions {
 }
 
 export interface ServeStats {
-  /** Connections so far, and those open now. */
+  /** Connections so far. */
   connections: number;
-  clients: number;
   droppedClients: number;
   errors: number;
   messages: number;
-  windows: number;
   gapSamples: number;
   replay: 'none' | 'running' | 'ended' | 'failed';
 }
@@ -168,11 +166,9 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
   const fs = session.options.fs;
   const stats: ServeStats = {
     connections: 0,
-    clients: 0,
     droppedClients: 0,
     errors: 0,
     messages: 0,
-    windows: 0,
     gapSamples: 0,
     replay: o.replay ? 'running' : 'none',
   };
@@ -194,7 +190,7 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
     limits: { maxMessageBytes },
   });
 
-  const http = createServer((req, res) => serveHttp(req, res, stats));
+  const http = createServer(serveHttp);
   const wss = new WebSocketServer({ server: http, path: '/ws', maxPayload: 4 * maxMessageBytes });
   const clients = new Set<WebSocket>();
 
@@ -204,7 +200,6 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
       // a client that does not read is dropped, not buffered for without bound
       stats.droppedClients++;
       clients.delete(ws);
-      stats.clients = clients.size;
       log(`dropped a client that does not keep up (${ws.bufferedAmount} bytes waiting)`);
       ws.terminate();
       return;
@@ -231,10 +226,7 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
       trace = null;
     }
   };
-  const onPrediction = (p: LivePrediction) => {
-    stats.windows++;
-    broadcast({ type: 'window', ...p });
-  };
+  const onPrediction = (p: LivePrediction) => broadcast({ type: 'window', ...p });
   const onFrame = (c: StreamCrop) =>
     broadcast({
       type: 'face',
@@ -272,9 +264,9 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
       }
       // a gap is filled with missing samples: the windows over it are flagged, not shifted
       stats.gapSamples += gap;
+      const c = session.options.cardiac ? NaN : null;
+      const g = session.options.gsr ? NaN : null;
       for (let k = 0; k < gap; k++) {
-        const c = session.options.cardiac ? NaN : null;
-        const g = session.options.gsr ? NaN : null;
         for (const p of session.pushSample(c, g, receivedAt)) onPrediction(p);
       }
     }
@@ -293,7 +285,6 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
   wss.on('connection', (ws) => {
     clients.add(ws);
     stats.connections++;
-    stats.clients = clients.size;
     send(ws, hello);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const receivedAt = performance.now();
@@ -325,12 +316,8 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
           if (m.type === 'frame') pendingFrames--;
         });
     });
-    const gone = () => {
-      clients.delete(ws);
-      stats.clients = clients.size;
-    };
-    ws.on('close', gone);
-    ws.on('error', gone);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('error', () => clients.delete(ws));
   });
 
   await new Promise<void>((res, rej) => {
@@ -369,7 +356,7 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
     },
   };
 
-  function serveHttp(req: IncomingMessage, res: ServerResponse, s: ServeStats) {
+  function serveHttp(req: IncomingMessage, res: ServerResponse) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end('only GET\n');
       return;
@@ -381,7 +368,7 @@ export async function serveLive(session: LiveSession, o: ServeOptions = {}): Pro
       '/uplot.css': ['text/css', () => readFileSync(UPLOT_DIR + 'uPlot.min.css')],
       '/status': [
         'application/json',
-        () => JSON.stringify({ stats: s, summary: session.summary() }),
+        () => JSON.stringify({ stats, clients: clients.size, summary: session.summary() }),
       ],
     };
     if (path === '/favicon.ico') {

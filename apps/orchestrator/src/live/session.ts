@@ -12,6 +12,7 @@
 import { join, resolve } from 'node:path';
 import type { DspParams, StreamWindow } from '@emo/dsp';
 import { RunningZscore, StreamWindower } from '@emo/dsp';
+import { percentile } from '@emo/eval';
 import type { InputName } from '@emo/samples';
 import { faceRegionMeans, faceStatsSize, readsFaces, writeFaceInput } from '@emo/samples';
 import type { FaceDetector, RawImage, StreamCrop, VisionParams } from '@emo/vision';
@@ -65,17 +66,12 @@ export interface LiveSummary {
   readonly frameMs: { p50: number; p95: number; max: number } | null;
 }
 
-export const quantile = (xs: readonly number[], q: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-
-const spread = (xs: readonly number[]) => ({
-  p50: quantile(xs, 0.5),
-  p95: quantile(xs, 0.95),
-  max: xs.length ? Math.max(...xs) : NaN,
-});
+/** p50, p95 (numpy's percentiles) and the maximum; NaN for no values. */
+function spread(xs: readonly number[]): { p50: number; p95: number; max: number } {
+  if (xs.length === 0) return { p50: NaN, p95: NaN, max: NaN };
+  const s = Float64Array.from(xs).sort();
+  return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), max: s[s.length - 1] };
+}
 
 type Predictor = Awaited<ReturnType<Awaited<ReturnType<typeof loadModelRuntime>>['openPredictor']>>;
 

@@ -54,18 +54,23 @@ export function readEvaluationJson(dir: string): Evaluation {
   return readJsonFile(join(dir, EVALUATION_JSON), evaluationSchema, 'evaluation');
 }
 
-/** What an evaluate output holds, read back (the figures with their SVG). */
-export function readEvaluation(dir: string): {
+/** What an evaluate output holds, read back (the figures `keep` takes, with their SVG). */
+export function readEvaluation(
+  dir: string,
+  keep: (figureId: string) => boolean = () => true,
+): {
   evaluation: Evaluation;
   figures: Figure[];
   trainings: TrainSummary[];
 } {
   const evaluation = readEvaluationJson(dir);
   const list = readJsonFile(join(dir, FIGURES_JSON), figureList, 'figure list');
-  const figures = list.figures.map((f) => ({
-    ...f,
-    svg: readFileSync(join(dir, FIGURES_DIR, `${f.id}.svg`), 'utf8'),
-  }));
+  const figures = list.figures
+    .filter((f) => keep(f.id))
+    .map((f) => ({
+      ...f,
+      svg: readFileSync(join(dir, FIGURES_DIR, `${f.id}.svg`), 'utf8'),
+    }));
   return { evaluation, figures, trainings: list.trainings };
 }
 

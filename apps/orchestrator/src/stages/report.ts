@@ -304,14 +304,16 @@ export async function reportStage(): Promise<Stage<ReportStageParams>> {
         const tasks = [
           { split, evaluation, figures: [] as Figure[] },
           ...others.map((t) => {
-            const e = readEvaluation(t.artifact.path);
+            const e = readEvaluation(t.artifact.path, (id) => id.startsWith(PER_SUBJECT_FIGURE));
             const task = t.split.task;
             return {
               split: t.split,
               evaluation: e.evaluation,
-              figures: e.figures
-                .filter((f) => f.id.startsWith(PER_SUBJECT_FIGURE))
-                .map((f) => ({ ...f, id: `${task}-${f.id}`, title: `${task}: ${f.title}` })),
+              figures: e.figures.map((f) => ({
+                ...f,
+                id: `${task}-${f.id}`,
+                title: `${task}: ${f.title}`,
+              })),
             };
           }),
         ];

@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import type { SampleIndex } from '@emo/samples';
+import type { Rng } from '@emo/runtime';
+import type { Batch, SampleIndex } from '@emo/samples';
 import { batches, classWeights, countByLabel, inputSize } from '@emo/samples';
 import {
   FACE_STATS_LAYER,
@@ -170,6 +171,15 @@ interface EpochTotals {
   n: number;
 }
 
+/** The batch with its face crops augmented (a batch without faces as it is). */
+function augmentedBatch(b: Batch, sig: ModelSignature, a: FaceAugmentation, rng: Rng): Batch {
+  const face = b.inputs.face;
+  if (!face) return b;
+  const { imageSize, frames } = sig.shape;
+  const augmented = augmentFaces(face, b.size, imageSize as number, frames as number, a, rng);
+  return { ...b, inputs: { ...b.inputs, face: augmented } };
+}
+
 async function trainOneEpoch(
   model: tf.LayersModel,
   sig: ModelSignature,
@@ -203,23 +213,7 @@ async function trainOneEpoch(
     featureNorm: featureNormOf(sig),
   })) {
     if (opts.signal?.aborted) throw new TrainingCancelledError();
-    const batch =
-      augment && b.inputs.face
-        ? {
-            ...b,
-            inputs: {
-              ...b.inputs,
-              face: augmentFaces(
-                b.inputs.face,
-                b.size,
-                sig.shape.imageSize as number,
-                sig.shape.frames as number,
-                augment,
-                augmentationRng(seed, epoch, done),
-              ),
-            },
-          }
-        : b;
+    const batch = augment ? augmentedBatch(b, sig, augment, augmentationRng(seed, epoch, done)) : b;
     const xs = batchInputs(batch, sig.inputs, sig.shape);
     const ys = oneHotLabels(batch.labels, sig.shape.numClasses);
     const kept: tf.Tensor[] = [];

@@ -2,10 +2,11 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readModelSignature } from '@emo/model/spec';
 import { tempDirs } from '@emo/runtime';
 import type { PretrainedManifest } from './pretrained.js';
 import { PRETRAINED_DIR, listPretrained, resolveModelRef } from './pretrained.js';
-import { runEmo, writeTinyConfig } from './testing.js';
+import { TINY_TRAIN, runEmo, writeTinyConfig } from './testing.js';
 
 const FER_PUBLIC = resolve(
   fileURLToPath(new URL('../../../', import.meta.url)),
@@ -75,9 +76,24 @@ describe('the shipped face model (builtin:faces-fer2013)', () => {
   });
 
   it('starts the face branch of a run (train.pretrainedFaces), checked before anything runs', async () => {
-    const cfg = writeTinyConfig(dirs.make('emo-fer-plan-'));
+    // tiny physiological layers; the face branch is the shipped one's
+    const { convLayers: _c, filters: _f, ...physio } = TINY_TRAIN.model;
+    const cfg = writeTinyConfig(dirs.make('emo-fer-plan-'), {
+      train: { ...TINY_TRAIN, model: physio },
+    });
     const set = (v: string) => ['plan', '--config', cfg, '--set', `train.pretrainedFaces="${v}"`];
     expect((await runEmo(...set('builtin:faces-fer2013'))).code).toBe(0);
+    // the run's models take the shipped branch's architecture; a config against it is refused
+    const bn = readModelSignature(resolveModelRef('builtin:faces-fer2013')).config.faceBatchNorm;
+    const clash = await runEmo(
+      ...set('builtin:faces-fer2013'),
+      '--set',
+      `train.model={"faceBatchNorm":${!bn}}`,
+    );
+    expect(clash.code).not.toBe(0);
+    expect(clash.err).toMatch(
+      `'train.pretrainedFaces': ${resolveModelRef('builtin:faces-fer2013')}: its face branch has faceBatchNorm ${bn}, the model config ${!bn}`,
+    );
     const bad = await runEmo(...set('builtin:nope'));
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(

@@ -87,3 +87,16 @@ export function mb(bytes: number): string {
 }
 
 export const pct = (v: number | null): string => (v == null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
+
+/** `--lr-drop 0.3:3`: the factor in (0, 1) and the patience (epochs ≥ 1). */
+export function lrDropArg(v: string): { factor: number; patience: number } {
+  const m = /^([0-9.]+):([0-9]+)$/.exec(v.trim());
+  const factor = m ? Number(m[1]) : NaN;
+  const patience = m ? Number(m[2]) : NaN;
+  if (!(factor > 0 && factor < 1) || !(patience >= 1)) {
+    throw new InvalidArgumentError(
+      `--lr-drop takes factor:patience with a factor in (0, 1) and a patience ≥ 1 epoch, e.g. 0.3:3; got '${v}'`,
+    );
+  }
+  return { factor, patience };
+}

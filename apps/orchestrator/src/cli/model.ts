@@ -11,7 +11,7 @@ import { faceShardsAsSubjects, indexSamples, sampleId } from '@emo/samples';
 import { loadModelRuntime } from '../model-runtime.js';
 import { BUILTIN_PREFIX, listPretrained, resolveModelRef } from '../pretrained.js';
 import type { CliIo } from './args.js';
-import { intArg, jsonObjectArg, pct, repeatArg } from './args.js';
+import { intArg, jsonObjectArg, lrDropArg, pct, repeatArg } from './args.js';
 
 const pctOf = (f: number): string => `${Math.round(100 * f)} %`;
 
@@ -99,6 +99,11 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
       intArg('--batch-size', 1, 4096),
       PRETRAIN_DEFAULTS.batchSize,
     )
+    .option(
+      '--lr-drop <factor:patience>',
+      'multiply the learning rate by factor after patience epochs without a lower validation loss, e.g. 0.3:3 (give --patience more)',
+      lrDropArg,
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (o: {
@@ -112,6 +117,7 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
         augment?: boolean;
         modelConfig?: Record<string, unknown>;
         batchSize: number;
+        lrDrop?: { factor: number; patience: number };
         json?: boolean;
       }) => {
         const faces = o.faces.map((f) => resolve(f));
@@ -150,12 +156,14 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
             batchSize: o.batchSize,
             classWeighting: o.balanced ? 'balanced' : 'none',
             ...(o.augment ? { augment: FACE_AUGMENTATION } : {}),
+            ...(o.lrDrop ? { lrDrop: o.lrDrop } : {}),
           },
           onEvent: (e) => {
             if (!o.json && e.kind === 'epoch') {
               const l = e.log;
+              const lr = l.learningRate === undefined ? '' : `, learning rate ${l.learningRate}`;
               err(
-                `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${pct(l.accuracy)}; validation loss ${l.valLoss?.toFixed(4) ?? 'n/a'} acc ${pct(l.valAccuracy)} (${l.samplesPerSecond.toFixed(0)} samples/s)\n`,
+                `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${pct(l.accuracy)}; validation loss ${l.valLoss?.toFixed(4) ?? 'n/a'} acc ${pct(l.valAccuracy)} (${l.samplesPerSecond.toFixed(0)} samples/s${lr})\n`,
               );
             }
           },

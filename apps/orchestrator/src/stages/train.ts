@@ -118,7 +118,12 @@ export function checkTrainParams(
   }
   if (p.pretrainedFaces && p.models.some(seesFaces)) {
     try {
-      checkPretrainedFaces(resolveModelRef(p.pretrainedFaces), shape, from.face);
+      const dir = resolveModelRef(p.pretrainedFaces);
+      for (const kind of p.models.filter(seesFaces)) {
+        for (const t of gridTrials(kind, p.grid)) {
+          checkPretrainedFaces(dir, shape, from.face, { ...p.model, ...t });
+        }
+      }
     } catch (e) {
       return `'train.pretrainedFaces': ${(e as Error).message}`;
     }

@@ -182,6 +182,27 @@ describe('branches', () => {
     expect(max.layers.at(-1)?.getClassName()).toBe('GlobalMaxPooling2D');
   });
 
+  it('batch normalisation: Conv2D → BatchNorm → ReLU in the face branch, Dense → BatchNorm → ReLU → Dropout in the head', () => {
+    const m = buildModel(
+      'cnnOnly',
+      { ...NARROW, faceBatchNorm: true, headBatchNorm: true },
+      STUDY_SHAPE,
+    );
+    const names = m.layers.map((l) => l.name);
+    const after = (name: string) => names[names.indexOf(name) + 1];
+    expect(after('face_conv1')).toBe('face_bn1');
+    expect(after('face_bn1')).toBe('face_relu1');
+    expect(after('head_dense1')).toBe('head_bn1');
+    expect(after('head_bn1')).toBe('head_relu1');
+    expect(after('head_relu1')).toBe('head_dropout1');
+    expect(m.getLayer('head_dense1').getConfig().activation).toBe('linear');
+    const plain = buildModel('cnnOnly', NARROW, STUDY_SHAPE);
+    expect(plain.layers.some((l) => l.name.includes('_bn'))).toBe(false);
+    expect(plain.getLayer('head_dense1').getConfig().activation).toBe('relu');
+    m.dispose();
+    plain.dispose();
+  });
+
   it('the physiological RNN shortens 320 steps before its LSTMs', () => {
     const enc = buildPhysioRnn({ physioFilters: 4, lstmLayers: 2, lstmUnits: 8 }, STUDY_SHAPE);
     expect(enc.outputs[0].shape).toEqual([null, 8]);

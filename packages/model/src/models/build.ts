@@ -185,10 +185,15 @@ export function classifierHead(
       : applyLayer(tf.layers.concatenate({ name: 'head_concat' }), parts);
   cfg.denseUnits.forEach((units, i) => {
     const name = `head_dense${i + 1}`;
+    const activation = cfg.headBatchNorm ? 'linear' : 'relu';
     h = applyLayer(
-      tf.layers.dense({ name, units, activation: 'relu', kernelInitializer: glorot(cfg, name) }),
+      tf.layers.dense({ name, units, activation, kernelInitializer: glorot(cfg, name) }),
       h,
     );
+    if (cfg.headBatchNorm) {
+      h = applyLayer(tf.layers.batchNormalization({ name: `head_bn${i + 1}`, momentum: 0.9 }), h);
+      h = applyLayer(tf.layers.reLU({ name: `head_relu${i + 1}` }), h);
+    }
     if (cfg.dropout > 0) {
       const dropName = `head_dropout${i + 1}`;
       h = applyLayer(

@@ -74,6 +74,8 @@ describe('resolveModelConfig', () => {
       /facePooling must be 'avg', 'max' or 'flatten', got "mean"/,
     ],
     [{ useFeatures: 'yes' }, 'useFeatures', /useFeatures must be true or false/],
+    [{ faceBatchNorm: 1 }, 'faceBatchNorm', /faceBatchNorm must be true or false, got 1/],
+    [{ headBatchNorm: 'on' }, 'headBatchNorm', /headBatchNorm must be true or false, got "on"/],
     [{ featureNorm: 'person' }, 'featureNorm', /featureNorm must be 'train' or 'subject'/],
     [{ denseUnits: 128 }, 'denseUnits', /denseUnits must be an array of positive integers/],
     [{ denseUnits: [64, 0] }, 'denseUnits', /denseUnits must be an array/],

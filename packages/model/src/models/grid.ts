@@ -3,18 +3,12 @@
  * checked in `emo plan` before anything trains; `workers/grid.ts` trains them.
  */
 import type { ModelConfig, ModelKind } from './config.js';
+import { FACE_BRANCH_FIELDS } from './config.js';
 
 /** Candidate values per config field, e.g. { convLayers: [2, 3], lstmUnits: [32, 64] }. */
 export type Grid = Readonly<Partial<Record<keyof ModelConfig, readonly unknown[]>>>;
 
-/** The face branch's fields and the physiological branch's. */
-const FACE_FIELDS = [
-  'convLayers',
-  'filters',
-  'kernelSize',
-  'facePooling',
-  'faceBatchNorm',
-] as const;
+/** The physiological branch's fields (the face branch's: FACE_BRANCH_FIELDS). */
 const PHYSIO_FIELDS = [
   'physioConvLayers',
   'physioFilters',
@@ -29,10 +23,24 @@ const PHYSIO_FIELDS = [
 const UNUSED: Record<ModelKind, readonly (keyof ModelConfig)[]> = {
   hybrid: [],
   cnnOnly: ['useFeatures', 'featureNorm', ...PHYSIO_FIELDS],
-  rnnOnly: [...FACE_FIELDS],
+  rnnOnly: [...FACE_BRANCH_FIELDS],
   // the features straight into the softmax: no branch, no hidden layer
-  logreg: [...FACE_FIELDS, ...PHYSIO_FIELDS, 'useFeatures', 'denseUnits', 'dropout'],
-  logregFaces: [...FACE_FIELDS, ...PHYSIO_FIELDS, 'useFeatures', 'denseUnits', 'dropout'],
+  logreg: [
+    ...FACE_BRANCH_FIELDS,
+    ...PHYSIO_FIELDS,
+    'useFeatures',
+    'denseUnits',
+    'headBatchNorm',
+    'dropout',
+  ],
+  logregFaces: [
+    ...FACE_BRANCH_FIELDS,
+    ...PHYSIO_FIELDS,
+    'useFeatures',
+    'denseUnits',
+    'headBatchNorm',
+    'dropout',
+  ],
 };
 
 /**

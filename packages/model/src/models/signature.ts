@@ -11,7 +11,13 @@ import { parseJson } from '@emo/runtime';
 import type { InputName, SampleIndex } from '@emo/samples';
 import { z } from 'zod';
 import type { ModelConfig, ModelKind } from './config.js';
-import { MODEL_KINDS, modelInputs, resolveModelConfig } from './config.js';
+import {
+  FACE_BRANCH_FIELDS,
+  MODEL_KINDS,
+  filtersPerLayer,
+  modelInputs,
+  resolveModelConfig,
+} from './config.js';
 import type { ModelShape } from './shape.js';
 import { modelShapeSchema, shapeMismatch, shapeOf } from './shape.js';
 
@@ -119,9 +125,16 @@ export function readModelSignature(dir: string): ModelSignature {
 /**
  * Refuse a pretrained face model (a saved model folder, e.g. `emo pretrain-faces --out DIR`'s
  * model/) whose face input is not the size of the data's crops; `what` names where `shape`
- * came from. For `emo plan` (the vision stage's crop size) and a train job (its shards).
+ * came from. For `emo plan` (the vision stage's crop size) and a train job (its shards). With
+ * `config`, also refuse one whose face branch that config contradicts
+ * ({@link withPretrainedFaceBranch}).
  */
-export function checkPretrainedFaces(dir: string, shape: ModelShape, what: string): void {
+export function checkPretrainedFaces(
+  dir: string,
+  shape: ModelShape,
+  what: string,
+  config?: Partial<ModelConfig>,
+): void {
   const pre = readModelSignature(dir);
   if (!pre.inputs.includes('face')) {
     throw new Error(`${dir}: a ${pre.kind} model has no face branch to start from`);
@@ -132,6 +145,35 @@ export function checkPretrainedFaces(dir: string, shape: ModelShape, what: strin
     dataFrom: what,
   });
   if (bad) throw new Error(bad);
+  if (config) withPretrainedFaceBranch(config, dir);
+}
+
+/**
+ * The config of a model whose face branch starts from the pretrained model in `dir`: `config`
+ * with the face branch's architecture ({@link FACE_BRANCH_FIELDS}) read from the pretrained
+ * model, so that every layer it has finds its twin. A face field that `config` sets to another
+ * value is refused, naming both.
+ */
+export function withPretrainedFaceBranch(
+  config: Partial<ModelConfig>,
+  dir: string,
+): Partial<ModelConfig> {
+  const pre = readModelSignature(dir).config;
+  const own = resolveModelConfig({ ...config, convLayers: config.convLayers ?? pre.convLayers });
+  const same = (k: (typeof FACE_BRANCH_FIELDS)[number]): boolean =>
+    k === 'filters'
+      ? filtersPerLayer(own.filters, own.convLayers).join() ===
+        filtersPerLayer(pre.filters, pre.convLayers).join()
+      : own[k] === pre[k];
+  const clash = FACE_BRANCH_FIELDS.filter((k) => config[k] !== undefined && !same(k));
+  if (clash.length > 0) {
+    const show = (c: ModelConfig, k: (typeof FACE_BRANCH_FIELDS)[number]): string =>
+      JSON.stringify(k === 'filters' ? filtersPerLayer(c.filters, c.convLayers) : c[k]);
+    throw new Error(
+      `${dir}: its face branch has ${clash.map((k) => `${k} ${show(pre, k)}`).join(', ')}, the model config ${clash.map((k) => show(own, k)).join(', ')}; leave them out of the model config (the pretrained branch's are used) or pretrain another`,
+    );
+  }
+  return { ...config, ...Object.fromEntries(FACE_BRANCH_FIELDS.map((k) => [k, pre[k]])) };
 }
 
 /**

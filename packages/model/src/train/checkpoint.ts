@@ -30,6 +30,8 @@ export interface CheckpointState {
   /** Epochs since the last improvement. */
   readonly wait: number;
   readonly stopped: boolean;
+  /** The learning rate of the next epoch, when it drops on plateaus (TrainOptions.lrDrop). */
+  readonly learningRate?: number;
 }
 
 const STATE = 'state.json';

@@ -13,6 +13,8 @@ export interface EpochLog {
   /** Wall-clock seconds and training samples per second of the epoch. */
   readonly seconds: number;
   readonly samplesPerSecond: number;
+  /** The learning rate the epoch trained at, when it drops on plateaus (TrainOptions.lrDrop). */
+  readonly learningRate?: number;
 }
 
 /** An epoch's record without its timings: what a deterministic output may contain. */

@@ -214,6 +214,54 @@ describe('trainModel', () => {
     expect(full.face).not.toEqual(w0.face);
   });
 
+  it('drops the learning rate on plateaus, and a resumed run drops it the same way', async () => {
+    // far too high a learning rate: the validation loss soon stops falling
+    const hot = resolveModelConfig({ ...cfg, learningRate: 0.5 });
+    const lrDrop = { factor: 0.25, patience: 2 };
+    const opts = { index, trainIds: train, valIds: val, patience: 0, batchSize: 8, lrDrop };
+    const a = await trainModel(buildModel('rnnOnly', hot, TINY_SHAPE), { ...opts, epochs: 8 });
+    // the rate each epoch trained at, recomputed from the validation losses
+    let lr = 0.5;
+    let best = Infinity;
+    let wait = 0;
+    for (const h of a.history) {
+      expect(h.learningRate).toBeCloseTo(lr, 12);
+      const v = h.valLoss as number;
+      wait = v < best ? 0 : wait + 1;
+      best = Math.min(best, v);
+      if (wait > 0 && wait % 2 === 0) lr *= 0.25;
+    }
+    expect(a.history.some((h) => (h.learningRate as number) < 0.5)).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'emo-ckpt-lr-'));
+    const b1 = await trainModel(buildModel('rnnOnly', hot, TINY_SHAPE), {
+      ...opts,
+      epochs: 5,
+      checkpointDir: dir,
+    });
+    b1.model.dispose();
+    const b = await trainModel(buildModel('rnnOnly', hot, TINY_SHAPE), {
+      ...opts,
+      epochs: 8,
+      checkpointDir: dir,
+    });
+    expect(b.resumedAt).toBe(5);
+    expect(b.history).toEqual(
+      a.history.map((h, i) => ({
+        ...h,
+        seconds: b.history[i].seconds,
+        samplesPerSecond: b.history[i].samplesPerSecond,
+      })),
+    );
+    expect(await weightsOf(b.model)).toEqual(await weightsOf(a.model));
+    await expect(
+      trainModel(buildModel('rnnOnly', hot, TINY_SHAPE), {
+        ...opts,
+        lrDrop: { factor: 1, patience: 2 },
+      }),
+    ).rejects.toThrow(/lrDrop needs a factor in \(0, 1\)/);
+    for (const m of [a.model, b.model]) m.dispose();
+  });
+
   it('refuses training ids that are not labelled samples of the index', async () => {
     const model = buildModel('rnnOnly', cfg, TINY_SHAPE);
     await expect(

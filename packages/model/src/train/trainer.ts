@@ -51,6 +51,12 @@ export interface TrainOptions {
   readonly patience?: number;
   /** The improvement that counts. */
   readonly minDelta?: number;
+  /**
+   * Multiply the learning rate by `factor` after `patience` epochs without a lower validation
+   * loss, and again after each further `patience` (Keras' ReduceLROnPlateau). Default: never.
+   * Give early stopping a longer patience, or it stops first.
+   */
+  readonly lrDrop?: LearningRateDrop;
   /** 'balanced': weight class c by n / (k · n_c) in the loss. */
   readonly classWeighting?: 'none' | 'balanced';
   /** Seed of the batch order (default: the model's seed). */
@@ -74,6 +80,13 @@ export interface TrainOptions {
   /** Batches done in the current epoch, of about `total`. */
   readonly onBatch?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
+}
+
+export interface LearningRateDrop {
+  /** In (0, 1). */
+  readonly factor: number;
+  /** Epochs without improvement before each drop, ≥ 1. */
+  readonly patience: number;
 }
 
 export interface TrainResult {
@@ -130,6 +143,7 @@ function fingerprint(
     shuffleSeed,
     minDelta: opts.minDelta ?? TRAIN_DEFAULTS.minDelta,
     ...(opts.augment ? { augment: opts.augment } : {}),
+    ...(opts.lrDrop ? { lrDrop: opts.lrDrop } : {}),
     ...(opts.faceLearningRateScale === undefined || opts.faceLearningRateScale === 1
       ? {}
       : { faceLearningRateScale: opts.faceLearningRateScale }),
@@ -241,6 +255,20 @@ async function trainOneEpoch(
   return totals;
 }
 
+/** Adam's learning rate, read at every step (tfjs keeps it as a plain field). */
+interface HasLearningRate {
+  learningRate: number;
+}
+
+function checkLrDrop(d: LearningRateDrop | undefined): void {
+  if (!d) return;
+  if (!(d.factor > 0 && d.factor < 1) || !(Number.isInteger(d.patience) && d.patience >= 1)) {
+    throw new RangeError(
+      `trainModel: lrDrop needs a factor in (0, 1) and an integer patience ≥ 1, got factor ${d.factor}, patience ${d.patience}`,
+    );
+  }
+}
+
 /** Train `model` (built by buildModel, or loaded) on the index's training samples. */
 export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Promise<TrainResult> {
   let sig = modelSignature(model);
@@ -257,6 +285,7 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
       `trainModel: ${opts.trainIds.size - nTrain} of ${opts.trainIds.size} training ids are unlabelled or not in the index`,
     );
   }
+  checkLrDrop(opts.lrDrop);
   const weights = opts.classWeighting === 'balanced' ? classWeights(counts) : null;
   const totalBatches = Math.ceil(nTrain / (opts.batchSize ?? TRAIN_DEFAULTS.batchSize));
 
@@ -286,6 +315,9 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
     }
     state = saved;
     resumedAt = saved.epoch;
+    if (saved.learningRate !== undefined) {
+      (model.optimizer as unknown as HasLearningRate).learningRate = saved.learningRate;
+    }
   } else {
     if (dir) clearCheckpoints(dir);
     for (const [input, layer] of STANDARDISED) {
@@ -314,6 +346,7 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
       valLoss = s.loss;
       valAccuracy = s.accuracy;
     }
+    const optimizer = model.optimizer as unknown as HasLearningRate;
     const log: EpochLog = {
       epoch,
       loss: totals.loss / totals.n,
@@ -322,6 +355,7 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
       valAccuracy,
       seconds: (performance.now() - t0) / 1000,
       samplesPerSecond: totals.n / trainSeconds,
+      ...(opts.lrDrop ? { learningRate: optimizer.learningRate } : {}),
     };
     const improved =
       valLoss == null ||
@@ -332,8 +366,13 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
       best = model.getWeights().map((w) => w.clone());
     }
     const wait = improved ? 0 : state.wait + 1;
+    // the next epochs' learning rate: dropped after every `patience` epochs without improvement
+    if (opts.lrDrop && wait > 0 && wait % opts.lrDrop.patience === 0) {
+      optimizer.learningRate *= opts.lrDrop.factor;
+    }
     state = {
       ...state,
+      ...(opts.lrDrop ? { learningRate: optimizer.learningRate } : {}),
       epoch,
       history: [...state.history, log],
       bestEpoch: improved ? epoch : state.bestEpoch,

@@ -15,8 +15,9 @@ export interface TransferResult {
 
 /**
  * Copy into `to` the weights of every layer of `from` whose name starts with `prefix` (default
- * 'face_': the face branch) and that `to` also has. Shapes must agree: a mismatch is an error
- * naming the layer (the two models were built with different architectures).
+ * 'face_': the face branch). Both branches must have the same layers with weights, of the same
+ * shapes: a layer only one of them has (batch normalisation in one, say) or a shape that differs
+ * is an error naming the layer (the two models were built with different architectures).
  */
 export function transferWeights(
   from: tf.LayersModel,
@@ -28,7 +29,12 @@ export function transferWeights(
     if (!src.name.startsWith(prefix)) continue;
     const dst = to.layers.find((l) => l.name === src.name);
     const ws = src.getWeights();
-    if (!dst || ws.length === 0) continue;
+    if (ws.length === 0) continue;
+    if (!dst) {
+      throw new Error(
+        `transferWeights: layer '${src.name}' of the source has no twin in the target (different architectures)`,
+      );
+    }
     const target = dst.getWeights();
     if (
       target.length !== ws.length ||
@@ -40,6 +46,14 @@ export function transferWeights(
     }
     dst.setWeights(ws);
     copied.push(src.name);
+  }
+  const missing = to.layers.filter(
+    (l) => l.name.startsWith(prefix) && l.weights.length > 0 && !copied.includes(l.name),
+  );
+  if (copied.length > 0 && missing.length > 0) {
+    throw new Error(
+      `transferWeights: the target's ${missing.map((l) => `'${l.name}'`).join(', ')} ha${missing.length > 1 ? 've' : 's'} no twin in the source (different architectures)`,
+    );
   }
   if (copied.length === 0) {
     throw new Error(`transferWeights: the models share no layer named '${prefix}…' with weights`);

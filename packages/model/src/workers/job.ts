@@ -17,12 +17,14 @@ import {
   buildModel,
   checkModelFits,
   checkPretrainedFaces,
+  withPretrainedFaceBranch,
   modelInputs,
   resolveModelConfig,
   shapeOf,
 } from '../models/index.js';
 import type { EpochLog } from '../train/index.js';
 import type { FaceAugmentation } from '../train/augment.js';
+import type { LearningRateDrop } from '../train/trainer.js';
 import {
   curvesOf,
   historyCsv,
@@ -43,6 +45,8 @@ export interface TrainSettings {
   readonly augment?: FaceAugmentation;
   /** The face branch's learning rate as a share of the model's (default 1; 0: frozen). */
   readonly faceLearningRateScale?: number;
+  /** Drop the learning rate on plateaus of the validation loss (train/trainer.ts); default never. */
+  readonly lrDrop?: LearningRateDrop;
 }
 
 export interface TrainJob {
@@ -114,7 +118,10 @@ export async function runTrainJob(
   const t0 = performance.now();
   const label = job.label ?? job.kind;
   const backend = describeBackend(await selectBackend({ quiet: true }));
-  const config = resolveModelConfig(job.config);
+  // a pretrained face branch brings its architecture (its layers must find their twins)
+  const config = resolveModelConfig(
+    job.initFrom ? withPretrainedFaceBranch(job.config, job.initFrom) : job.config,
+  );
   const inputs = modelInputs(job.kind, config);
   const index = indexSamples(job.shards, {
     needs: inputs,
@@ -152,6 +159,7 @@ export async function runTrainJob(
     shuffleSeed: s.shuffleSeed,
     augment: s.augment,
     faceLearningRateScale: s.faceLearningRateScale,
+    lrDrop: s.lrDrop,
     checkpointDir: path.join(job.outDir, 'checkpoints'),
     onEpoch: (log) => emit({ kind: 'epoch', label, log }),
     onBatch: (done, total) => emit({ kind: 'batch', label, done, total }),

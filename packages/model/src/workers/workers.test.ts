@@ -16,6 +16,7 @@ import {
   modelInputs,
   readModelSignature,
   resolveModelConfig,
+  withPretrainedFaceBranch,
 } from '../models/index.js';
 import { TINY_CONFIG, TINY_SHAPE } from '../models/testing.js';
 import { testSplit, writeToyShards } from '../train/testing.js';
@@ -145,7 +146,44 @@ describe('pretraining the face CNN and fine-tuning in the hybrid', () => {
     // Another architecture is refused, naming the layer.
     const wide = buildModel('hybrid', { ...TINY_CONFIG, filters: 8 }, TINY_SHAPE);
     expect(() => transferWeights(pre, wide)).toThrow(/face_conv1/);
-    for (const m of [pre, hybrid, wide]) m.dispose();
+    // so is a branch with layers the other lacks (batch normalisation), either way
+    const normed = buildModel('hybrid', { ...TINY_CONFIG, faceBatchNorm: true }, TINY_SHAPE);
+    expect(() => transferWeights(pre, normed)).toThrow(
+      /the target's 'face_bn1', 'face_bn2' have no twin in the source/,
+    );
+    expect(() => transferWeights(normed, hybrid)).toThrow(
+      /layer 'face_bn1' of the source has no twin in the target/,
+    );
+    for (const m of [pre, hybrid, wide, normed]) m.dispose();
+
+    // A job starting from it takes its face branch's architecture, and refuses a config that
+    // contradicts it before training.
+    expect(withPretrainedFaceBranch({ lstmUnits: 4 }, r.modelDir)).toMatchObject({
+      lstmUnits: 4,
+      convLayers: TINY_CONFIG.convLayers,
+      filters: TINY_CONFIG.filters,
+      faceBatchNorm: false,
+    });
+    expect(() => withPretrainedFaceBranch({ faceBatchNorm: true }, r.modelDir)).toThrow(
+      `${r.modelDir}: its face branch has faceBatchNorm false, the model config true; leave them out of the model config`,
+    );
+    // the default face branch (3 conv layers of 32…) would not fit the tiny pretrained one's
+    const { convLayers: _c, filters: _f, ...noFace } = TINY_CONFIG;
+    const adopted = await runTrainJob({
+      kind: 'hybrid',
+      config: { ...noFace, seed: 5 },
+      shards,
+      trainIds: fold.train,
+      valIds: fold.val,
+      train: { epochs: 1, batchSize: 16 },
+      initFrom: r.modelDir,
+      outDir: join(out, 'adopt'),
+    });
+    expect(adopted.transferred).toEqual(['face_conv1', 'face_conv2']);
+    expect(adopted.config).toMatchObject({
+      convLayers: TINY_CONFIG.convLayers,
+      filters: TINY_CONFIG.filters,
+    });
 
     // A pretrained face model of another crop size is refused before training, in one line.
     const big = mkdtempSync(join(tmpdir(), 'emo-pretrain-big-'));

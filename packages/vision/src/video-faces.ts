@@ -17,6 +17,7 @@ export interface VideoFacesOptions {
   /** The crop settings; the defaults are the vision stage's (VISION_DEFAULTS). */
   readonly sampleFps?: number;
   readonly margin?: number;
+  readonly lift?: number;
   readonly equalize?: EqualizeMethod;
   readonly size?: number;
   readonly signal?: AbortSignal;
@@ -31,10 +32,11 @@ export interface VideoFacesResult {
 
 export async function convertVideoFaces(o: VideoFacesOptions): Promise<VideoFacesResult> {
   const d = VISION_DEFAULTS;
-  const { size, sampleFps, margin, equalize } = {
+  const { size, sampleFps, margin, lift, equalize } = {
     size: o.size ?? d.size,
     sampleFps: o.sampleFps ?? d.sampleFps,
     margin: o.margin ?? d.margin,
+    lift: o.lift ?? d.lift,
     equalize: o.equalize ?? d.equalize,
   };
   const detector = await createFaceDetector();
@@ -52,7 +54,7 @@ export async function convertVideoFaces(o: VideoFacesOptions): Promise<VideoFace
       const tracked = tracker.update(best ? best.box : null);
       let region = null;
       if (tracked.box) {
-        const [x, y, w, h] = withMargin(tracked.box, margin, frame.width, frame.height);
+        const [x, y, w, h] = withMargin(tracked.box, margin, frame.width, frame.height, lift);
         region = { x, y, width: w, height: h };
       }
       const img = faceCrop(frame, region ?? undefined, { size, equalize });

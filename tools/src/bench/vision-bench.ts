@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BoxTracker,
+  VISION_DEFAULTS,
   bestFace,
   createFaceDetector,
   decodeFrames,
@@ -49,7 +50,13 @@ export async function runVisionBench(): Promise<void> {
       if (best) found++;
       const region = t.box
         ? (([x, y, w, h]) => ({ x, y, width: w, height: h }))(
-            withMargin(t.box, 0.2, frame.width, frame.height),
+            withMargin(
+              t.box,
+              VISION_DEFAULTS.margin,
+              frame.width,
+              frame.height,
+              VISION_DEFAULTS.lift,
+            ),
           )
         : undefined;
       faceCrop(frame, region, { size: 48, equalize: 'hist' });

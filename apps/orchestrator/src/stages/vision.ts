@@ -30,6 +30,7 @@ export const visionParams = z
     /** Crop side, pixels (the face CNN is sized by it). */
     size: z.number().int().min(8).max(256).default(d.size),
     margin: z.number().min(0).max(2).default(d.margin),
+    lift: z.number().min(-1).max(1).default(d.lift),
     equalize: z.enum(['hist', 'clahe', 'none']).default(d.equalize),
     minScore: z.number().min(0).max(1).default(d.minScore),
     decodeWidth: z.number().int().min(64).max(4096).default(d.decodeWidth),

@@ -41,6 +41,15 @@ describe('withMargin', () => {
     expect(withMargin([150, 110, 100, 80], undefined, 400, 300)).toEqual([130, 80, 140, 140]);
   });
 
+  test('lift raises the crop by a share of the face box, so the face sits lower in it', () => {
+    // centre (200, 150), side 140; lift 0.1 of the larger side (100) raises it by 10 pixels
+    expect(withMargin([150, 110, 100, 80], 0.2, 400, 300, 0.1)).toEqual([130, 70, 140, 140]);
+    expect(withMargin([150, 110, 100, 80], 0.2, 400, 300, -0.1)).toEqual([130, 90, 140, 140]);
+    // still inside the frame at the top edge
+    expect(withMargin([150, 10, 100, 80], 0.2, 400, 300, 0.5)).toEqual([130, 0, 140, 140]);
+    expect(() => withMargin([0, 0, 10, 10], 0.2, 100, 100, Number.NaN)).toThrow(/lift/);
+  });
+
   test('a box near an edge is shifted inside the frame and stays square', () => {
     expect(withMargin([-20, -10, 60, 60], 0.2, 400, 300)).toEqual([0, 0, 84, 84]);
     expect(withMargin([360, 260, 60, 60], 0.2, 400, 300)).toEqual([316, 216, 84, 84]);

@@ -87,14 +87,21 @@ export function largestFace<T extends HasFaceBox & { score?: number }>(
  * - The side is the face box's larger side grown by `margin` of it on *each* side:
  *   `side = max(w, h) · (1 + 2·margin)` (margin 0.2 → 1.4× the face, the same enlargement
  *   @vladmandic/human applies to BlazeFace boxes by default).
- * - The square is centred on the face box's centre, then, when it reaches past an edge, shifted
+ * - The square is centred on the face box's centre, raised by `lift` of the box's larger side
+ *   (0: centred; a positive lift shows the face lower in the crop), then, when it reaches past an edge, shifted
  *   back inside the frame (it stays square; its centre moves off the face only by what the edge
  *   forces). When the side exceeds the frame's smaller dimension it is reduced to that.
  * - The result is in integer pixels: `x`, `y` ≥ 0, `x + side` ≤ width, `y + side` ≤ height.
  *
  * Throws for a non-positive frame size, a negative margin or a box that is not finite.
  */
-export function withMargin(box: FaceBox, margin = 0.2, width: number, height: number): FaceBox {
+export function withMargin(
+  box: FaceBox,
+  margin = 0.2,
+  width: number,
+  height: number,
+  lift = 0,
+): FaceBox {
   if (!(width > 0 && height > 0) || !Number.isFinite(width) || !Number.isFinite(height)) {
     throw new RangeError(`withMargin: frame size must be positive, got ${width}×${height}`);
   }
@@ -104,7 +111,11 @@ export function withMargin(box: FaceBox, margin = 0.2, width: number, height: nu
   if (!box.every((v) => Number.isFinite(v)) || box[2] < 0 || box[3] < 0) {
     throw new RangeError(`withMargin: box must be finite with w, h ≥ 0, got [${box.join(', ')}]`);
   }
-  const [cx, cy] = boxCentre(box);
+  if (!Number.isFinite(lift)) {
+    throw new RangeError(`withMargin: lift must be a finite number, got ${lift}`);
+  }
+  const [cx, centreY] = boxCentre(box);
+  const cy = centreY - lift * Math.max(box[2], box[3]);
   const limit = Math.floor(Math.min(width, height));
   const side = Math.max(
     1,

@@ -89,6 +89,8 @@ export interface ConvertImageFolderOptions {
    * VISION_DEFAULTS.margin).
    */
   readonly margin?: number;
+  /** How far the crop sits above the face (default: VISION_DEFAULTS.lift; see withMargin). */
+  readonly lift?: number;
   /** Options for the detector created when `detect` is on and no `detector` is given. */
   readonly detectorOptions?: FaceDetectorOptions;
   /** A detector to use instead of creating one (it is not disposed). */
@@ -270,6 +272,7 @@ export async function convertImageFolder(
     );
   }
   const margin = opts.margin ?? VISION_DEFAULTS.margin;
+  const lift = opts.lift ?? VISION_DEFAULTS.lift;
   if (!(margin >= 0 && Number.isFinite(margin))) {
     throw new RangeError(`convertImageFolder: margin must be a finite number ≥ 0, got ${margin}`);
   }
@@ -402,7 +405,7 @@ export async function convertImageFolder(
         flags: `no face: whole ${img.width}×${img.height} image resized`,
       };
     }
-    const [x, y, w, h] = withMargin(best.box, margin, img.width, img.height);
+    const [x, y, w, h] = withMargin(best.box, margin, img.width, img.height, lift);
     return {
       face: faceCrop(img, { x, y, width: w, height: h }, cropOpts).data,
       kind: 'detected',
@@ -504,7 +507,7 @@ export async function convertImageFolder(
       resize: cropOpts.resize,
       alreadyCropped: opts.alreadyCropped ?? `auto (square, ≤ ${CROP_MAX_SIDE} px)`,
       detect: detectOn,
-      ...(detectOn ? { margin, detectorOptions: opts.detectorOptions ?? {} } : {}),
+      ...(detectOn ? { margin, lift, detectorOptions: opts.detectorOptions ?? {} } : {}),
       ...(opts.limit !== undefined ? { limit: opts.limit, seed: opts.seed ?? null } : {}),
     },
     size: FACE_SIZE,

@@ -8,6 +8,7 @@ import { createFaceDetector, withMargin } from '../detect/index.js';
 import type { DetectedFace, FaceBox, FaceDetector, Frame } from '../detect/index.js';
 import { clahe, equalizeHist, faceCrop, readImage, resize } from '../image/index.js';
 import type { RawImage } from '../image/index.js';
+import { VISION_DEFAULTS } from '../subject.js';
 import { describeRealdata, realdataPath } from '../testing/realdata.js';
 import { convertImageFolder, inferNames } from './convert.js';
 import type { ImageFaceDetector } from './convert.js';
@@ -347,13 +348,25 @@ describe('convertImageFolder with face detection (a scripted detector)', () => {
     const px = (s: string) => face(shard.faces, bySource.get(s) as number);
 
     expect(row('happy/one.png')).toMatchObject({ facesFound: 1, score: 0.9, flags: null });
-    const [x, y, w, h] = withMargin([40, 30, 50, 60], 0.2, 160, 120);
+    const [x, y, w, h] = withMargin(
+      [40, 30, 50, 60],
+      VISION_DEFAULTS.margin,
+      160,
+      120,
+      VISION_DEFAULTS.lift,
+    );
     expect(px('happy/one.png')).toEqual(
       faceCrop(files['one.png'], { x, y, width: w, height: h }).data,
     );
     expect(row('happy/two.png')).toMatchObject({ facesFound: 1, score: 0.8 });
     expect(row('happy/two.png').flags).toBe('2 faces found; the largest kept');
-    const [x2, y2, w2, h2] = withMargin([70, 20, 60, 70], 0.2, 160, 120);
+    const [x2, y2, w2, h2] = withMargin(
+      [70, 20, 60, 70],
+      VISION_DEFAULTS.margin,
+      160,
+      120,
+      VISION_DEFAULTS.lift,
+    );
     expect(px('happy/two.png')).toEqual(
       faceCrop(files['two.png'], { x: x2, y: y2, width: w2, height: h2 }).data,
     );

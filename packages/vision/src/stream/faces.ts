@@ -91,7 +91,13 @@ export class StreamFaces {
     const tracked = this.tracker.update(best ? best.box : null);
     const region = tracked.box
       ? (() => {
-          const [x, y, w, h] = withMargin(tracked.box, p.margin, scaled.width, scaled.height);
+          const [x, y, w, h] = withMargin(
+            tracked.box,
+            p.margin,
+            scaled.width,
+            scaled.height,
+            p.lift,
+          );
           return { x, y, width: w, height: h };
         })()
       : centreSquare(scaled);

@@ -191,19 +191,30 @@ describe('trainModel', () => {
     const start = buildModel('hybrid', c, TINY_SHAPE);
     const w0 = { face: values(faceWeights(start)), other: values(otherWeights(start)) };
     start.dispose();
+    let frozenLoss = NaN;
+    let trainedLoss = NaN;
     const run = async (scale: number) => {
       const r = await trainModel(buildModel('hybrid', c, TINY_SHAPE), {
         ...opts,
         faceLearningRateScale: scale,
       });
+      if (scale === 0) frozenLoss = r.history[0].loss;
+      if (scale === 1) trainedLoss = r.history[0].loss;
       const w = { face: values(faceWeights(r.model)), other: values(otherWeights(r.model)) };
       r.model.dispose();
       return w;
     };
     const frozen = await run(0);
     expect(frozen.face).toEqual(w0.face); // batch-norm statistics included
+    // a frozen branch's batch normalisation trains as it predicts, with its stored statistics:
+    // the epoch's loss (before its one step) is the untrained model's inference loss
+    const untrained = buildModel('hybrid', c, TINY_SHAPE);
+    const inference = scorePredictions(await predictSamples(untrained, index, { ids: train }));
+    untrained.dispose();
+    expect(frozenLoss).toBeCloseTo(inference.loss, 5);
     expect(frozen.other).not.toEqual(w0.other);
     const full = await run(1);
+    expect(trainedLoss).not.toBeCloseTo(frozenLoss, 3); // batch statistics when it learns
     const half = await run(0.5);
     expect(half.other).toEqual(full.other);
     full.face.forEach((f, i) =>

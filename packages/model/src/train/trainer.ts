@@ -194,28 +194,59 @@ function augmentedBatch(b: Batch, sig: ModelSignature, a: FaceAugmentation, rng:
   return { ...b, inputs: { ...b.inputs, face: augmented } };
 }
 
-async function trainOneEpoch(
-  model: tf.LayersModel,
-  sig: ModelSignature,
-  opts: TrainOptions,
-  seed: number,
-  epoch: number,
-  weights: readonly number[] | null,
-  totalBatches: number,
-): Promise<EpochTotals> {
-  const optimizer = model.optimizer;
+/**
+ * Run `layers` in inference mode while `fn` runs, whatever the model is called with: a frozen
+ * face branch's batch normalisation then uses its stored statistics in training as at
+ * prediction (Keras' rule for frozen batch-norm layers), not each batch's own.
+ */
+async function inInferenceMode<T>(layers: readonly tf.layers.Layer[], fn: () => Promise<T>) {
+  type Call = tf.layers.Layer['call'];
+  const saved = layers.map((l) => [l, l.call] as const);
+  for (const [l, call] of saved) {
+    l.call = ((inputs, kwargs) => call.call(l, inputs, { ...kwargs, training: false })) as Call;
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [l, call] of saved) l.call = call;
+  }
+}
+
+/** One epoch's run: the model, what it trains on and how, and which weights learn how fast. */
+interface EpochRun {
+  readonly model: tf.LayersModel;
+  readonly sig: ModelSignature;
+  readonly opts: TrainOptions;
+  readonly seed: number;
+  readonly epoch: number;
+  readonly weights: readonly number[] | null;
+  readonly totalBatches: number;
+}
+
+async function trainOneEpoch(run: EpochRun): Promise<EpochTotals> {
+  const { model, opts } = run;
   const scale = opts.faceLearningRateScale ?? 1;
+  const faceLayers = model.layers.filter((l) => l.name.startsWith(FACE_PREFIX));
   // the face branch's weights, trainable or not (batch-norm statistics), when they learn slower
   const face =
-    scale === 1
-      ? []
-      : model.layers
-          .filter((l) => l.name.startsWith(FACE_PREFIX))
-          .flatMap((l) => l.weights.map((w) => w.read() as tf.Variable));
+    scale === 1 ? [] : faceLayers.flatMap((l) => l.weights.map((w) => w.read() as tf.Variable));
   const frozen = new Set(scale === 0 ? face : []);
   const vars = model.trainableWeights
     .map((w) => w.read() as tf.Variable)
     .filter((v) => !frozen.has(v));
+  const frozenNorms =
+    scale === 0 ? faceLayers.filter((l) => l.getClassName() === 'BatchNormalization') : [];
+  return inInferenceMode(frozenNorms, () => epochBatches(run, vars, face, scale));
+}
+
+/** The epoch's batches: a step of `vars` each, `face`'s change scaled by `scale`. */
+async function epochBatches(
+  { model, sig, opts, seed, epoch, weights, totalBatches }: EpochRun,
+  vars: tf.Variable[],
+  face: tf.Variable[],
+  scale: number,
+): Promise<EpochTotals> {
+  const optimizer = model.optimizer;
   const totals: EpochTotals = { loss: 0, correct: 0, n: 0 };
   let done = 0;
   const augment = opts.augment && sig.inputs.includes('face') ? opts.augment : null;
@@ -335,7 +366,7 @@ export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Pro
   while (!state.stopped && state.epoch < epochs) {
     const epoch = state.epoch + 1;
     const t0 = performance.now();
-    const totals = await trainOneEpoch(model, sig, opts, seed, epoch, weights, totalBatches);
+    const totals = await trainOneEpoch({ model, sig, opts, seed, epoch, weights, totalBatches });
     const trainSeconds = (performance.now() - t0) / 1000;
     let valLoss: number | null = null;
     let valAccuracy: number | null = null;

@@ -19,28 +19,23 @@ const PHYSIO_FIELDS = [
   'lstmUnits',
 ] as const;
 
+/** What the logistic regressions do not use: the features go straight into the softmax. */
+const NOT_IN_LOGREG = [
+  ...FACE_BRANCH_FIELDS,
+  ...PHYSIO_FIELDS,
+  'useFeatures',
+  'denseUnits',
+  'headBatchNorm',
+  'dropout',
+] as const;
+
 /** Fields a model kind does not use: grid values over them would train identical models. */
 const UNUSED: Record<ModelKind, readonly (keyof ModelConfig)[]> = {
   hybrid: [],
   cnnOnly: ['useFeatures', 'featureNorm', ...PHYSIO_FIELDS],
   rnnOnly: [...FACE_BRANCH_FIELDS],
-  // the features straight into the softmax: no branch, no hidden layer
-  logreg: [
-    ...FACE_BRANCH_FIELDS,
-    ...PHYSIO_FIELDS,
-    'useFeatures',
-    'denseUnits',
-    'headBatchNorm',
-    'dropout',
-  ],
-  logregFaces: [
-    ...FACE_BRANCH_FIELDS,
-    ...PHYSIO_FIELDS,
-    'useFeatures',
-    'denseUnits',
-    'headBatchNorm',
-    'dropout',
-  ],
+  logreg: NOT_IN_LOGREG,
+  logregFaces: NOT_IN_LOGREG,
 };
 
 /**

@@ -161,7 +161,10 @@ export function addModelCommands(program: Command, { out, err }: CliIo): void {
           onEvent: (e) => {
             if (!o.json && e.kind === 'epoch') {
               const l = e.log;
-              const lr = l.learningRate === undefined ? '' : `, learning rate ${l.learningRate}`;
+              const lr =
+                l.learningRate === undefined
+                  ? ''
+                  : `, learning rate ${Number(l.learningRate.toPrecision(3))}`;
               err(
                 `epoch ${l.epoch}: loss ${l.loss.toFixed(4)} acc ${pct(l.accuracy)}; validation loss ${l.valLoss?.toFixed(4) ?? 'n/a'} acc ${pct(l.valAccuracy)} (${l.samplesPerSecond.toFixed(0)} samples/s${lr})\n`,
               );

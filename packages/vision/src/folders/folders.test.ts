@@ -348,28 +348,16 @@ describe('convertImageFolder with face detection (a scripted detector)', () => {
     const px = (s: string) => face(shard.faces, bySource.get(s) as number);
 
     expect(row('happy/one.png')).toMatchObject({ facesFound: 1, score: 0.9, flags: null });
-    const [x, y, w, h] = withMargin(
-      [40, 30, 50, 60],
-      VISION_DEFAULTS.margin,
-      160,
-      120,
-      VISION_DEFAULTS.lift,
-    );
-    expect(px('happy/one.png')).toEqual(
-      faceCrop(files['one.png'], { x, y, width: w, height: h }).data,
-    );
+    // the crop the vision stage's framing gives for the scripted face box
+    const framed = (file: string, box: FaceBox) => {
+      const d = VISION_DEFAULTS;
+      const [x, y, w, h] = withMargin(box, d.margin, 160, 120, d.lift);
+      return faceCrop(files[file], { x, y, width: w, height: h }).data;
+    };
+    expect(px('happy/one.png')).toEqual(framed('one.png', [40, 30, 50, 60]));
     expect(row('happy/two.png')).toMatchObject({ facesFound: 1, score: 0.8 });
     expect(row('happy/two.png').flags).toBe('2 faces found; the largest kept');
-    const [x2, y2, w2, h2] = withMargin(
-      [70, 20, 60, 70],
-      VISION_DEFAULTS.margin,
-      160,
-      120,
-      VISION_DEFAULTS.lift,
-    );
-    expect(px('happy/two.png')).toEqual(
-      faceCrop(files['two.png'], { x: x2, y: y2, width: w2, height: h2 }).data,
-    );
+    expect(px('happy/two.png')).toEqual(framed('two.png', [70, 20, 60, 70]));
     expect(row('happy/none.png')).toMatchObject({ facesFound: 0, score: null });
     expect(row('happy/none.png').flags).toBe('no face: whole 160×120 image resized');
     expect(px('happy/none.png')).toEqual(faceCrop(files['none.png']).data);

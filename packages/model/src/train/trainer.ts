@@ -227,16 +227,18 @@ async function trainOneEpoch(run: EpochRun): Promise<EpochTotals> {
   const { model, opts } = run;
   const scale = opts.faceLearningRateScale ?? 1;
   const faceLayers = model.layers.filter((l) => l.name.startsWith(FACE_PREFIX));
-  // the face branch's weights, trainable or not (batch-norm statistics), when they learn slower
-  const face =
-    scale === 1 ? [] : faceLayers.flatMap((l) => l.weights.map((w) => w.read() as tf.Variable));
-  const frozen = new Set(scale === 0 ? face : []);
+  // the face branch's weights, trainable or not (batch-norm statistics)
+  const faceWeights = faceLayers.flatMap((l) => l.weights.map((w) => w.read() as tf.Variable));
+  // frozen: left out of the step, batch norm in inference mode, so nothing of it changes
+  const frozen = new Set(scale === 0 ? faceWeights : []);
   const vars = model.trainableWeights
     .map((w) => w.read() as tf.Variable)
     .filter((v) => !frozen.has(v));
   const frozenNorms =
     scale === 0 ? faceLayers.filter((l) => l.getClassName() === 'BatchNormalization') : [];
-  return inInferenceMode(frozenNorms, () => epochBatches(run, vars, face, scale));
+  // slower: each step's change scaled afterwards
+  const scaled = scale === 0 || scale === 1 ? [] : faceWeights;
+  return inInferenceMode(frozenNorms, () => epochBatches(run, vars, scaled, scale));
 }
 
 /** The epoch's batches: a step of `vars` each, `face`'s change scaled by `scale`. */
@@ -272,7 +274,7 @@ async function epochBatches(
       true,
       vars,
     ) as tf.Scalar;
-    // w ← w_before + scale · (w_after − w_before): the face branch's slower (or no) learning
+    // w ← w_before + scale · (w_after − w_before): the face branch's slower learning
     tf.tidy(() =>
       face.forEach((v, i) => v.assign(tf.add(before[i], tf.mul(tf.sub(v, before[i]), scale)))),
     );
